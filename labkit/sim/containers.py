@@ -1,0 +1,391 @@
+"""Containers: create, start, stop, kill, restart, remove, and joining and leaving networks.
+
+The engine's order of things is kept where it shows: a container is created with only the names of
+the networks it asked for; addresses, endpoints and interfaces exist only while it runs; stopping
+releases them (a removed or stopped container's address is free at once) but keeps what was asked
+for. Publishing a port reserves host ports while the container runs.
+"""
+from __future__ import annotations
+
+import ipaddress
+import itertools
+
+from . import dns
+from .errors import Conflict, EngineError, Forbidden, InvalidParameter, NotFound
+from .world import (CONTAINER_NAME, ZERO_TIME, Container, Endpoint, Host, IPv4Addr, Network, Process,
+                    now)
+
+# Names for containers created without one (the engine picks adjective_surname at random; ours
+# come in a fixed order so notebook outputs stay stable).
+_ADJECTIVES = ["admiring", "bold", "clever", "dreamy", "eager", "focused", "gallant", "happy",
+               "jolly", "keen", "lucid", "modest", "nifty", "quirky", "serene", "trusting"]
+_SURNAMES = ["turing", "hopper", "lovelace", "ritchie", "thompson", "torvalds", "knuth", "liskov",
+             "hamilton", "cerf", "kahn", "perlman", "postel", "metcalfe", "baran", "davies"]
+
+
+def _auto_name(host: Host) -> str:
+    taken = {c.name for c in host.containers.values()}
+    for adj, sur in itertools.product(_ADJECTIVES, _SURNAMES):
+        if f"{adj}_{sur}" not in taken:
+            return f"{adj}_{sur}"
+    return "container_" + str(len(taken))
+
+
+def parse_port_key(key: str) -> tuple[int, str]:
+    """'80/tcp' -> (80, 'tcp'); the engine's text when the port is not a number in range."""
+    port, _, proto = str(key).partition("/")
+    proto = proto or "tcp"
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise InvalidParameter(f'invalid port specification: "{port}"')
+    if proto not in ("tcp", "udp", "sctp"):
+        raise InvalidParameter(f'invalid proto: "{proto}"')  # nat.ParsePort message
+    return int(port), proto
+
+
+def check_host_port(text: str) -> None:
+    if text in ("", None):
+        return
+    lo, _, hi = str(text).partition("-")
+    for part in (lo, hi) if hi else (lo,):
+        if not part.isdigit() or not 0 <= int(part) <= 65535:
+            raise InvalidParameter(f'invalid port specification: "{text}"')
+
+
+def create(host: Host, name: str | None, body: dict) -> Container:
+    if name is not None and name != "":
+        if not CONTAINER_NAME.match(name):
+            raise InvalidParameter(f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        name = name.lstrip("/")
+    hc = dict(body.get("HostConfig") or {})
+    for key in body.get("ExposedPorts") or {}:
+        parse_port_key(key)
+    for key, bindings in (hc.get("PortBindings") or {}).items():
+        parse_port_key(key)
+        for b in bindings or []:
+            check_host_port((b or {}).get("HostPort", ""))
+            hip = (b or {}).get("HostIp", "")
+            if hip:
+                try:
+                    ipaddress.ip_address(hip)
+                except ValueError:
+                    raise InvalidParameter(f"invalid IP address: {hip}") from None
+    mode = hc.get("NetworkMode") or "default"
+    endpoints_cfg = ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {})
+    if len(endpoints_cfg) > 1:
+        names = ", ".join(endpoints_cfg)
+        raise InvalidParameter(f"Container cannot be connected to network endpoints: {names}")
+    ref = body.get("Image") or ""
+    if not ref:
+        raise InvalidParameter("No image specified")  # hmm: engine says this for empty Image
+    image = host.find_image(ref)
+    argv = list(body.get("Entrypoint") or []) + list(body.get("Cmd") or [])
+    if not argv and not image.cmd:
+        raise InvalidParameter("No command specified")
+    if mode.startswith("container:"):
+        host.find_container(mode.split(":", 1)[1])  # must exist
+    if name:
+        for other in host.containers.values():
+            if other.name == name:
+                raise Conflict(f'Conflict. The container name "/{name}" is already in use by container '
+                               f'"{other.id}". You have to remove (or rename) that container to be able '
+                               f'to reuse that name.')
+    else:
+        name = _auto_name(host)
+    cid = host.world.new_id("container")
+    config = _container_config(body, cid)
+    hc.setdefault("NetworkMode", mode)
+    c = Container(cid, name, host, image, ref, now(), config, hc, mode)
+    if mode.startswith("container:"):
+        target = host.find_container(mode.split(":", 1)[1])
+        c.network_mode = "container:" + target.id
+        c.host_config["NetworkMode"] = c.network_mode
+        c.config["Hostname"] = target.hostname
+    elif mode == "host":
+        c.config["Hostname"] = host.hostname
+        c.net_requests["host"] = {}
+    elif mode == "none":
+        c.net_requests["none"] = {}
+    else:
+        net_name = "bridge" if mode == "default" else mode
+        req = endpoints_cfg.get(net_name) or endpoints_cfg.get(mode) or {}
+        c.net_requests[net_name] = dict(req or {})
+    host.containers[cid] = c
+    return c
+
+
+def _container_config(body: dict, cid: str) -> dict:
+    keys = ["Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "Tty",
+            "OpenStdin", "StdinOnce", "Env", "Cmd", "Image", "Volumes", "WorkingDir", "Entrypoint",
+            "OnBuild", "Labels"]
+    cfg = {k: body.get(k) for k in keys}
+    for k in ("AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce"):
+        cfg[k] = bool(cfg[k])
+    for k in ("Hostname", "Domainname", "User", "WorkingDir", "Image"):
+        cfg[k] = cfg[k] or ""
+    cfg["Hostname"] = cfg["Hostname"] or cid[:12]
+    cfg["Labels"] = dict(body.get("Labels") or {})
+    if body.get("ExposedPorts"):
+        cfg["ExposedPorts"] = {k: {} for k in body["ExposedPorts"]}
+    for key in (body.get("HostConfig") or {}).get("PortBindings") or {}:
+        cfg.setdefault("ExposedPorts", {})[key if "/" in key else key + "/tcp"] = {}
+    if body.get("StopSignal"):
+        cfg["StopSignal"] = body["StopSignal"]
+    return cfg
+
+
+# -- networks a running container joins -----------------------------------------------------------
+def _aliases(c: Container, net: Network, requested: list | None) -> list[str] | None:
+    """The engine adds the short ID and the host name to the aliases on user-defined networks."""
+    if not net.user_defined:
+        return list(requested) if requested else None
+    aliases = list(requested or [])
+    if c.short_id not in aliases:
+        aliases.append(c.short_id)
+    if c.hostname not in aliases:
+        aliases.append(c.hostname)
+    return aliases
+
+
+def check_request(net: Network, req: dict) -> IPv4Addr | None:
+    """The daemon's checks of an endpoint's settings; returns the static address asked for."""
+    ipam_cfg = req.get("IPAMConfig") or {}
+    want = ipam_cfg.get("IPv4Address") or ""
+    if not net.user_defined and (want or req.get("Aliases")):
+        if want:
+            raise InvalidParameter("user specified IP address is supported on user defined networks only")
+        raise InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
+    if not want:
+        return None
+    if not net.user_subnets:
+        raise InvalidParameter("user specified IP address is supported only when connecting to networks with user configured subnets")
+    try:
+        ip = ipaddress.ip_address(want)
+    except ValueError:
+        raise InvalidParameter(f"invalid IPv4 address: {want}") from None
+    if not net.has_address(ip):
+        raise EngineError(f"Invalid address {want}: It does not belong to any of this network's subnets")
+    return ip
+
+
+def join(c: Container, net: Network, req: dict) -> Endpoint:
+    """Create the endpoint: address, interface, aliases (docker network connect / start)."""
+    host = c.host
+    want = check_request(net, req)
+    if net.swarm is not None:
+        net.swarm.before_join(host, net, c)
+    pool = None
+    if want is not None:
+        pool = net.pool_of(want)
+        ip = pool.take(want)
+    elif net.pools:
+        ip = None
+        last_err = None
+        for pool in net.pools:
+            try:
+                ip = pool.take()
+                break
+            except EngineError as e:
+                last_err = e
+        if ip is None:
+            raise EngineError(f"no available IPv4 addresses on this network's address pools: {net.name} ({net.id})") from last_err
+    else:
+        ip = None
+    inside = host._alloc_ifindex()
+    outside = host._alloc_ifindex()
+    ifname = f"eth{c.next_eth}"
+    c.next_eth += 1
+    aliases = _aliases(c, net, req.get("Aliases"))
+    ep = Endpoint(host.world.new_id("endpoint"), net, c, ifname, inside, outside, ip, aliases or [],
+                  req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"))
+    net.endpoints[c.id] = ep
+    c.endpoints[net.id] = ep
+    c.net_ids[net.name] = net.id
+    c.net_requests.setdefault(net.name, {})
+    c.net_requests[net.name] = {**req, "Aliases": aliases}
+    if net.swarm is not None:
+        net.swarm.after_join(host, net, c, ep)
+    return ep
+
+
+def leave(c: Container, net: Network) -> None:
+    ep = c.endpoints.pop(net.id, None)
+    if ep is None:
+        return
+    net.endpoints.pop(c.id, None)
+    if ep.ip is not None:
+        pool = net.pool_of(ep.ip)
+        if pool is not None:
+            pool.give_back(ep.ip)
+    if net.swarm is not None:
+        net.swarm.after_leave(c.host, net, c)
+
+
+# -- lifecycle -------------------------------------------------------------------------------------
+def start(c: Container) -> None:
+    from . import busybox
+    host = c.host
+    if c.running:
+        raise NotModified()
+    argv = list(c.config.get("Entrypoint") or []) + list(c.config.get("Cmd") or []) or list(c.image.cmd or [])
+    mode = c.mode_kind
+    # Networks first (the engine fails the start, leaving the container created, when one is gone).
+    joined: list[Network] = []
+    try:
+        if mode == "container":
+            target = c.shared_with()
+            if target is None or not target.running:
+                raise Conflict(f"cannot join network of a non running container: {c.network_mode.split(':', 1)[1]}")
+        elif mode == "network":
+            for name, req in list(c.net_requests.items()):
+                net = host.find_network(c.net_ids.get(name) or name) if name in c.net_ids else host.find_network(name)
+                join(c, net, req or {})
+                joined.append(net)
+        _bind_ports(c)
+        c.sandbox_id = c.sandbox_id or host.world.new_id("sandbox")
+        process = busybox.start_process(argv, c)
+    except EngineError as e:
+        for net in joined:
+            leave(c, net)
+        c.ports_bound = []
+        if isinstance(e, busybox.ExecNotFound):
+            c.exit_code = 127
+        elif c.exit_code == 0:
+            c.exit_code = 128
+        c.error = e.message
+        raise
+    c.process = process
+    c.status = "running"
+    c.pid = host.world.new_pid()
+    c.started_at = now()
+    c.finished_at = ZERO_TIME if c.finished_at == ZERO_TIME else c.finished_at
+    c.exit_code, c.error = 0, ""
+    c.logs += process.output
+    if process.exits is not None:
+        _exited(c, process.exits)
+
+
+class NotModified(EngineError):
+    """Starting a running container, stopping a stopped one: HTTP 304, no body."""
+    status = 304
+
+    def __init__(self):
+        super().__init__("")
+
+
+def _bind_ports(c: Container) -> None:
+    """Reserve the host ports a container publishes (docker-proxy's bind); the engine's text on a clash."""
+    c.ports_bound = []
+    if c.mode_kind != "network":
+        return
+    bindings = c.host_config.get("PortBindings") or {}
+    publish_all = c.host_config.get("PublishAllPorts")
+    exposed = list((c.config.get("ExposedPorts") or {}).keys())
+    wanted = []
+    for key in exposed:
+        port, proto = parse_port_key(key)
+        blist = bindings.get(key) or bindings.get(str(port)) or ([{}] if publish_all else [])
+        for b in blist:
+            b = b or {}
+            wanted.append((proto, b.get("HostIp") or "", b.get("HostPort") or "", port))
+    taken = {(proto, hp): ip for other in c.host.containers.values() if other is not c
+             for (proto, ip, hp, _, _) in other.ports_bound}
+    ep = next(iter(c.endpoints.values()), None)
+    bound = []
+    for proto, hip, hport, cport in wanted:
+        if hport == "":
+            hp = _ephemeral(taken, proto)
+        else:
+            hp = int(str(hport).split("-")[0])
+        if (proto, hp) in taken and (taken[(proto, hp)] in ("", "0.0.0.0") or hip in ("", "0.0.0.0") or taken[(proto, hp)] == hip):
+            name = c.name
+            eid = ep.id if ep else ""
+            raise EngineError(f"driver failed programming external connectivity on endpoint {name} ({eid}): "
+                              f"Bind for {hip or '0.0.0.0'}:{hp} failed: port is already allocated")
+        taken[(proto, hp)] = hip
+        bound.append((proto, hip or "0.0.0.0", hp, proto, cport))
+    c.ports_bound = bound
+
+
+def _ephemeral(taken: dict, proto: str) -> int:
+    # The engine takes ports from the kernel's ephemeral range, lowest free first.
+    for p in range(49153, 65536):
+        if (proto, p) not in taken:
+            return p
+    raise EngineError("no free host port")
+
+
+def _exited(c: Container, code: int) -> None:
+    for net_id in list(c.endpoints):
+        net = c.endpoints[net_id].network
+        leave(c, net)
+    c.ports_bound = []
+    c.status = "exited"
+    c.exit_code = code
+    c.pid = 0
+    c.finished_at = now()
+    c.process = None
+    # Containers sharing this one's namespace lose their network with it.
+
+
+def stop(c: Container, signal_kill: bool = True) -> None:
+    if not c.running:
+        raise NotModified()
+    # busybox as PID 1 ignores SIGTERM, so stop ends in SIGKILL after the timeout: 137.
+    _exited(c, 137)
+
+
+def kill(c: Container) -> None:
+    if not c.running:
+        raise Conflict(f"Cannot kill container: {c.name}: Container {c.id} is not running")
+    _exited(c, 137)
+
+
+def restart(c: Container) -> None:
+    if c.running:
+        _exited(c, 137)
+    c.restart_count += 0  # docker restart does not count as a restart-policy restart
+    start(c)
+
+
+def remove(c: Container, force: bool = False) -> None:
+    host = c.host
+    if c.running:
+        if not force:
+            raise Conflict(f"You cannot remove a running container {c.id}. Stop the container before "
+                           f"attempting removal or force remove")
+        _exited(c, 137)
+    host.containers.pop(c.id, None)
+
+
+# -- docker network connect / disconnect ----------------------------------------------------------
+def connect(c: Container, net: Network, req: dict) -> None:
+    if c.mode_kind in ("host", "container"):
+        raise InvalidParameter("container sharing network namespace with another container or host "
+                               "cannot be connected to any other network")
+    if c.mode_kind == "none" or net.driver == "null":
+        raise InvalidParameter("container cannot be connected to multiple networks with one of the "
+                               "networks in private (none) mode")
+    if net.driver == "host":
+        raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
+    if net.id in c.endpoints or (not c.running and net.name in c.net_requests):
+        raise Forbidden(f"endpoint with name {c.name} already exists in network {net.name}")
+    if net.swarm is not None and not net.attachable:
+        raise Forbidden(f"Could not attach to network {net.name}: rpc error: code = PermissionDenied "
+                        f"desc = network {net.name} not manually attachable")
+    if c.running:
+        join(c, net, req)
+    else:
+        check_request(net, req)
+        c.net_requests[net.name] = dict(req)
+        c.net_ids[net.name] = net.id
+
+
+def disconnect(c: Container, net: Network, force: bool = False) -> None:
+    if net.driver == "host":
+        raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
+    if c.running:
+        if net.id not in c.endpoints:
+            raise EngineError(f"container {c.id} is not connected to network {net.name}")
+        leave(c, net)
+    c.net_requests.pop(net.name, None)
+    c.net_ids.pop(net.name, None)

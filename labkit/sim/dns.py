@@ -1,0 +1,74 @@
+"""Name resolution inside containers: /etc/hosts, /etc/resolv.conf and the embedded DNS server.
+
+On user-defined networks the engine runs a DNS server at 127.0.0.11 in each container. It answers
+the names, network aliases, short IDs and host names of the containers that share a network with
+the one asking, looking through the asker's networks in the engine's endpoint order. On the
+default bridge there is no embedded DNS: the container gets the host's resolv.conf and only
+/etc/hosts (its own name, and --link entries) resolves.
+
+Names the embedded server does not know are forwarded to the host's servers; a simulated host is
+offline, so those fail (as on these machines' private engines, which have no route out).
+"""
+from __future__ import annotations
+
+from .world import ETC_HOSTS_BASE, Container, Endpoint, IPv4Addr
+
+EMBEDDED = "127.0.0.11"
+
+
+def uses_embedded_dns(c: Container) -> bool:
+    owner = c.shared_with() or c
+    return any(ep.network.user_defined for ep in owner.endpoints.values())
+
+
+def resolv_conf(c: Container) -> str:
+    if uses_embedded_dns(c):
+        return f"nameserver {EMBEDDED}\noptions ndots:0\n"
+    return c.host.world.resolv_conf
+
+
+def etc_hosts(c: Container) -> str:
+    """The engine writes one line per address the container has, all with its host name."""
+    if c.mode_kind == "host":
+        return c.host.world.etc_hosts
+    owner = c.shared_with() or c
+    lines = ETC_HOSTS_BASE
+    for ep in owner.endpoints.values():
+        if ep.ip is not None:
+            lines += f"{ep.ip}\t{owner.hostname}\n"
+    return lines
+
+
+def names_of(ep: Endpoint) -> list[str]:
+    """Every name the embedded DNS answers for this endpoint."""
+    return [ep.container.name, *ep.aliases, *ep.service_aliases]
+
+
+def sorted_endpoints(c: Container) -> list[Endpoint]:
+    """libnetwork's endpoint order in a sandbox: by network name (gateway choice and DNS)."""
+    return sorted(c.endpoints.values(), key=lambda ep: ep.network.name)
+
+
+def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
+    """What 127.0.0.11 answers for name asked by asker: addresses, or None when it does not know."""
+    owner = asker.shared_with() or asker
+    q = name.rstrip(".").lower()
+    for ep in sorted_endpoints(owner):
+        net = ep.network
+        if not net.user_defined:
+            continue
+        found = [other.ip for other in net.endpoints.values()
+                 if other.ip is not None and q in (n.lower() for n in names_of(other))]
+        if net.swarm is not None:
+            found += net.swarm.dns_answers(net, q)
+        if found:
+            return found
+    return None
+
+
+def hosts_lookup(hosts_text: str, name: str) -> IPv4Addr | None:
+    for line in hosts_text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and name in parts[1:] and ":" not in parts[0]:
+            return IPv4Addr(parts[0])
+    return None

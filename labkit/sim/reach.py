@@ -1,0 +1,287 @@
+"""Who can reach whom: the view from inside one network namespace, by the engine's real rules.
+
+A Sandbox is what a process sees: a container's namespace (shared by `container:NAME` containers)
+or the host's own (the host and host-mode containers). It answers the questions busybox's tools
+ask: which interfaces and routes exist, what a name resolves to, whether a ping is answered, whether
+a TCP connection is accepted.
+
+The rules, for one host:
+- Containers on the same network reach each other directly (TTL 64), unless the network turns
+  inter-container traffic off (com.docker.network.bridge.enable_icc=false).
+- Anything else goes to the default gateway (the host). The host answers for its own addresses
+  (every bridge's gateway address, its underlay address). Traffic on towards another bridge network
+  is dropped by the engine's isolation rules (DOCKER-ISOLATION-STAGE-1/2); an internal network
+  gives no default route at all ("Network unreachable"). A simulated host has no route to the
+  internet, so outside addresses go unanswered.
+- The host reaches every bridge network directly. Containers in host mode are the host.
+- Published ports: the host's address (any of them, or only the one bound) on the host port is
+  forwarded to the container's port; from a container on another bridge, the NATed packet then
+  meets the isolation rules. Containers with no network (none) reach nothing but themselves.
+- Macvlan: containers on the same macvlan network reach each other; the host does not reach them
+  through the parent interface.
+"""
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from . import dns
+from .world import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
+
+LOOPBACK = IPv4Net("127.0.0.0/8")
+
+
+@dataclass
+class Route:
+    dst: IPv4Net | None  # None: the default route
+    dev: str
+    via: IPv4Addr | None = None
+    src: IPv4Addr | None = None
+    linkdown: bool = False
+
+
+@dataclass
+class Outcome:
+    """What happened to a packet (or a TCP connection attempt)."""
+
+    ok: bool                      # answered (ping) / accepted (tcp)
+    why: str = ""                 # a short reason, in the learner's words
+    ttl: int = 64                 # TTL of the answer
+    unreachable: bool = False     # no route: sendto/connect fails at once (ENETUNREACH)
+    refused: bool = False         # TCP: reached, but nothing listens (RST)
+    target: "Container | Host | None" = None  # who answered
+    target_port: int | None = None            # the port that answered (after NAT)
+    hops: tuple = ()              # addresses of the routers on the way (traceroute)
+
+
+class Sandbox:
+    def __init__(self, host: Host, container: Container | None = None):
+        self.host = host
+        owner = container.shared_with() if container is not None else None
+        self.container = container
+        self.owner = owner or container  # whose namespace this is (None: the host's)
+        if self.owner is not None and self.owner.mode_kind == "host":
+            self.owner = None
+
+    # -- what the namespace holds --------------------------------------------------------------
+    @property
+    def is_host(self) -> bool:
+        return self.owner is None
+
+    @property
+    def hostname(self) -> str:
+        if self.container is None:
+            return self.host.hostname
+        return self.container.hostname
+
+    def endpoints(self) -> list[Endpoint]:
+        return [] if self.owner is None else list(self.owner.endpoints.values())
+
+    def interfaces(self) -> list[Iface]:
+        lo = Iface(1, "lo", "00:00:00:00:00:00", mtu=65536, ip=IPv4Addr("127.0.0.1"), prefixlen=8,
+                   flags="LOOPBACK,UP,LOWER_UP", kind="loopback")
+        if self.owner is not None:
+            return [lo] + [Iface(ep.ifindex, ep.ifname, ep.mac, mtu=ep.network.mtu, peer_index=ep.peer_ifindex,
+                                 ip=ep.ip, prefixlen=ep.prefixlen, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN")
+                           for ep in self.owner.endpoints.values()]
+        out = [lo]
+        attached = {}
+        for ep in self.host.all_endpoints():
+            attached.setdefault(ep.network.bridge_name, []).append(ep)
+        for iface in self.host.ifaces:
+            if iface.kind == "bridge" and not attached.get(iface.name):
+                iface = Iface(**{**iface.__dict__, "flags": "NO-CARRIER,BROADCAST,MULTICAST,UP"})
+            out.append(iface)
+        for ep in self.host.all_endpoints():
+            if ep.network.bridge_name:
+                out.append(Iface(ep.peer_ifindex, ep.veth_name, veth_mac(ep), mtu=ep.network.mtu,
+                                 peer_index=ep.ifindex, master=ep.network.bridge_name,
+                                 flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN"))
+        return sorted(out, key=lambda i: i.index)
+
+    def routes(self) -> list[Route]:
+        routes: list[Route] = []
+        if self.owner is not None:
+            gw_ep = self.gateway_endpoint()
+            if gw_ep is not None:
+                routes.append(Route(None, gw_ep.ifname, via=gw_ep.gateway))
+            for ep in self.owner.endpoints.values():
+                if ep.ip is not None:
+                    routes.append(Route(ipaddress.ip_network(f"{ep.ip}/{ep.prefixlen}", strict=False),
+                                        ep.ifname, src=ep.ip))
+        else:
+            for iface in self.interfaces():
+                if iface.ip is not None and iface.kind != "loopback":
+                    routes.append(Route(ipaddress.ip_network(f"{iface.ip}/{iface.prefixlen}", strict=False),
+                                        iface.name, src=iface.ip, linkdown="NO-CARRIER" in iface.flags))
+        return sorted(routes, key=lambda r: (0, 0) if r.dst is None else (int(r.dst.network_address) + 1, r.dst.prefixlen))
+
+    def gateway_endpoint(self) -> Endpoint | None:
+        if self.owner is None:
+            return None
+        for ep in dns.sorted_endpoints(self.owner):
+            if ep.gateway is not None:
+                return ep
+        return None
+
+    def own_addresses(self) -> list[IPv4Addr]:
+        return [i.ip for i in self.interfaces() if i.ip is not None]
+
+    # -- names -----------------------------------------------------------------------------------
+    def read_file(self, path: str) -> str | None:
+        c = self.container
+        if path == "/etc/hosts":
+            return dns.etc_hosts(c) if c is not None else self.host.world.etc_hosts
+        if path == "/etc/resolv.conf":
+            return dns.resolv_conf(c) if c is not None else self.host.world.resolv_conf
+        if path == "/etc/hostname":
+            return self.hostname + "\n"
+        if c is not None and c.process is not None:
+            return c.process.files.get(path)
+        return None
+
+    def nameserver(self) -> str | None:
+        for line in (self.read_file("/etc/resolv.conf") or "").splitlines():
+            parts = line.split()
+            if parts[:1] == ["nameserver"] and len(parts) > 1:
+                return parts[1]
+        return None
+
+    def dns_query(self, name: str) -> list[IPv4Addr] | None:
+        """Ask the configured name server. None: no answer for that name."""
+        if self.nameserver() == dns.EMBEDDED and self.container is not None:
+            return dns.embedded_lookup(self.container, name)
+        return None
+
+    def resolve(self, name: str) -> IPv4Addr | None:
+        """What getaddrinfo gives (ping, wget, nc): an address literal, /etc/hosts, then DNS."""
+        try:
+            ip = ipaddress.ip_address(name)
+            return ip if ip.version == 4 else None
+        except ValueError:
+            pass
+        if name == "localhost":
+            return IPv4Addr("127.0.0.1")
+        found = dns.hosts_lookup(self.read_file("/etc/hosts") or "", name)
+        if found is not None:
+            return found
+        answers = self.dns_query(name)
+        return answers[0] if answers else None
+
+    # -- packets ---------------------------------------------------------------------------------
+    def route_for(self, dst: IPv4Addr) -> Route | None:
+        best = None
+        for r in self.routes():
+            if r.dst is None or dst in r.dst:
+                if best is None or (r.dst is not None and (best.dst is None or r.dst.prefixlen > best.dst.prefixlen)):
+                    best = r
+        return best
+
+    def ping(self, dst: IPv4Addr) -> Outcome:
+        return self._deliver(dst, port=None)
+
+    def connect(self, dst: IPv4Addr, port: int, proto: str = "tcp") -> Outcome:
+        return self._deliver(dst, port=port, proto=proto)
+
+    def _deliver(self, dst: IPv4Addr, port: int | None, proto: str = "tcp") -> Outcome:
+        if dst in LOOPBACK or dst in self.own_addresses():
+            return self._arrive_self(dst, port, proto)
+        route = self.route_for(dst)
+        if route is None:
+            return Outcome(False, "no route to that address", unreachable=True)
+        if self.owner is None:
+            return self._from_host(dst, port, proto, route)
+        ep = next(e for e in self.owner.endpoints.values() if e.ifname == route.dev)
+        if route.dst is not None:  # on a network this container is attached to
+            return self._on_network(ep.network, dst, port, proto, from_container=True)
+        return self._via_gateway(ep, dst, port, proto)
+
+    def _arrive_self(self, dst: IPv4Addr, port: int | None, proto: str) -> Outcome:
+        target = self.owner if self.owner is not None else self.host
+        if port is None:
+            return Outcome(True, "its own address", target=target)
+        if self.owner is None:
+            return host_listens(self.host, dst, port, proto, local=True)
+        return container_listens(self.owner, port, proto, hops=())
+
+    def _on_network(self, net: Network, dst: IPv4Addr, port, proto, from_container: bool, ttl=64, hops=()) -> Outcome:
+        for other in net.endpoints.values():
+            if other.ip == dst:
+                if from_container and not net.icc:
+                    return Outcome(False, f"inter-container traffic is off on network {net.name}")
+                if port is None:
+                    return Outcome(True, f"on network {net.name}", ttl=ttl, target=other.container, hops=hops)
+                return container_listens(other.container, port, proto, hops=hops, ttl=ttl)
+        if dst in net.gateways and net.driver == "bridge":
+            if port is None:
+                return Outcome(True, f"the host's address on network {net.name}", target=self.host, hops=hops)
+            return host_listens(self.host, dst, port, proto, local=False, via=net)
+        return Outcome(False, f"no one has {dst} on network {net.name}")
+
+    def _via_gateway(self, ep: Endpoint, dst: IPv4Addr, port, proto) -> Outcome:
+        host = self.host
+        net = ep.network
+        if host_owns(host, dst):
+            if port is None:
+                return Outcome(True, "an address of the host", target=host)
+            return host_listens(host, dst, port, proto, local=False, via=net)
+        for other in host.visible_networks().values():
+            if other.driver == "bridge" and other.has_address(dst) and other is not net:
+                return Outcome(False, f"networks {net.name} and {other.name} are isolated from each other")
+        return Outcome(False, "outside this host: a simulated host has no route to the internet")
+
+    def _from_host(self, dst: IPv4Addr, port, proto, route: Route) -> Outcome:
+        host = self.host
+        for net in host.visible_networks().values():
+            if net.bridge_name == route.dev:
+                return self._on_network(net, dst, port, proto, from_container=False)
+        if route.dev == "eth0":
+            for other in host.world.hosts.values():
+                if other is not host and other.underlay_ip == dst:
+                    if port is None:
+                        return Outcome(True, f"host {other.name}", target=other)
+                    return host_listens(other, dst, port, proto, local=False)
+            return Outcome(False, f"no host has {dst} on the underlay")
+        return Outcome(False, "no one answers there")
+
+
+def veth_mac(ep: Endpoint) -> str:
+    h = ep.id
+    return "7e:" + ":".join(h[i:i + 2] for i in range(8, 18, 2))
+
+
+def host_owns(host: Host, ip: IPv4Addr) -> bool:
+    return any(i.ip == ip for i in host.ifaces)
+
+
+def container_listens(c: Container, port: int, proto: str, hops=(), ttl=64) -> Outcome:
+    owner = c.shared_with() or c
+    listening = any((proto, port) in (x.process.listens if x.process else [])
+                    for x in owner.host.containers.values()
+                    if x.running and (x is owner or x.shared_with() is owner))
+    if listening:
+        return Outcome(True, f"{owner.name} listens on {proto} port {port}", target=owner, target_port=port, hops=hops, ttl=ttl)
+    return Outcome(False, f"nothing listens on {proto} port {port} in {owner.name}", refused=True, target=owner, hops=hops)
+
+
+def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, via: Network | None = None) -> Outcome:
+    """A connection to one of the host's addresses: a host-mode server, or a published port."""
+    for c in host.containers.values():
+        if c.running and c.mode_kind == "host" and c.process and (proto, port) in c.process.listens:
+            return Outcome(True, f"{c.name} (host network) listens on {proto} port {port}", target=c, target_port=port)
+    for c in host.containers.values():
+        if not c.running:
+            continue
+        for (p_proto, host_ip, host_port, c_proto, c_port) in c.ports_bound:
+            if p_proto != proto or host_port != port:
+                continue
+            if host_ip not in ("0.0.0.0", "", str(dst)):
+                continue
+            if via is not None and via.driver == "bridge" and not any(e.network is via for e in c.endpoints.values()):
+                # NATed towards another bridge: the isolation rules drop it.
+                return Outcome(False, f"published port {port} leads to {c.name}, on another network; "
+                                      f"the isolation rules drop it")
+            out = container_listens(c, c_port, c_proto)
+            out.why = f"published port {port} -> {c.name}:{c_port}: " + out.why
+            return out
+    return Outcome(False, f"nothing listens on {proto} port {port} on the host", refused=True, target=host)
