@@ -1,0 +1,11 @@
+"""labkit: a Jupyter teaching lab kit for Docker networking.
+
+    import labkit
+    client = labkit.connect()        # the real engine when one answers, else labkit's simulator
+    lab = labkit.Lab()               # short verbs over that client, for notebooks and widgets
+"""
+from .engines import connect, is_simulated
+from .errors import LabkitError
+
+__all__ = ["connect", "is_simulated", "LabkitError"]
+__version__ = "0.1.0"

@@ -1,0 +1,624 @@
+"""Lab hosts: real Docker engines, each in its own network namespace and hostname.
+
+A host is one dockerd in its own network and UTS namespace, with its own socket, data root and
+exec root, joined to the other hosts of its set by an underlay switch. A set is named by a prefix P
+(default "lk"; the conformance tests use "lkc"), so sets coexist. For host number N:
+
+    hostname              hostN      (`docker info` Name; `hostname` in a host-mode container)
+    network namespace     P-hostN    (/run/netns/P-hostN)
+    underlay interface    2: eth0@if{30000+N}, MAC 02:99:00:00:00:{N:02x}, 10.99.0.{10+N}/24, up;
+                          lo up; no default route (hosts reach each other, not the internet)
+    switch                bridge Pul0 (10.99.0.1/24, MAC 02:99:00:00:00:00) with one port
+                          Pul0-hN (index 30000+N) per host, in the namespace P-ul
+    state                 /run/labkit/P/hostN/: docker.sock, data/, exec/, docker.pid,
+                          dockerd.log, uts (the host's pinned UTS namespace)
+
+The switch has a namespace of its own rather than living in the root one: interface indexes are
+counted per namespace, so two sets can both give host1 the port index 30001 that host1 shows as
+`eth0@if30001`; their 10.99.0.0/24 stay apart; and the root namespace's firewall (FORWARD policy
+DROP once any engine ran there, with br_netfilter on) never sees underlay traffic, so no rule has
+to be added there and later removed.
+
+Each dockerd runs as `nsenter --net=/run/netns/P-hostN --uts=STATE/uts dockerd -H unix://... ...`
+(`ip netns exec` remounts /sys and dockerd dies). IPv6 duplicate address detection is off in the
+hosts so that link-local addresses never show as "tentative" depending on timing.
+
+Everything is recorded in /run/labkit/P/state.json *before* it is created, so `stop_hosts(P)`
+removes exactly what was made, also after a crash half way through `start_hosts`. Processes are
+found from recorded pids and the pid files the engines write, checked against their command line
+(which names the host's state folder) before any signal is sent.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import docker
+
+from .errors import (BadName, CommandFailed, EngineStartFailed, HostsError, MissingTool, NeedsRoot,
+                     NotRecorded)
+from .images import ensure_lab_image
+
+STATE_ROOT = "/run/labkit"
+NETNS_DIR = "/run/netns"
+UNDERLAY = "10.99.0"          # the underlay is UNDERLAY.0/24: switch .1, host N .{10+N}
+PORT_INDEX_BASE = 30000       # host N's switch port has interface index 30000+N
+MAX_HOST = 99                 # keeps "Pul0-h99" within the kernel's 15 characters
+PREFIX_RULE = re.compile(r"[a-z][a-z0-9]{0,7}")
+START_TIMEOUT = 30.0          # seconds for a dockerd to answer /_ping
+STOP_TIMEOUT = 15.0           # seconds for a dockerd to exit after SIGTERM, before SIGKILL
+# Commands run with a PATH that has the sbin folders, whatever the caller's PATH: dockerd looks
+# up iptables and containerd there.
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+TOOLS = {  # program: (Debian package, what for)
+    "ip": ("iproute2", "to make network namespaces and interfaces"),
+    "nsenter": ("util-linux", "to start dockerd inside a namespace"),
+    "unshare": ("util-linux", "to give each host its own hostname"),
+    "hostname": ("hostname", "to set each host's hostname"),
+    "sysctl": ("procps", "to configure the hosts' interfaces"),
+    "dockerd": ("docker.io", "to run a Docker engine per host"),
+    "containerd": ("containerd", "to run a Docker engine per host"),
+    "runc": ("runc", "to clean up containers after a crash"),
+}
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class EngineHost:
+    """One lab host: a dockerd in its own network and UTS namespace, on the underlay."""
+
+    prefix: str
+    number: int
+    pid: int | None = None       # dockerd's pid, once started
+    timings: dict = field(default_factory=dict)    # seconds: network, engine, image, stop
+    _process: subprocess.Popen | None = field(default=None, repr=False, compare=False)
+    _launched: float = field(default=0.0, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return f"host{self.number}"
+
+    @property
+    def netns(self) -> str:
+        return f"{self.prefix}-host{self.number}"
+
+    @property
+    def port(self) -> str:
+        """Its port on the underlay switch (in the switch's namespace)."""
+        return f"{self.prefix}ul0-h{self.number}"
+
+    @property
+    def underlay_ip(self) -> str:
+        return f"{UNDERLAY}.{10 + self.number}"
+
+    @property
+    def mac(self) -> str:
+        return f"02:99:00:00:00:{self.number:02x}"
+
+    @property
+    def state_dir(self) -> str:
+        return f"{STATE_ROOT}/{self.prefix}/{self.name}"
+
+    @property
+    def socket(self) -> str:
+        return f"{self.state_dir}/docker.sock"
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    @property
+    def log_path(self) -> str:
+        return f"{self.state_dir}/dockerd.log"
+
+    def client(self, timeout: int = 30) -> docker.DockerClient:
+        """A docker-py client for this host's engine, like `docker -H unix://.../docker.sock`."""
+        return docker.DockerClient(base_url=self.url, version="auto", timeout=timeout)
+
+    def stop(self) -> None:
+        """Stop this host's engine and remove the host (namespace, port, state folder).
+
+        Idempotent. When it was the set's last host, the switch and the set's folder go too, so
+        stopping a `fresh_engine()` leaves nothing behind.
+        """
+        started = time.monotonic()
+        with _locked(self.prefix):
+            state = _load(self.prefix)
+            if self.name in state["hosts"]:
+                self.pid = state["hosts"][self.name].get("pid") or self.pid
+                _stop_engines([self])
+                _remove_host(state, self)
+            if not state["hosts"]:
+                _remove_set(state)
+        _reap(self)
+        self.timings["stop"] = time.monotonic() - started
+
+    def record(self) -> dict:
+        return {"number": self.number, "netns": self.netns, "port": self.port,
+                "state_dir": self.state_dir, "underlay_ip": self.underlay_ip, "pid": self.pid}
+
+    @classmethod
+    def from_record(cls, prefix: str, record: dict) -> "EngineHost":
+        host = cls(prefix, record["number"], pid=record.get("pid"))
+        if host.record() != dict(record, pid=host.pid):
+            raise HostsError(f"{STATE_ROOT}/{prefix}/state.json records {host.name} as {record}, "
+                             f"not as this labkit names it ({host.record()}); remove what it lists "
+                             f"by hand, then the file")
+        return host
+
+
+def start_hosts(n: int, prefix: str = "lk", first: int = 1,
+                progress: Progress | None = None) -> list[EngineHost]:
+    """Start hosts host{first}..host{first+n-1} of the set `prefix`, each with the lab image.
+
+    A host of the set whose engine already answers is returned as it is; a recorded host whose
+    engine is gone is cleaned up and started afresh. On failure, the hosts this call made are
+    removed again and the error is raised.
+    """
+    say = progress or (lambda message: None)
+    _check_can_run("starting lab hosts")
+    _check_prefix(prefix)
+    if not (isinstance(n, int) and isinstance(first, int) and n >= 1 and first >= 1
+            and first + n - 1 <= MAX_HOST):
+        raise BadName("host range", f"{n} hosts from host{first}",
+                      f"hosts are numbered 1 to {MAX_HOST}")
+    with _locked(prefix):
+        state = _load(prefix)
+        hosts, new = [], []
+        try:
+            _ensure_switch(state)
+            for number in range(first, first + n):
+                record = state["hosts"].get(f"host{number}")
+                host = EngineHost.from_record(prefix, record) if record else EngineHost(prefix, number)
+                if record and _answers(host.socket):
+                    say(f"{host.name} ({prefix}): already up")
+                    hosts.append(host)
+                    continue
+                if record:
+                    say(f"{host.name} ({prefix}): its engine is gone; starting it afresh")
+                    _stop_engines([host])
+                    _remove_host(state, host)
+                    host = EngineHost(prefix, number)
+                new.append(host)
+                hosts.append(host)
+                _create_network(state, host)
+            for host in new:
+                _launch(state, host)
+            for host in new:
+                _wait_until_up(host)
+                say(f"{host.name} ({prefix}): engine up in {host.timings['engine']:.2f} s")
+                loading = time.monotonic()
+                with contextlib.closing(host.client()) as client:
+                    ensure_lab_image(client, progress=progress)
+                host.timings["image"] = time.monotonic() - loading
+        except BaseException:
+            made = [host for host in new if host.name in state["hosts"]]
+            _stop_engines(made)
+            for host in made:
+                _remove_host(state, host)
+                _reap(host)
+            if not state["hosts"]:
+                _remove_set(state)
+            raise
+    return hosts
+
+
+def stop_hosts(prefix: str = "lk") -> list[str]:
+    """Stop every recorded host of the set `prefix` and remove all the set made.
+
+    Removes the engines (and their containerd, shims and containers), the mounts under their
+    exec roots, the state folders, the namespaces, the switch. Idempotent; also cleans up after a
+    crash. Returns what it removed, one line each.
+    """
+    _check_can_run("stopping lab hosts")
+    _check_prefix(prefix)
+    with _locked(prefix):
+        state = _load(prefix)
+        hosts = [EngineHost.from_record(prefix, record) for record in state["hosts"].values()]
+        removed = _stop_engines(hosts)
+        for host in hosts:
+            removed += _remove_host(state, host)
+        removed += _remove_set(state)
+    return removed
+
+
+def fresh_engine(prefix: str = "lkc", progress: Progress | None = None) -> EngineHost:
+    """One fresh host1 of the set `prefix`, in clean namespaces with an empty data root (but
+    for the lab image): interface indexes and addresses come out the same every time.
+    Stopping it removes everything of the set. Give each process (test worker) its own prefix:
+    this starts by removing whatever the set held."""
+    stop_hosts(prefix)
+    (host,) = start_hosts(1, prefix=prefix, progress=progress)
+    return host
+
+
+def list_hosts(prefix: str = "lk") -> list[EngineHost]:
+    """The recorded hosts of the set `prefix` whose engines answer."""
+    _check_prefix(prefix)
+    hosts = [EngineHost.from_record(prefix, record) for record in _load(prefix)["hosts"].values()]
+    return [host for host in sorted(hosts, key=lambda h: h.number) if _answers(host.socket)]
+
+
+# ---- the set's record ------------------------------------------------------------------------
+
+def _set_dir(prefix: str) -> str:
+    return f"{STATE_ROOT}/{prefix}"
+
+
+def _load(prefix: str) -> dict:
+    try:
+        with open(f"{_set_dir(prefix)}/state.json") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {"prefix": prefix, "switch": None, "hosts": {}}
+
+
+def _save(state: dict) -> None:
+    folder = _set_dir(state["prefix"])
+    os.makedirs(folder, exist_ok=True)
+    with open(f"{folder}/state.json.new", "w") as f:
+        json.dump(state, f, indent=1)
+    os.replace(f"{folder}/state.json.new", f"{folder}/state.json")
+
+
+@contextlib.contextmanager
+def _locked(prefix: str) -> Iterator[None]:
+    """One start or stop of a set at a time, across processes (flock on /run/labkit/P.lock).
+
+    The lock file goes when the set is gone. A waiter that then gets the removed file's lock
+    sees that the path no longer names it, and locks the new file instead.
+    """
+    path = f"{STATE_ROOT}/{prefix}.lock"
+    os.makedirs(STATE_ROOT, exist_ok=True)
+    while True:
+        lock = open(path, "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(lock.fileno()).st_ino:
+                break
+        lock.close()
+    try:
+        yield
+    finally:
+        if not os.path.isdir(_set_dir(prefix)):
+            os.unlink(path)
+        lock.close()
+
+
+# ---- making ----------------------------------------------------------------------------------
+
+def _check_can_run(action: str) -> None:
+    if os.geteuid() != 0:
+        raise NeedsRoot(action)
+    for tool, (package, needed_for) in TOOLS.items():
+        if not shutil.which(tool, path=PATH):
+            raise MissingTool(tool, package, needed_for)
+
+
+def _check_prefix(prefix: str) -> None:
+    if not isinstance(prefix, str) or not PREFIX_RULE.fullmatch(prefix):
+        raise BadName("prefix", prefix, "use 1 to 8 lowercase letters and digits, starting with a letter")
+
+
+def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    done = subprocess.run(list(args), capture_output=True, text=True, env={"PATH": PATH})
+    if check and done.returncode != 0:
+        raise CommandFailed(list(args), done.returncode, done.stderr or done.stdout)
+    return done
+
+
+def _netns_exists(name: str) -> bool:
+    return os.path.exists(f"{NETNS_DIR}/{name}")
+
+
+def _check_free(netns: str) -> None:
+    """Before recording a namespace as ours: it must not exist yet."""
+    if _netns_exists(netns):
+        raise NotRecorded(f"the network namespace {netns}", f"ip netns del {netns}")
+
+
+def _ensure_switch(state: dict) -> None:
+    """The set's underlay switch: a bridge in a namespace of its own."""
+    prefix = state["prefix"]
+    switch = {"netns": f"{prefix}-ul", "bridge": f"{prefix}ul0"}
+    if state["switch"] and _netns_exists(switch["netns"]):
+        return
+    _check_free(switch["netns"])
+    state["switch"] = switch
+    _save(state)
+    ns, bridge = switch["netns"], switch["bridge"]
+    _run("ip", "netns", "add", ns)
+    _run("ip", "-n", ns, "link", "set", "lo", "up")
+    _run("ip", "-n", ns, "link", "add", bridge, "address", "02:99:00:00:00:00", "type", "bridge")
+    _run("ip", "-n", ns, "addr", "add", f"{UNDERLAY}.1/24", "dev", bridge)
+    _run("ip", "-n", ns, "link", "set", bridge, "up")
+
+
+def _create_network(state: dict, host: EngineHost) -> None:
+    """The host's namespaces, its underlay interface and switch port, and its state folder."""
+    started = time.monotonic()
+    _check_free(host.netns)
+    state["hosts"][host.name] = host.record()
+    _save(state)
+    _clear_folder(host.state_dir)
+    os.makedirs(host.state_dir)
+    switch = state["switch"]["netns"]
+    _run("ip", "netns", "add", host.netns)
+    _run("ip", "-n", switch, "link", "add", host.port, "index", str(PORT_INDEX_BASE + host.number),
+         "type", "veth", "peer", "name", "eth0", "index", "2", "address", host.mac, "netns", host.netns)
+    _run("ip", "-n", switch, "link", "set", host.port, "master", state["switch"]["bridge"], "up")
+    _run("nsenter", f"--net={NETNS_DIR}/{host.netns}", "sysctl", "-q", "-w",
+         "net.ipv6.conf.eth0.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+    _run("ip", "-n", host.netns, "addr", "add", f"{host.underlay_ip}/24", "dev", "eth0")
+    _run("ip", "-n", host.netns, "link", "set", "eth0", "up")
+    _run("ip", "-n", host.netns, "link", "set", "lo", "up")
+    # A UTS namespace pinned on a file, holding the hostname: nsenter joins it with the netns.
+    uts = f"{host.state_dir}/uts"
+    open(uts, "w").close()
+    _run("unshare", f"--uts={uts}", "hostname", host.name)
+    host.timings["network"] = time.monotonic() - started
+
+
+def _launch(state: dict, host: EngineHost) -> None:
+    d = host.state_dir
+    with open(host.log_path, "ab") as log:
+        host._process = subprocess.Popen(
+            ["nsenter", f"--net={NETNS_DIR}/{host.netns}", f"--uts={d}/uts",
+             "dockerd", "-H", host.url, "--data-root", f"{d}/data", "--exec-root", f"{d}/exec",
+             "--pidfile", f"{d}/docker.pid"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=d,
+            env=dict(os.environ, PATH=PATH),
+            start_new_session=True)  # a Ctrl-C in the notebook must not reach the engines
+    host._launched = time.monotonic()
+    host.pid = host._process.pid  # nsenter execs dockerd: the same process
+    state["hosts"][host.name]["pid"] = host.pid
+    _save(state)
+
+
+def _answers(sock: str, timeout: float = 1.0) -> bool:
+    """Does an engine answer GET /_ping on this socket?"""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(sock)
+            s.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            return b" 200 " in s.recv(64).split(b"\r\n")[0] + b" "
+    except OSError:
+        return False
+
+
+def _wait_until_up(host: EngineHost) -> None:
+    deadline = host._launched + START_TIMEOUT
+    while not _answers(host.socket):
+        reason = None
+        if host._process.poll() is not None:
+            reason = f"dockerd exited with status {host._process.returncode}"
+        elif time.monotonic() > deadline:
+            reason = f"it did not answer within {START_TIMEOUT:.0f} s"
+        if reason:
+            raise EngineStartFailed(host.name, host.url, reason, host.log_path, _tail(host.log_path))
+        time.sleep(0.01)
+    host.timings["engine"] = time.monotonic() - host._launched
+
+
+def _tail(path: str, lines: int = 15) -> str:
+    try:
+        with open(path, errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError as e:
+        return f"({e})"
+
+
+# ---- stopping and removing --------------------------------------------------------------------
+
+def _stop_engines(hosts: list[EngineHost]) -> list[str]:
+    """Stop the hosts' engines: containers removed through the API first (quick), then SIGTERM.
+
+    Why containerd goes first when no container is left: on SIGTERM a dockerd stops its
+    containerd and, if that is not yet reaped at its first look, sleeps a whole second before
+    looking again. A containerd already gone (and reaped by its dockerd) lets dockerd exit in
+    milliseconds. With containers left, dockerd needs containerd to stop them, so it goes alone.
+    """
+    stopped, engines = [], []
+    for host in hosts:
+        dockerd = _recorded_pid(host)
+        if dockerd is None:
+            continue
+        containerd = _pid_from_file(f"{host.state_dir}/exec/containerd/containerd.pid", host)
+        if _remove_containers(host) and containerd:
+            _signal(containerd, signal.SIGTERM)
+            engines.append((host, dockerd, containerd))
+        else:
+            engines.append((host, dockerd, None))
+        stopped.append(f"engine of {host.name} (dockerd pid {dockerd})")
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for host, dockerd, containerd in engines:
+        if containerd:  # reaped by dockerd, or dockerd would still see it "alive"
+            _wait_gone(containerd, min(deadline, time.monotonic() + 2), host, reaped=True)
+        _signal(dockerd, signal.SIGTERM)
+    for host, dockerd, containerd in engines:
+        if not _wait_gone(dockerd, deadline, host):
+            _signal(dockerd, signal.SIGKILL)
+            _wait_gone(dockerd, time.monotonic() + 5, host)
+    return stopped
+
+
+def _remove_containers(host: EngineHost) -> bool:
+    """Remove all containers of a host through its API; True when none is left."""
+    if not _answers(host.socket):
+        return False
+    try:
+        with contextlib.closing(host.client(timeout=10)) as client:
+            for container in client.containers.list(all=True, ignore_removed=True):
+                with contextlib.suppress(docker.errors.NotFound):
+                    container.remove(force=True)
+            return not client.containers.list(all=True, ignore_removed=True)
+    except docker.errors.DockerException:  # an engine that cannot answer gets SIGTERM alone
+        return False
+
+
+def _remove_host(state: dict, host: EngineHost) -> list[str]:
+    """Remove what is left of a host after its engine stopped (or crashed), then its record."""
+    removed = []
+    exec_root = f"{host.state_dir}/exec"
+    runc_root = f"{exec_root}/runtime-runc/moby"
+    # Containers that outlived their engine: runc kills them and removes their cgroups.
+    for container in _listdir(runc_root):
+        _run("runc", "--root", runc_root, "delete", "--force", container, check=False)
+        removed.append(f"container {container[:12]} of {host.name}")
+    # Whatever still runs from the host's folder: a crashed engine's containerd or shims.
+    leftovers = _processes_using(host.state_dir)
+    for pid in leftovers:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    for pid in leftovers:
+        if not _wait_gone(pid, deadline, host):
+            _signal(pid, signal.SIGKILL)
+        removed.append(f"process {pid} of {host.name}")
+    if os.path.isdir(host.state_dir):
+        _clear_folder(host.state_dir)
+        removed.append(f"folder {host.state_dir}")
+    switch = (state.get("switch") or {}).get("netns")
+    if switch and _netns_exists(switch) and _run("ip", "-n", switch, "link", "del", host.port,
+                                                  check=False).returncode == 0:
+        removed.append(f"switch port {host.port}")
+    if _netns_exists(host.netns):
+        _run("ip", "netns", "del", host.netns)
+        removed.append(f"network namespace {host.netns}")
+    state["hosts"].pop(host.name, None)
+    _save(state)
+    return removed
+
+
+def _remove_set(state: dict) -> list[str]:
+    """Remove the set's switch and folder (its hosts are gone already)."""
+    removed = []
+    switch = state.get("switch")
+    if switch and _netns_exists(switch["netns"]):
+        _run("ip", "netns", "del", switch["netns"])
+        removed.append(f"switch {switch['bridge']} (network namespace {switch['netns']})")
+    folder = _set_dir(state["prefix"])
+    if os.path.isdir(folder):
+        _clear_folder(folder)
+        removed.append(f"folder {folder}")
+    return removed
+
+
+def _clear_folder(folder: str) -> None:
+    """Remove a folder after unmounting what the engine mounted under it (deepest first):
+    overlay layers, network namespaces in exec/netns, the data root's own bind mount."""
+    for _ in range(3):  # mounts can be stacked on one point
+        mounts = _mounts_under(folder)
+        if not mounts:
+            break
+        for point in sorted(mounts, key=len, reverse=True):
+            if _run("umount", point, check=False).returncode != 0:
+                _run("umount", "--lazy", point, check=False)
+    if os.path.lexists(folder):
+        try:
+            shutil.rmtree(folder)
+        except OSError as e:
+            raise HostsError(f"the folder {folder} could not be removed ({e}); "
+                             f"see what is mounted under it with `findmnt -R {folder}`") from None
+
+
+def _mounts_under(folder: str) -> list[str]:
+    points = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+            if point == folder or point.startswith(folder + "/"):
+                points.append(point)
+    return points
+
+
+def _listdir(folder: str) -> list[str]:
+    try:
+        return sorted(os.listdir(folder))
+    except OSError:
+        return []
+
+
+# ---- processes --------------------------------------------------------------------------------
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _is_ours(pid: int | None, host: EngineHost) -> bool:
+    """Is this process one of the host's (its command line names the host's folder)?
+    Guards against a recorded pid that was reused since (by another process, or after a reboot)."""
+    return bool(pid) and (host.state_dir + "/") in _cmdline(pid)
+
+
+def _recorded_pid(host: EngineHost) -> int | None:
+    """The host's dockerd: the recorded pid, else the pid file dockerd wrote."""
+    for pid in (host.pid, _pid_from_file(f"{host.state_dir}/docker.pid", host)):
+        if _is_ours(pid, host) and _alive(pid):
+            return pid
+    return None
+
+
+def _pid_from_file(path: str, host: EngineHost) -> int | None:
+    try:
+        with open(path) as f:
+            pid = int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _is_ours(pid, host) else None
+
+
+def _processes_using(folder: str) -> list[int]:
+    """Running processes whose command line names the folder (dockerd, containerd, shims)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (folder + "/") in _cmdline(int(entry)) and _alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, which only waits to be reaped, counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _signal(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _wait_gone(pid: int, deadline: float, host: EngineHost, reaped: bool = False) -> bool:
+    """Wait until the process ended (reaped=True: and its parent has reaped it)."""
+    while True:
+        if host._process is not None and host._process.pid == pid:
+            host._process.poll()  # reap our own child, else it lingers as a zombie
+        if not (os.path.exists(f"/proc/{pid}") if reaped else _alive(pid)):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+
+
+def _reap(host: EngineHost) -> None:
+    if host._process is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            host._process.wait(timeout=1)
