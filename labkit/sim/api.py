@@ -109,7 +109,7 @@ def parse_time(text: str) -> float:
 def network_json(net: Network, verbose: bool = True) -> dict:
     containers = {}
     if verbose:
-        for cid, ep in net.endpoints.items():
+        for cid, ep in sorted(net.endpoints.items()):  # a Go map: marshalled in key order
             containers[cid] = {
                 "Name": ep.container.name,
                 "EndpointID": ep.id,
@@ -198,7 +198,8 @@ def container_json(c: Container) -> dict:
     host = c.host
     argv = list(c.config.get("Entrypoint") or []) + list(c.config.get("Cmd") or []) or list(c.image.cmd or [])
     running = c.running
-    started = c.status != "created" or c.sandbox_id
+    has_sandbox = bool(c.sandbox_id)  # network set up at least once: resolv.conf and hosts written
+    has_task = c.task_tried           # the runtime was asked to start the process: hostname, log
     base = f"/var/lib/docker/containers/{c.id}"
     net_names = list(c.net_requests)
     first_ep = None
@@ -210,6 +211,9 @@ def container_json(c: Container) -> dict:
     hc = dict(HOST_CONFIG_DEFAULTS)
     hc.update({k: v for k, v in c.host_config.items() if k in HOST_CONFIG_DEFAULTS or k in ("PortBindings",)})
     hc["NetworkMode"] = c.network_mode
+    if "Runtime" not in c.host_config:
+        # A create without HostConfig gets its runtime only when it first starts.
+        del hc["Runtime"]
     pb = c.host_config.get("PortBindings")
     hc["PortBindings"] = {k: [{"HostIp": (b or {}).get("HostIp", ""), "HostPort": str((b or {}).get("HostPort", "") or "")}
                               for b in (v or [])] for k, v in pb.items()} if pb else pb
@@ -234,10 +238,10 @@ def container_json(c: Container) -> dict:
             "FinishedAt": c.finished_at,
         },
         "Image": c.image.id,
-        "ResolvConfPath": f"{base}/resolv.conf" if started else "",
-        "HostnamePath": f"{base}/hostname" if started else "",
-        "HostsPath": f"{base}/hosts" if started else "",
-        "LogPath": f"{base}/{c.id}-json.log" if started else "",
+        "ResolvConfPath": f"{base}/resolv.conf" if has_sandbox or has_task else "",
+        "HostnamePath": f"{base}/hostname" if has_task else "",
+        "HostsPath": f"{base}/hosts" if has_sandbox or has_task else "",
+        "LogPath": f"{base}/{c.id}-json.log" if has_task else "",
         "Name": "/" + c.name,
         "RestartCount": c.restart_count,
         "Driver": "overlay2",
@@ -301,7 +305,7 @@ def container_summary(c: Container) -> dict:
     """One entry of GET /containers/json (docker ps)."""
     argv = list(c.config.get("Entrypoint") or []) + list(c.config.get("Cmd") or []) or list(c.image.cmd or [])
     ports = []
-    if c.running and c.mode_kind == "network":
+    if c.running and c.mode_kind in ("network", "container"):
         bound = {(cport, proto) for proto, _, _, _, cport in c.ports_bound}
         for proto, hip, hport, _cp, cport in c.ports_bound:
             ports.append({"IP": hip, "PrivatePort": cport, "PublicPort": hport, "Type": proto})
@@ -323,9 +327,19 @@ def container_summary(c: Container) -> dict:
         "State": c.status,
         "Status": status_text(c),
         "HostConfig": {"NetworkMode": c.network_mode},
-        "NetworkSettings": {"Networks": {name: endpoint_settings(c, name) for name in c.net_requests}},
+        "NetworkSettings": {"Networks": {name: list_settings(c, name) for name in c.net_requests}},
         "Mounts": [],
     }
+
+
+def list_settings(c: Container, name: str) -> dict:
+    """NetworkSettings.Networks as `docker ps` shows it: the engine's list view holds only the
+    aliases the user gave, and keeps the addresses of a start that failed."""
+    out = endpoint_settings(c, name)
+    out["Aliases"] = c.user_aliases.get(name)
+    if c.list_view and name in c.list_view:
+        out.update(c.list_view[name])
+    return out
 
 
 def status_text(c: Container) -> str:
@@ -341,7 +355,7 @@ def image_json(img) -> dict:
         "Id": img.id, "RepoTags": list(img.tags), "RepoDigests": [], "Parent": "", "Comment": "Imported from -",
         "Created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime(img.created)),
         "Container": "", "ContainerConfig": _empty_config(), "DockerVersion": ENGINE_VERSION, "Author": "",
-        "Config": _empty_config(), "Architecture": "amd64", "Os": "linux", "Size": img.size,
+        "Config": {**_empty_config(), "Cmd": img.cmd}, "Architecture": "amd64", "Os": "linux", "Size": img.size,
         "VirtualSize": img.size, "GraphDriver": {"Data": None, "Name": "overlay2"},
         "RootFS": {"Type": "layers", "Layers": ["sha256:" + img.id.split(":")[1][::-1]]},
         "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
@@ -551,7 +565,10 @@ def network_disconnect(engine, m, q, body):
 @route("POST", r"/containers/create")
 def container_create(engine, m, q, body):
     c = engine.host.create_container(q.get("name"), body)
-    return j({"Id": c.id, "Warnings": []}, 201)
+    warnings = []
+    if c.mode_kind == "host" and (body.get("HostConfig") or {}).get("PortBindings"):
+        warnings.append("Published ports are discarded when using host network mode")
+    return j({"Id": c.id, "Warnings": warnings}, 201)
 
 
 @route("GET", r"/containers/json")
@@ -723,14 +740,20 @@ def image_list(engine, m, q, body):
 
 @route("GET", r"/images/(?P<name>.+)/json")
 def image_inspect(engine, m, q, body):
-    return j(image_json(engine.host.find_image(m["name"])))
+    try:
+        return j(image_json(engine.host.find_image(m["name"])))
+    except NotFound as e:
+        raise NotFound(f"no such image: {m['name']}: {e.message}") from None
 
 
 @route("POST", r"/images/create")
 def image_pull(engine, m, q, body):
-    # An offline engine: the registry cannot be reached (the engine's text on these machines).
-    return j({"message": 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: '
-                         'no such host (labkit\'s simulated engine is offline: it has busybox only)'}, 500)
+    # An offline engine: the registry cannot be reached. The engine's text on these machines,
+    # where the host's name server cannot be reached from the engine's namespace.
+    ns = next((line.split()[1] for line in engine.world.resolv_conf.splitlines()
+               if line.startswith("nameserver") and len(line.split()) > 1), "127.0.0.53")
+    return j({"message": f'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io '
+                         f'on {ns}:53: dial udp {ns}:53: connect: network is unreachable'}, 500)
 
 
 def frame(stream: int, data: bytes) -> bytes:

@@ -189,6 +189,13 @@ class Shell:
             return Result(0)
         return fn(argv[1:], stdin, background)
 
+    def cmd_sh(self, args, stdin, bg):
+        if len(args) >= 2 and args[0] == "-c":
+            return self.run_script(args[1])
+        return Result(0)
+
+    cmd_ash = cmd_sh
+
     def cmd_true(self, args, stdin, bg):
         return Result(0)
 
@@ -204,7 +211,7 @@ class Shell:
         if args[:1] == ["-i"]:
             ips = [str(ep.ip) for ep in self.sb.endpoints() if ep.ip] if not self.sb.is_host else \
                 [str(i.ip) for i in self.sb.interfaces() if i.ip and i.kind != "loopback"][:1]
-            return Result(0, " ".join(ips) + (" \n" if ips else "\n"))
+            return Result(0, " ".join(ips) + "\n")
         return Result(0, self.sb.hostname + "\n")
 
     def cmd_cat(self, args, stdin, bg):
@@ -293,7 +300,7 @@ class Shell:
         if out.refused:
             return Result(1, "", f"nc: can't connect to remote host ({ip}): Connection refused\n")
         if out.unreachable:
-            return Result(1, "", f"nc: can't connect to remote host ({ip}): Network unreachable\n")
+            return Result(1, "", f"nc: can't connect to remote host ({ip}): Network is unreachable\n")
         return Result(1, "", "nc: timeout\n")
 
     def _keep(self, proc: Process) -> None:
@@ -325,7 +332,7 @@ class Shell:
         head = f"PING {target} ({ip}): 56 data bytes\n"
         out = self.sb.ping(ip)
         if out.unreachable:
-            return Result(1, head, "ping: sendto: Network unreachable\n")
+            return Result(1, head, "ping: sendto: Network is unreachable\n")
         if not out.ok:
             return Result(1, head + f"\n--- {target} ping statistics ---\n"
                                     f"{n} packets transmitted, 0 packets received, 100% packet loss\n")
@@ -369,7 +376,7 @@ class Shell:
             if out.refused:
                 return Result(1, "", head + f"wget: can't connect to remote host ({ip}): Connection refused\n")
             if out.unreachable:
-                return Result(1, "", head + f"wget: can't connect to remote host ({ip}): Network unreachable\n")
+                return Result(1, "", head + f"wget: can't connect to remote host ({ip}): Network is unreachable\n")
             return Result(1, "", head + "wget: download timed out\n")
         page = serve_http(out, path)
         if page is None:

@@ -57,6 +57,8 @@ def create(host: Host, name: str | None, body: dict) -> Container:
             raise InvalidParameter(f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         name = name.lstrip("/")
     hc = dict(body.get("HostConfig") or {})
+    if "HostConfig" in body:
+        hc.setdefault("Runtime", "runc")
     for key in body.get("ExposedPorts") or {}:
         parse_port_key(key)
     for key, bindings in (hc.get("PortBindings") or {}).items():
@@ -171,6 +173,11 @@ def join(c: Container, net: Network, req: dict) -> Endpoint:
     """Create the endpoint: address, interface, aliases (docker network connect / start)."""
     host = c.host
     want = check_request(net, req)
+    # The engine records the aliases (with the short ID and host name) before it asks for an
+    # address, so they stay even when the address cannot be had.
+    aliases = _aliases(c, net, req.get("Aliases"))
+    c.user_aliases.setdefault(net.name, list(req.get("Aliases") or []) or None)
+    c.net_requests[net.name] = {**req, "Aliases": aliases}
     if net.swarm is not None:
         net.swarm.before_join(host, net, c)
     pool = None
@@ -191,19 +198,30 @@ def join(c: Container, net: Network, req: dict) -> Endpoint:
     else:
         ip = None
     inside = host._alloc_ifindex()
-    outside = host._alloc_ifindex()
+    if net.driver == "macvlan":
+        # One interface stacked on the parent: `eth0@if<parent's index>`, no veth on the host.
+        parent = net.options.get("parent", "")
+        outside = next((i.index for i in host.ifaces if i.name == parent), 0)
+    else:
+        outside = host._alloc_ifindex()
     ifname = f"eth{c.next_eth}"
     c.next_eth += 1
-    aliases = _aliases(c, net, req.get("Aliases"))
     ep = Endpoint(host.world.new_id("endpoint"), net, c, ifname, inside, outside, ip, aliases or [],
                   req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"))
     net.endpoints[c.id] = ep
     c.endpoints[net.id] = ep
     c.net_ids[net.name] = net.id
-    c.net_requests.setdefault(net.name, {})
-    c.net_requests[net.name] = {**req, "Aliases": aliases}
     if net.swarm is not None:
         net.swarm.after_join(host, net, c, ep)
+    return ep
+
+
+def join_namespace_network(c: Container, net: Network) -> Endpoint:
+    """host and none: the engine records an endpoint, with no address and no interface."""
+    ep = Endpoint(c.host.world.new_id("endpoint"), net, c, "", 0, 0, None, [], None)
+    net.endpoints[c.id] = ep
+    c.endpoints[net.id] = ep
+    c.net_ids[net.name] = net.id
     return ep
 
 
@@ -235,24 +253,33 @@ def start(c: Container) -> None:
             target = c.shared_with()
             if target is None or not target.running:
                 raise Conflict(f"cannot join network of a non running container: {c.network_mode.split(':', 1)[1]}")
-        elif mode == "network":
+        elif mode in ("host", "none"):
+            net = host.networks[host.predefined_ids[mode]]
+            join_namespace_network(c, net)
+            joined.append(net)
+        else:
             for name, req in list(c.net_requests.items()):
-                net = host.find_network(c.net_ids.get(name) or name) if name in c.net_ids else host.find_network(name)
+                net = host.find_network(c.net_ids.get(name) or name)
                 join(c, net, req or {})
                 joined.append(net)
+        if mode != "container":
+            c.sandbox_id = host.world.new_id("sandbox")
         _bind_ports(c)
-        c.sandbox_id = c.sandbox_id or host.world.new_id("sandbox")
+        c.task_tried = True
+        c.host_config.setdefault("Runtime", "runc")
         process = busybox.start_process(argv, c)
     except EngineError as e:
+        c.list_view = {ep.network.name: {"NetworkID": ep.network.id, "EndpointID": ep.id,
+                                         "Gateway": str(ep.gateway or ""), "IPAddress": str(ep.ip or ""),
+                                         "IPPrefixLen": ep.prefixlen, "MacAddress": ep.mac}
+                       for ep in c.endpoints.values()}
         for net in joined:
             leave(c, net)
         c.ports_bound = []
-        if isinstance(e, busybox.ExecNotFound):
-            c.exit_code = 127
-        elif c.exit_code == 0:
-            c.exit_code = 128
+        c.exit_code = 127 if isinstance(e, busybox.ExecNotFound) else 128
         c.error = e.message
         raise
+    c.list_view = None
     c.process = process
     c.status = "running"
     c.pid = host.world.new_pid()
@@ -284,7 +311,8 @@ def _bind_ports(c: Container) -> None:
     for key in exposed:
         port, proto = parse_port_key(key)
         blist = bindings.get(key) or bindings.get(str(port)) or ([{}] if publish_all else [])
-        for b in blist:
+        # The engine programs a port's bindings last to first.
+        for b in reversed(blist):
             b = b or {}
             wanted.append((proto, b.get("HostIp") or "", b.get("HostPort") or "", port))
     taken = {(proto, hp): ip for other in c.host.containers.values() if other is not c
@@ -293,7 +321,7 @@ def _bind_ports(c: Container) -> None:
     bound = []
     for proto, hip, hport, cport in wanted:
         if hport == "":
-            hp = _ephemeral(taken, proto)
+            hp = _ephemeral(c.host, taken, proto)
         else:
             hp = int(str(hport).split("-")[0])
         if (proto, hp) in taken and (taken[(proto, hp)] in ("", "0.0.0.0") or hip in ("", "0.0.0.0") or taken[(proto, hp)] == hip):
@@ -306,12 +334,19 @@ def _bind_ports(c: Container) -> None:
     c.ports_bound = bound
 
 
-def _ephemeral(taken: dict, proto: str) -> int:
-    # The engine takes ports from the kernel's ephemeral range, lowest free first.
-    for p in range(49153, 65536):
+EPHEMERAL = range(32768, 61000)  # the kernel's ip_local_port_range, which the engine reads
+
+
+def _ephemeral(host: Host, taken: dict, proto: str) -> int:
+    """The engine's port allocator: per protocol, the next free port after the last one given."""
+    last = host.last_port.get(proto, EPHEMERAL.start - 1)
+    n = len(EPHEMERAL)
+    for k in range(1, n + 1):
+        p = EPHEMERAL.start + (last - EPHEMERAL.start + k) % n
         if (proto, p) not in taken:
+            host.last_port[proto] = p
             return p
-    raise EngineError("no free host port")
+    raise EngineError(f"Bind for 0.0.0.0:0 failed: all ports are allocated")
 
 
 def _exited(c: Container, code: int) -> None:
@@ -324,7 +359,7 @@ def _exited(c: Container, code: int) -> None:
     c.pid = 0
     c.finished_at = now()
     c.process = None
-    # Containers sharing this one's namespace lose their network with it.
+    c.list_view = None
 
 
 def stop(c: Container, signal_kill: bool = True) -> None:
@@ -367,6 +402,7 @@ def connect(c: Container, net: Network, req: dict) -> None:
                                "networks in private (none) mode")
     if net.driver == "host":
         raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
+    check_request(net, req)
     if net.id in c.endpoints or (not c.running and net.name in c.net_requests):
         raise Forbidden(f"endpoint with name {c.name} already exists in network {net.name}")
     if net.swarm is not None and not net.attachable:
@@ -375,9 +411,9 @@ def connect(c: Container, net: Network, req: dict) -> None:
     if c.running:
         join(c, net, req)
     else:
-        check_request(net, req)
-        c.net_requests[net.name] = dict(req)
-        c.net_ids[net.name] = net.id
+        # Stopped: the request is kept (aliases completed at once), the network joined at start.
+        c.user_aliases[net.name] = list(req.get("Aliases") or []) or None
+        c.net_requests[net.name] = {**req, "Aliases": _aliases(c, net, req.get("Aliases"))}
 
 
 def disconnect(c: Container, net: Network, force: bool = False) -> None:

@@ -46,8 +46,6 @@ def check_ipam(ipam_cfg: dict) -> list[dict]:
         subnet, rng, gw = cfg.get("Subnet") or "", cfg.get("IPRange") or "", cfg.get("Gateway") or ""
         if subnet and parse_cidr(subnet) is None:
             raise EngineError(f"Invalid subnet {subnet} : invalid CIDR address: {subnet}")
-        if rng and parse_cidr(rng) is None:
-            raise EngineError(f"Invalid range {rng} : invalid CIDR address: {rng}")
         if gw and parse_ip(gw) is None:
             raise EngineError(f"invalid gateway address {gw} in Ipam configuration")
     return configs
@@ -55,6 +53,10 @@ def check_ipam(ipam_cfg: dict) -> list[dict]:
 
 def allocate_pools(net: Network, space: ipam.AddressSpace, configs: list[dict]) -> None:
     """Reserve the network's pools and gateways; on failure give back what was taken."""
+    for cfg in configs:
+        if cfg.get("IPRange") and parse_cidr(cfg["IPRange"]) is None:
+            raise EngineError(f'failed to parse pool request for address space "LocalDefault" pool '
+                              f'"{cfg.get("Subnet", "")}" subpool "{cfg["IPRange"]}": Invalid Address SubPool')
     try:
         if not configs:
             pool = space.request()
@@ -115,6 +117,8 @@ def create(host: Host, name: str, driver: str, ipam_cfg: dict, *, internal: bool
             # 20.10 makes a dummy parent link; this kernel has no dummy driver (ENGINE-NOTES.md).
             raise EngineError("operation not supported")
         if not any(i.name == parent for i in host.ifaces):
+            if "." not in parent:
+                raise EngineError(f"invalid subinterface vlan name {parent}, example formatting is eth0.10")
             raise EngineError(f"-o parent interface was not found on the host: {parent}")
     allocate_pools(net, host.local_space, configs)
     if driver == "bridge":

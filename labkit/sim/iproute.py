@@ -38,7 +38,8 @@ def addr_lines(i: Iface, host_ns: bool) -> str:
     if i.ip is not None:
         net = ipaddress.ip_network(f"{i.ip}/{i.prefixlen}", strict=False)
         scope = "host" if i.kind == "loopback" else "global"
-        brd = "" if i.kind == "loopback" else f" brd {net.broadcast_address}"
+        # The underlay address was added without a broadcast address (labkit.hosts does so).
+        brd = "" if i.kind == "loopback" or i.name == "eth0" and (i.peer_index or 0) >= 30000 else f" brd {net.broadcast_address}"
         out += f"    inet {i.ip}/{i.prefixlen}{brd} scope {scope} {i.name}\n"
         out += "       valid_lft forever preferred_lft forever\n"
     if host_ns:
@@ -90,8 +91,7 @@ def run(sb: Sandbox, args: list[str]):
             if r.dst is None:
                 out += f"default via {r.via} dev {r.dev} \n"
             else:
-                down = "linkdown " if r.linkdown else ""
-                out += f"{r.dst} dev {r.dev} scope link  src {r.src} {down}\n"
+                out += f"{r.dst} dev {r.dev} scope link  src {r.src} \n"
         return Result(0, out)
     if _matches(obj, "neighbor") or obj == "neigh":
         return Result(0, "")

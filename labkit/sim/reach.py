@@ -10,13 +10,13 @@ The rules, for one host:
   inter-container traffic off (com.docker.network.bridge.enable_icc=false).
 - Anything else goes to the default gateway (the host). The host answers for its own addresses
   (every bridge's gateway address, its underlay address). Traffic on towards another bridge network
-  is dropped by the engine's isolation rules (DOCKER-ISOLATION-STAGE-1/2); an internal network
-  gives no default route at all ("Network unreachable"). A simulated host has no route to the
-  internet, so outside addresses go unanswered.
+  is dropped by the engine's isolation rules (DOCKER-ISOLATION-STAGE-1/2). An internal network
+  still has a gateway and a default route (20.10), but nothing crosses its bridge in either
+  direction. A simulated host has no route to the internet, so outside addresses go unanswered.
 - The host reaches every bridge network directly. Containers in host mode are the host.
 - Published ports: the host's address (any of them, or only the one bound) on the host port is
-  forwarded to the container's port; from a container on another bridge, the NATed packet then
-  meets the isolation rules. Containers with no network (none) reach nothing but themselves.
+  forwarded to the container's port, from any network. Containers with no network (none) reach
+  nothing but themselves.
 - Macvlan: containers on the same macvlan network reach each other; the host does not reach them
   through the parent interface.
 """
@@ -83,7 +83,7 @@ class Sandbox:
         if self.owner is not None:
             return [lo] + [Iface(ep.ifindex, ep.ifname, ep.mac, mtu=ep.network.mtu, peer_index=ep.peer_ifindex,
                                  ip=ep.ip, prefixlen=ep.prefixlen, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN")
-                           for ep in self.owner.endpoints.values()]
+                           for ep in self.owner.endpoints.values() if ep.has_interface]
         out = [lo]
         attached = {}
         for ep in self.host.all_endpoints():
@@ -93,7 +93,7 @@ class Sandbox:
                 iface = Iface(**{**iface.__dict__, "flags": "NO-CARRIER,BROADCAST,MULTICAST,UP"})
             out.append(iface)
         for ep in self.host.all_endpoints():
-            if ep.network.bridge_name:
+            if ep.network.bridge_name and ep.network.driver == "bridge":
                 out.append(Iface(ep.peer_ifindex, ep.veth_name, veth_mac(ep), mtu=ep.network.mtu,
                                  peer_index=ep.ifindex, master=ep.network.bridge_name,
                                  flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN"))
@@ -106,7 +106,7 @@ class Sandbox:
             if gw_ep is not None:
                 routes.append(Route(None, gw_ep.ifname, via=gw_ep.gateway))
             for ep in self.owner.endpoints.values():
-                if ep.ip is not None:
+                if ep.ip is not None and ep.has_interface:
                     routes.append(Route(ipaddress.ip_network(f"{ep.ip}/{ep.prefixlen}", strict=False),
                                         ep.ifname, src=ep.ip))
         else:
@@ -221,12 +221,16 @@ class Sandbox:
     def _via_gateway(self, ep: Endpoint, dst: IPv4Addr, port, proto) -> Outcome:
         host = self.host
         net = ep.network
+        if net.internal and dst not in net.gateways:
+            return Outcome(False, f"network {net.name} is internal: nothing leaves it")
         if host_owns(host, dst):
             if port is None:
                 return Outcome(True, "an address of the host", target=host)
             return host_listens(host, dst, port, proto, local=False, via=net)
         for other in host.visible_networks().values():
             if other.driver == "bridge" and other.has_address(dst) and other is not net:
+                if other.internal:
+                    return Outcome(False, f"network {other.name} is internal: nothing enters it")
                 return Outcome(False, f"networks {net.name} and {other.name} are isolated from each other")
         return Outcome(False, "outside this host: a simulated host has no route to the internet")
 
@@ -277,10 +281,6 @@ def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, 
                 continue
             if host_ip not in ("0.0.0.0", "", str(dst)):
                 continue
-            if via is not None and via.driver == "bridge" and not any(e.network is via for e in c.endpoints.values()):
-                # NATed towards another bridge: the isolation rules drop it.
-                return Outcome(False, f"published port {port} leads to {c.name}, on another network; "
-                                      f"the isolation rules drop it")
             out = container_listens(c, c_port, c_proto)
             out.why = f"published port {port} -> {c.name}:{c_port}: " + out.why
             return out

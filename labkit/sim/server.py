@@ -80,7 +80,12 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self):
         path, _, query = self.path.partition("?")
         body = self._body()
-        reply = self.engine.handle(self.command, path, query, body)
+        try:
+            reply = self.engine.handle(self.command, path, query, body)
+        except Exception as e:  # a bug in the simulator: answer like an engine would, and log it
+            import traceback
+            traceback.print_exc()
+            reply = Reply(500, {"message": f"labkit simulated engine: internal error: {type(e).__name__}: {e}"})
         if reply.stream:
             self._send_upgraded(reply)
         else:

@@ -83,10 +83,16 @@ class Endpoint:
 
     @property
     def gateway(self) -> IPv4Addr | None:
-        """The gateway this endpoint is given: none on an internal network."""
-        if self.network.internal or self.ip is None:
+        """The gateway this endpoint is given. An internal network still gives one (20.10): the
+        isolation rules, not the routes, keep its traffic in."""
+        if self.ip is None or self.network.driver == "macvlan" and not self.network.user_subnets:
             return None
         return self.network.gateway_for(self.ip)
+
+    @property
+    def has_interface(self) -> bool:
+        """host and none endpoints are bookkeeping only: no interface in any namespace."""
+        return self.ifindex > 0
 
     @property
     def veth_name(self) -> str:
@@ -177,6 +183,10 @@ class Container:
     net_requests: dict[str, dict] = field(default_factory=dict)
     # Network IDs remembered for each requested network once it has been joined.
     net_ids: dict[str, str] = field(default_factory=dict)
+    # What `docker ps` shows of the networks: the engine's list view is a snapshot taken when the
+    # container last changed state, so it can lag behind inspect (after a failed start, say).
+    list_view: dict[str, dict] | None = None
+    user_aliases: dict[str, list | None] = field(default_factory=dict)
     status: str = "created"
     pid: int = 0
     exit_code: int = 0
@@ -191,6 +201,7 @@ class Container:
     exec_ids: list[str] = field(default_factory=list)
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
     next_eth: int = 0
+    task_tried: bool = False  # the runtime was asked to run the command at least once
 
     @property
     def running(self) -> bool:
@@ -336,6 +347,8 @@ class Host:
         self.images: dict[str, Image] = {}
         self.local_space = ipam.AddressSpace(ipam.LOCAL_POOLS)
         self.predefined_ids: dict[str, str] = {}
+        # docker-proxy's port allocator: per protocol, the last port handed out (it moves on).
+        self.last_port: dict[str, int] = {}
         self.next_ifindex = 1
         self.ifaces: list[Iface] = []
         self.lo = self._alloc_ifindex()
@@ -347,7 +360,7 @@ class Host:
             idx = self._alloc_ifindex()
             ip = IPv4Addr(int(World.UNDERLAY.network_address) + 10 + number)
             self.ifaces.append(Iface(idx, "eth0", f"02:99:00:00:00:{number:02x}", peer_index=30000 + number,
-                                     ip=ip, prefixlen=24))
+                                     ip=ip, prefixlen=24, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN"))
         self._add_image("busybox:latest")
         self._create_predefined()
 
@@ -359,7 +372,7 @@ class Host:
 
     def _add_image(self, tag: str) -> None:
         img_id = "sha256:" + hashlib.sha256(f"labkit-image/{tag}".encode()).hexdigest()
-        self.images[img_id] = Image(img_id, [tag], created=int(self.world.started), size=1984132)
+        self.images[img_id] = Image(img_id, [tag], created=int(self.world.started), size=1984132, cmd=["sh"])
 
     @property
     def underlay_ip(self) -> IPv4Addr | None:
@@ -511,5 +524,6 @@ class Host:
             return containers.create(self, name, body)
 
     def all_endpoints(self):
+        """Endpoints with an interface (host and none endpoints have none)."""
         for c in self.containers.values():
-            yield from c.endpoints.values()
+            yield from (ep for ep in c.endpoints.values() if ep.has_interface)

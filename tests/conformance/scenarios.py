@@ -1,0 +1,574 @@
+"""Conformance scenarios: plain docker-py code, run on both engines, observations compared.
+
+Each scenario starts from a fresh engine (fresh host namespace, fresh data root) and records what
+a learner would see. The docstring says what it checks; `covers` ties it to the items of the
+simulated engine's specification (issue 2, item 3).
+"""
+from __future__ import annotations
+
+import docker
+from docker.types import EndpointConfig, IPAMConfig, IPAMPool
+
+from .harness import Recorder, scenario
+
+SLEEP = "sleep 600"
+
+
+def run(env: Recorder, name: str, cmd: str = SLEEP, **kw):
+    return env.client.containers.run("busybox", cmd, name=name, detach=True, **kw)
+
+
+# -- networks ----------------------------------------------------------------------------------------
+@scenario("networks: predefined", "networks: list")
+def s_predefined_networks(env):
+    """A fresh engine has bridge, host and none; their inspect documents match."""
+    env.networks()
+    for name in ("bridge", "host", "none"):
+        env.network(name)
+
+
+@scenario("networks: create bridge", "address management: default pools")
+def s_user_bridge_defaults(env):
+    """User-defined bridges take the next /16 from 172.18.0.0 up, with labels and options."""
+    env.client.networks.create("front", labels={"lab": "one"})
+    env.client.networks.create("back", options={"com.docker.network.bridge.name": "br-back"})
+    env.network("front")
+    env.network("back")
+    env.networks()
+
+
+@scenario("address management: pool rotation", "networks: remove")
+def s_pool_rotation(env):
+    """A removed network's pool is not reused at once: allocation keeps moving forward."""
+    a = env.client.networks.create("net-a")
+    env.client.networks.create("net-b")
+    a.remove()
+    env.client.networks.create("net-c")
+    env.client.networks.create("net-a")
+    for n in ("net-a", "net-b", "net-c"):
+        env.note(f"subnet {n}", env.api.inspect_network(n)["IPAM"]["Config"])
+
+
+@scenario("address management: user subnets", "networks: IPAM configs")
+def s_user_subnets(env):
+    """User subnets, gateways and IP ranges: what inspect shows and which addresses come out."""
+    env.client.networks.create("fixed", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.10.0.0/24")]))
+    env.client.networks.create("gw", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.40.0.0/24", gateway="10.40.0.254")]))
+    env.client.networks.create("ranged", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.20.0.0/16", iprange="10.20.5.0/24")]))
+    env.client.networks.create("hostbits", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.30.0.1/24")]))
+    for n in ("fixed", "gw", "ranged", "hostbits"):
+        env.network(n)
+        run(env, f"c-{n}", network=n)
+        env.note(f"address in {n}", env.api.inspect_container(f"c-{n}")["NetworkSettings"]["Networks"][n])
+    env.client.networks.create("auto-after")
+    env.network("auto-after")
+
+
+@scenario("address management: overlaps", "networks: errors")
+def s_overlaps_and_bad_ipam(env):
+    """Overlapping pools, bad CIDRs and gateways give the engine's errors and leave nothing behind."""
+    env.client.networks.create("first", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.50.0.0/16")]))
+    c = env.client.networks
+    env.attempt("overlap", c.create, "second", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.50.3.0/24")]))
+    env.attempt("overlap auto pool", c.create, "third", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="172.18.0.0/16")]))
+    env.attempt("bad cidr", c.create, "bad1", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="foo")]))
+    env.attempt("bad prefix", c.create, "bad2", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.0.0.0/33")]))
+    env.attempt("gateway outside", c.create, "bad3", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.60.0.0/24", gateway="10.61.0.1")]))
+    env.attempt("bad gateway", c.create, "bad4", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.60.0.0/24", gateway="xx")]))
+    env.attempt("bad range", c.create, "bad5", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.60.0.0/24", iprange="nope")]))
+    env.networks()
+    # The pool of the refused network with a bad gateway must be free again.
+    env.attempt("pool free again", c.create, "good", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.60.0.0/24")]))
+
+
+@scenario("networks: errors", "networks: predefined")
+def s_network_errors(env):
+    """Predefined names, unknown drivers, second host/null networks, overlay without swarm."""
+    c = env.client.networks
+    for name in ("bridge", "host", "none"):
+        env.attempt(f"create {name}", c.create, name)
+        env.attempt(f"remove {name}", env.api.remove_network, name)
+    env.attempt("unknown driver", c.create, "n1", driver="foo")
+    env.attempt("second host", c.create, "n2", driver="host")
+    env.attempt("second null", c.create, "n3", driver="null")
+    env.attempt("overlay without swarm", c.create, "n4", driver="overlay")
+    env.attempt("empty name", c.create, "")
+    env.attempt("inspect missing", env.api.inspect_network, "nope")
+    env.attempt("remove missing", env.api.remove_network, "nope")
+    env.attempt("ipv6 without pool", c.create, "v6", enable_ipv6=True)
+    env.networks()
+
+
+@scenario("networks: inspect by name, id, prefix")
+def s_network_lookup(env):
+    """Networks are found by full ID, name and ID prefix; two of one name are ambiguous (20.10)."""
+    net = env.client.networks.create("lookup")
+    env.attempt("by id", lambda: env.api.inspect_network(net.id)["Name"])
+    env.attempt("by prefix", lambda: env.api.inspect_network(net.id[:6])["Name"])
+    env.attempt("by name", lambda: env.api.inspect_network("lookup")["Name"])
+    # Engine 20.10 lets the API create a second network of the same name unless CheckDuplicate
+    # is set (docker-py does not set it; the CLI does). Engines 23+ refuse always.
+    env.attempt("duplicate name", lambda: env.client.networks.create("lookup") and "created")
+    env.attempt("ambiguous", env.api.inspect_network, "lookup")
+    env.attempt("check duplicate", env.api.create_network, "lookup", check_duplicate=True)
+
+
+@scenario("networks: list with filters")
+def s_network_filters(env):
+    """List filters: label (key and key=value), name (a pattern), driver, id, type."""
+    env.client.networks.create("alpha", labels={"tier": "front", "lab": "x"})
+    env.client.networks.create("beta", labels={"tier": "back", "lab": "x"})
+    env.client.networks.create("alphabet", internal=True)
+    names = lambda **f: sorted(n["Name"] for n in env.api.networks(**f))  # noqa: E731
+    env.note("label lab", names(filters={"label": ["lab"]}))
+    env.note("label tier=front", names(filters={"label": ["tier=front"]}))
+    env.note("name alpha", names(names=["alpha"]))
+    env.note("name regexp", names(filters={"name": ["^b"]}))
+    env.note("driver bridge", names(filters={"driver": ["bridge"]}))
+    env.note("driver null", names(filters={"driver": ["null"]}))
+    env.note("type builtin", names(filters={"type": ["builtin"]}))
+    env.note("type custom", names(filters={"type": ["custom"]}))
+    net_id = env.api.inspect_network("beta")["Id"]
+    env.note("id prefix", names(ids=[net_id[:10]]))
+
+
+@scenario("networks: internal, attachable, labels, options")
+def s_network_flags(env):
+    """Internal and attachable bridges, options that the engine keeps, icc off."""
+    env.client.networks.create("inner", internal=True)
+    env.client.networks.create("attach", attachable=True, labels={"k": "v"})
+    env.client.networks.create("noicc", options={"com.docker.network.bridge.enable_icc": "false"})
+    for n in ("inner", "attach", "noicc"):
+        env.network(n)
+
+
+@scenario("networks: prune")
+def s_network_prune(env):
+    """Prune removes unused user networks (all, or by label) and keeps used ones."""
+    env.client.networks.create("unused1", labels={"lab": "p"})
+    env.client.networks.create("unused2")
+    env.client.networks.create("used")
+    run(env, "user1", network="used")
+    env.note("prune by label", env.api.prune_networks(filters={"label": ["lab=p"]}))
+    env.note("prune all", env.api.prune_networks())
+    env.networks()
+
+
+@scenario("networks: macvlan")
+def s_macvlan(env):
+    """Macvlan on the host's eth0: addresses, interfaces, who reaches whom."""
+    c = env.client.networks
+    env.attempt("macvlan without parent", c.create, "mv0", driver="macvlan")
+    env.attempt("macvlan missing parent", c.create, "mv1", driver="macvlan", options={"parent": "eth9"})
+    c.create("mvnet", driver="macvlan", options={"parent": "eth0"},
+             ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.99.0.0/24", iprange="10.99.0.128/25", gateway="10.99.0.1")]))
+    env.network("mvnet")
+    run(env, "mv-a", network="mvnet")
+    run(env, "mv-b", network="mvnet")
+    env.exec("mv-a", "ip addr")
+    env.exec("mv-a", "ip route")
+    env.exec("mv-a", "ping -c 1 -W 1 mv-b")
+
+
+# -- containers --------------------------------------------------------------------------------------
+@scenario("containers: inspect before and after start", "containers: default bridge")
+def s_container_lifecycle(env):
+    """A container on the default bridge: inspect when created, running, stopped, restarted."""
+    api = env.api
+    api.create_container("busybox", SLEEP, name="web", labels={"lab": "x"})
+    env.container("web", "created")
+    api.start("web")
+    env.container("web", "running")
+    api.stop("web", timeout=0)
+    env.container("web", "stopped")
+    api.start("web")
+    env.container("web", "started again")
+    api.restart("web", timeout=0)
+    env.container("web", "restarted")
+    api.kill("web")
+    env.container("web", "killed")
+
+
+@scenario("containers: network modes")
+def s_network_modes(env):
+    """Host, none, a named network and container:NAME: inspect, hostname, interfaces."""
+    env.client.networks.create("app")
+    run(env, "on-app", network="app")
+    run(env, "hosty", network_mode="host")
+    run(env, "hermit", network_mode="none")
+    run(env, "sidecar", network_mode="container:on-app")
+    for n in ("on-app", "hosty", "hermit", "sidecar"):
+        env.container(n)
+        env.exec(n, "hostname")
+        env.exec(n, "ip addr")
+        env.exec(n, "ip route")
+    env.exec("sidecar", "cat /etc/hosts")
+    env.exec("hermit", "cat /etc/hosts")
+
+
+@scenario("containers: published ports")
+def s_published_ports(env):
+    """Every form docker-py sends for ports; what inspect and the list show."""
+    api = env.api
+    run(env, "pub1", ports={"80/tcp": 8080})
+    run(env, "pub2", ports={"80/tcp": ("127.0.0.1", 8081), "81/udp": None, 82: [8082, 8083]})
+    run(env, "pub3", ports={"90/tcp": None})
+    run(env, "pub4", ports={"443/tcp": ("127.0.0.1",)})
+    for n in ("pub1", "pub2", "pub3", "pub4"):
+        env.container(n)
+    env.containers()
+    env.attempt("port taken", run, env, "pub5", ports={"80/tcp": 8080})
+    env.container("pub5", "after a port clash")
+    api.remove_container("pub5", force=True)
+    env.attempt("bad port", run, env, "pub6", ports={"80/tcp": 99999})
+    env.attempt("bad container port", run, env, "pub7", ports={"abc/tcp": 80})
+    # docker-py refuses host mode with ports; the engine itself takes them and discards them.
+    hc = api.create_host_config(network_mode="host")
+    hc["PortBindings"] = {"80/tcp": [{"HostIp": "", "HostPort": "8088"}]}
+    env.attempt("host mode with ports (raw API)", api.create_container, "busybox", SLEEP, name="pub8",
+                host_config=hc, ports=[80])
+    env.attempt("start it", api.start, "pub8")
+    env.container("pub8")
+    env.containers(all=True)
+
+
+@scenario("containers: errors and name conflicts")
+def s_container_errors(env):
+    """Bad names, name conflicts, missing images and networks, no command, removing running ones."""
+    c = env.client.containers
+    api = env.api
+    run(env, "web")
+    env.attempt("one-letter name", c.create, "busybox", SLEEP, name="a")
+    env.attempt("bad name", c.create, "busybox", SLEEP, name="bad name")
+    env.attempt("name taken", c.create, "busybox", SLEEP, name="web")
+    env.attempt("missing image", c.create, "alpine", SLEEP, name="alp")
+    env.attempt("pull (offline)", lambda: env.client.images.pull("alpine", tag="latest") and "pulled")
+    env.attempt("no command", c.create, "busybox", name="nocmd")
+    env.attempt("missing network at create", c.create, "busybox", SLEEP, name="mnet", network="nope")
+    env.attempt("missing network at start", api.start, "mnet")
+    env.container("mnet", "after failed start")
+    env.attempt("missing command at start", run, env, "curler", "curl -s http://web")
+    env.container("curler", "after failed start")
+    env.attempt("remove running", api.remove_container, "web")
+    env.attempt("get missing", c.get, "nope")
+    env.attempt("stop missing", api.stop, "nope")
+    env.attempt("start running", api.start, "web")
+    api.stop("web", timeout=0)
+    env.attempt("stop stopped", api.stop, "web", timeout=0)
+    env.attempt("kill stopped", api.kill, "web")
+    env.attempt("exec in stopped", api.exec_create, "web", "ls")
+    env.attempt("remove stopped", api.remove_container, "web")
+    env.containers(all=True)
+
+
+@scenario("containers: list with filters")
+def s_container_filters(env):
+    """docker ps: all, and filters by label, name, network and status."""
+    env.client.networks.create("front")
+    run(env, "web", network="front", labels={"tier": "front"})
+    run(env, "api", labels={"tier": "back"})
+    env.api.create_container("busybox", SLEEP, name="idle", labels={"tier": "back"})
+    names = lambda **kw: sorted(c["Names"][0] for c in env.api.containers(**kw))  # noqa: E731
+    env.note("running", names())
+    env.note("all", names(all=True))
+    env.note("label tier", names(all=True, filters={"label": "tier"}))
+    env.note("label tier=back", names(all=True, filters={"label": "tier=back"}))
+    env.note("name we", names(all=True, filters={"name": "we"}))
+    env.note("network front", names(filters={"network": "front"}))
+    env.note("status created", names(filters={"status": "created"}))
+    env.note("status running", names(filters={"status": "running"}))
+    env.containers(all=True)
+
+
+@scenario("containers: hostname and labels")
+def s_hostname_labels(env):
+    """Hostname and labels given at create; where they show."""
+    env.client.networks.create("named")
+    run(env, "named-host", hostname="server1", network="named", labels={"a": "1", "b": "2"})
+    env.container("named-host")
+    env.exec("named-host", "hostname")
+    env.exec("named-host", "cat /etc/hosts")
+    env.exec("named-host", "cat /etc/hostname")
+
+
+# -- connect and disconnect ----------------------------------------------------------------------------
+@scenario("networks: connect with aliases", "embedded DNS: aliases")
+def s_connect_aliases(env):
+    """Connect a running container with aliases; DNS answers the aliases; the default route moves."""
+    env.client.networks.create("zeta")
+    env.client.networks.create("alpha")
+    run(env, "web", network="zeta", hostname="webhost")
+    env.client.networks.get("alpha").connect("web", aliases=["www"])
+    run(env, "client1", network="alpha")
+    env.container("web")
+    env.network("alpha")
+    env.exec("web", "ip addr")
+    env.exec("web", "ip route")
+    env.exec("web", "cat /etc/hosts")
+    env.exec("client1", "nslookup www")
+    env.exec("client1", "ping -c 1 -W 1 www")
+    env.exec("client1", "ping -c 1 -W 1 webhost")
+
+
+@scenario("networks: connect with a static address")
+def s_connect_static(env):
+    """Static IPv4 addresses: accepted, taken, outside, on networks without user subnets."""
+    api = env.api
+    env.client.networks.create("fixed", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.10.0.0/24")]))
+    env.client.networks.create("auto")
+    run(env, "one")
+    run(env, "two")
+    fixed = env.client.networks.get("fixed")
+    env.attempt("static ok", fixed.connect, "one", ipv4_address="10.10.0.50")
+    env.attempt("static taken", fixed.connect, "two", ipv4_address="10.10.0.50")
+    env.attempt("static gateway", fixed.connect, "two", ipv4_address="10.10.0.1")
+    env.attempt("static outside", fixed.connect, "two", ipv4_address="10.11.0.5")
+    env.attempt("static on auto network", env.client.networks.get("auto").connect, "two", ipv4_address="172.19.0.50")
+    env.attempt("static on default bridge", env.client.networks.get("bridge").connect, "two", ipv4_address="172.17.0.50")
+    env.container("one")
+    api.create_container("busybox", SLEEP, name="three", networking_config=api.create_networking_config(
+        {"fixed": api.create_endpoint_config(ipv4_address="10.10.0.50")}), host_config=api.create_host_config(network_mode="fixed"))
+    env.attempt("start with a taken static address", api.start, "three")
+    env.container("three", "after the failed start")
+    env.exec("one", "ip addr")
+
+
+@scenario("networks: connect and disconnect errors")
+def s_connect_errors(env):
+    """Connecting twice, modes that cannot connect, missing things, disconnecting what is not there."""
+    net = env.client.networks.create("side")
+    run(env, "web", network="side")
+    run(env, "hosty", network_mode="host")
+    run(env, "hermit", network_mode="none")
+    run(env, "sidecar", network_mode="container:web")
+    env.attempt("connect twice", net.connect, "web")
+    env.attempt("connect host mode", net.connect, "hosty")
+    env.attempt("connect none mode", net.connect, "hermit")
+    env.attempt("connect container mode", net.connect, "sidecar")
+    env.attempt("connect missing container", net.connect, "nope")
+    env.attempt("connect to missing network", env.api.connect_container_to_network, "web", "nope")
+    env.attempt("connect to host network", env.client.networks.get("host").connect, "web")
+    env.attempt("disconnect missing container", net.disconnect, "nope")
+    run(env, "other")
+    env.attempt("disconnect not connected", net.disconnect, "other")
+    env.attempt("remove network in use", net.remove)
+    env.attempt("disconnect", net.disconnect, "web")
+    env.container("web", "after disconnect")
+    env.exec("web", "ip addr")
+
+
+@scenario("networks: connect while stopped")
+def s_connect_stopped(env):
+    """Connecting and disconnecting a created container; the addresses arrive at start."""
+    env.client.networks.create("later")
+    env.api.create_container("busybox", SLEEP, name="web")
+    env.client.networks.get("later").connect("web", aliases=["w1"])
+    env.container("web", "created, connected")
+    env.api.start("web")
+    env.container("web", "started")
+    env.client.networks.get("bridge").disconnect("web")
+    env.container("web", "after leaving bridge")
+    env.exec("web", "ip addr")
+
+
+# -- addresses -----------------------------------------------------------------------------------------
+@scenario("address management: reuse")
+def s_address_reuse(env):
+    """A removed or stopped container's address is reused at once by the next one."""
+    api = env.api
+    for n in ("c1", "c2", "c3"):
+        run(env, n)
+    api.remove_container("c2", force=True)
+    run(env, "c4")
+    api.stop("c1", timeout=0)
+    run(env, "c5")
+    api.start("c1")
+    for n in ("c1", "c3", "c4", "c5"):
+        env.note(f"address {n}", api.inspect_container(n)["NetworkSettings"]["IPAddress"])
+    env.network("bridge")
+
+
+# -- DNS, files ------------------------------------------------------------------------------------------
+@scenario("embedded DNS: names and scope", "files: /etc/hosts and resolv.conf")
+def s_dns_scope(env):
+    """Names resolve on user-defined networks only, within the networks the asker shares."""
+    env.client.networks.create("front")
+    env.client.networks.create("back")
+    run(env, "web", network="front")
+    run(env, "db", network="back")
+    run(env, "lonely")
+    run(env, "lonely2")
+    web_id = env.api.inspect_container("web")["Id"]
+    env.exec("web", "cat /etc/resolv.conf")
+    env.exec("web", "cat /etc/hosts")
+    env.exec("web", "nslookup web")
+    env.exec("web", f"nslookup {web_id[:12]}")
+    env.exec("web", "nslookup db")
+    env.exec("web", "ping -c 1 -W 1 db")
+    env.exec("lonely", "cat /etc/hosts")
+    env.exec("lonely", "ping -c 1 -W 1 lonely2")
+    env.exec("lonely", "nslookup lonely2")
+
+
+# -- reachability ---------------------------------------------------------------------------------------
+@scenario("reachability: shared network and isolation")
+def s_reach_isolation(env):
+    """Same network: reachable. Different bridges: isolated. Gateways: the host answers."""
+    env.client.networks.create("front")
+    env.client.networks.create("back")
+    run(env, "web", network="front")
+    run(env, "api", network="front")
+    run(env, "db", network="back")
+    run(env, "lonely")
+    ip = lambda n, net: env.api.inspect_container(n)["NetworkSettings"]["Networks"][net]["IPAddress"]  # noqa: E731
+    gw = lambda net: env.api.inspect_network(net)["IPAM"]["Config"][0].get("Gateway", "172.17.0.1")  # noqa: E731
+    env.exec("web", f"ping -c 1 -W 1 {ip('api', 'front')}")
+    env.exec("web", f"ping -c 1 -W 1 {ip('db', 'back')}")
+    env.exec("web", f"ping -c 1 -W 1 {ip('lonely', 'bridge')}")
+    env.exec("lonely", f"ping -c 1 -W 1 {ip('web', 'front')}")
+    env.exec("web", f"ping -c 1 -W 1 {gw('front')}")
+    env.exec("web", f"ping -c 1 -W 1 {gw('back')}")
+    env.exec("web", "ping -c 1 -W 1 10.99.0.11")
+
+
+@scenario("reachability: several networks per container")
+def s_reach_multi(env):
+    """A container on two networks reaches both sides; the two sides still cannot reach each other."""
+    env.client.networks.create("front")
+    env.client.networks.create("back")
+    run(env, "web", network="front")
+    run(env, "api", network="front")
+    env.client.networks.get("back").connect("api")
+    run(env, "db", network="back")
+    env.exec("api", "ping -c 1 -W 1 web")
+    env.exec("api", "ping -c 1 -W 1 db")
+    env.exec("web", "ping -c 1 -W 1 db")
+    env.exec("db", "nslookup api")
+    env.exec("web", "nslookup api")
+    env.client.networks.get("back").disconnect("api")
+    env.exec("api", "ping -c 1 -W 1 db")
+    env.exec("api", "ip addr")
+
+
+@scenario("reachability: internal networks")
+def s_reach_internal(env):
+    """An internal network: members reach each other by name, nothing outside, no default route."""
+    env.client.networks.create("vault", internal=True)
+    env.client.networks.create("front")
+    run(env, "safe", network="vault")
+    run(env, "teller", network="vault")
+    run(env, "web", network="front")
+    env.exec("safe", "ip route")
+    env.exec("safe", "ping -c 1 -W 1 teller")
+    gw = env.api.inspect_network("vault")["IPAM"]["Config"][0]["Gateway"]
+    env.exec("safe", f"ping -c 1 -W 1 {gw}")
+    web_ip = env.api.inspect_container("web")["NetworkSettings"]["Networks"]["front"]["IPAddress"]
+    env.exec("safe", f"ping -c 1 -W 1 {web_ip}")
+    safe_ip = env.api.inspect_container("safe")["NetworkSettings"]["Networks"]["vault"]["IPAddress"]
+    env.exec("web", f"ping -c 1 -W 1 {safe_ip}")
+    env.exec("safe", "cat /etc/resolv.conf")
+
+
+@scenario("reachability: host and none modes")
+def s_reach_modes(env):
+    """Host mode is the host: it reaches every bridge. None mode reaches nothing."""
+    env.client.networks.create("front")
+    run(env, "web", "httpd -f -p 80", network="front")
+    run(env, "hosty", network_mode="host")
+    run(env, "hermit", network_mode="none")
+    web_ip = env.api.inspect_container("web")["NetworkSettings"]["Networks"]["front"]["IPAddress"]
+    env.exec("hosty", f"ping -c 1 -W 1 {web_ip}")
+    env.exec("hosty", f"nc -w 1 {web_ip} 80")
+    env.exec("hosty", "ping -c 1 -W 1 web")
+    env.exec("hermit", f"ping -c 1 -W 1 {web_ip}")
+    env.exec("hermit", "ping -c 1 -W 1 127.0.0.1")
+    env.exec("hermit", "ip route")
+
+
+@scenario("reachability: published ports")
+def s_reach_published(env):
+    """Published ports from the host, from the same network and from another network."""
+    env.client.networks.create("other")
+    run(env, "pub", "httpd -f -p 80", ports={"80/tcp": 8080})
+    run(env, "local", "httpd -f -p 80", ports={"80/tcp": ("127.0.0.1", 8081)})
+    run(env, "peer")
+    run(env, "stranger", network="other")
+    run(env, "hosty", network_mode="host")
+    env.exec("hosty", "nc -w 1 127.0.0.1 8080")
+    env.exec("hosty", "nc -w 1 172.17.0.1 8080")
+    env.exec("hosty", "nc -w 1 127.0.0.1 8081")
+    env.exec("hosty", "nc -w 1 172.17.0.1 8081")
+    env.exec("hosty", "nc -w 1 127.0.0.1 8090")
+    env.exec("peer", "nc -w 1 172.17.0.1 8080")
+    env.exec("peer", "nc -w 1 172.17.0.1 8081")
+    env.exec("peer", "nc -w 1 pub 80")
+    env.exec("stranger", "nc -w 1 172.17.0.1 8080")
+
+
+@scenario("reachability: servers and ports")
+def s_reach_servers(env):
+    """Servers started by the container's command: open, closed, and what wget gets."""
+    env.client.networks.create("shop")
+    run(env, "web", "sh -c 'echo hello from web > /index.html && httpd -f -p 80'", network="shop")
+    run(env, "db", "nc -l -p 5432", network="shop")
+    run(env, "client1", network="shop")
+    env.exec("client1", "nc -w 1 db 5432")
+    env.exec("client1", "nc -w 1 db 5433")
+    env.exec("client1", "wget -O- http://web/")
+    env.exec("client1", "wget -O- http://web/missing")
+    env.exec("client1", "wget -O- http://web:81/")
+    env.exec("client1", "nc -w 1 nope 80")
+
+
+@scenario("reachability: icc off")
+def s_reach_icc(env):
+    """A bridge with inter-container traffic off: the gateway answers, neighbours do not."""
+    env.client.networks.create("noicc", options={"com.docker.network.bridge.enable_icc": "false"})
+    run(env, "one", network="noicc")
+    run(env, "two", network="noicc")
+    env.exec("one", "ping -c 1 -W 1 two")
+    gw = env.api.inspect_network("noicc")["IPAM"]["Config"][0]["Gateway"]
+    env.exec("one", f"ping -c 1 -W 1 {gw}")
+
+
+# -- exec and busybox -------------------------------------------------------------------------------------
+@scenario("exec: busybox commands")
+def s_exec_basics(env):
+    """Exit codes and output of plain commands, a missing command, shell lists."""
+    run(env, "box")
+    for cmd in ("true", "false", "echo hello", "sh -c 'exit 3'", "cat /nonexistent", "curl http://x",
+                "bash", "sh -c 'echo one && echo two'", "sh -c 'false || echo fallback'", "hostname -i"):
+        env.exec("box", cmd)
+    r = env.client.containers.get("box").exec_run("echo high-level")
+    env.note("exec_run", {"exit": r.exit_code, "output": r.output.decode()})
+
+
+@scenario("exec: main commands that end")
+def s_main_commands(env):
+    """Containers whose command ends: status, exit code, logs."""
+    run(env, "echoer", "echo hello")
+    run(env, "daemon", "httpd -p 80")
+    run(env, "failer", "sh -c 'exit 3'")
+    import time
+    time.sleep(0.5)
+    for n in ("echoer", "daemon", "failer"):
+        data = env.api.inspect_container(n)
+        env.note(f"state {n}", {k: data["State"][k] for k in ("Status", "Running", "ExitCode", "Error")})
+        env.note(f"logs {n}", env.api.logs(n).decode())
+
+
+@scenario("images: list and inspect")
+def s_images(env):
+    """The lab image: listed, inspected; a missing image is NotFound."""
+    imgs = env.api.images()
+    env.note("image tags", sorted(t for i in imgs for t in i["RepoTags"]))
+    data = env.api.inspect_image("busybox")
+    env.note("image shape", sorted(data))
+    env.note("image config cmd", data["Config"]["Cmd"])
+    env.attempt("missing image", env.api.inspect_image, "alpine:3.19")
+    env.attempt("ping", env.api.ping)
+    v = env.api.version()
+    env.note("version", {k: v[k] for k in ("ApiVersion", "MinAPIVersion", "Os", "Arch", "Version")})
+    info = env.api.info()
+    env.note("info keys", sorted(info))
+    env.note("info swarm", info["Swarm"])
