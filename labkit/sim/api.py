@@ -249,7 +249,7 @@ def container_json(c: Container) -> dict:
         "MountLabel": "",
         "ProcessLabel": "",
         "AppArmorProfile": "",
-        "ExecIDs": list(c.exec_ids) or None,
+        "ExecIDs": None,  # only running execs are listed; a simulated exec is over at once
         "HostConfig": hc,
         "GraphDriver": {"Data": None, "Name": "overlay2"},
         "Mounts": [],
@@ -601,42 +601,42 @@ def container_list(engine, m, q, body):
     return j(out)
 
 
-@route("GET", r"/containers/(?P<id>[^/]+)/json")
+@route("GET", r"/containers/(?P<id>/?[^/]+)/json")
 def container_inspect(engine, m, q, body):
     return j(container_json(engine.host.find_container(m["id"])))
 
 
-@route("POST", r"/containers/(?P<id>[^/]+)/start")
+@route("POST", r"/containers/(?P<id>/?[^/]+)/start")
 def container_start(engine, m, q, body):
     ctr.start(engine.host.find_container(m["id"]))
     return Reply(204, b"")
 
 
-@route("POST", r"/containers/(?P<id>[^/]+)/stop")
+@route("POST", r"/containers/(?P<id>/?[^/]+)/stop")
 def container_stop(engine, m, q, body):
     ctr.stop(engine.host.find_container(m["id"]))
     return Reply(204, b"")
 
 
-@route("POST", r"/containers/(?P<id>[^/]+)/kill")
+@route("POST", r"/containers/(?P<id>/?[^/]+)/kill")
 def container_kill(engine, m, q, body):
     ctr.kill(engine.host.find_container(m["id"]))
     return Reply(204, b"")
 
 
-@route("POST", r"/containers/(?P<id>[^/]+)/restart")
+@route("POST", r"/containers/(?P<id>/?[^/]+)/restart")
 def container_restart(engine, m, q, body):
     ctr.restart(engine.host.find_container(m["id"]))
     return Reply(204, b"")
 
 
-@route("POST", r"/containers/(?P<id>[^/]+)/wait")
+@route("POST", r"/containers/(?P<id>/?[^/]+)/wait")
 def container_wait(engine, m, q, body):
     c = engine.host.find_container(m["id"])
     return j({"Error": None, "StatusCode": c.exit_code if not c.running else -1})
 
 
-@route("DELETE", r"/containers/(?P<id>[^/]+)")
+@route("DELETE", r"/containers/(?P<id>/?[^/]+)")
 def container_remove(engine, m, q, body):
     ctr.remove(engine.host.find_container(m["id"]), force=truthy(q, "force"))
     return Reply(204, b"")
@@ -656,7 +656,7 @@ def container_prune(engine, m, q, body):
     return j({"ContainersDeleted": gone or None, "SpaceReclaimed": 0})
 
 
-@route("GET", r"/containers/(?P<id>[^/]+)/logs")
+@route("GET", r"/containers/(?P<id>/?[^/]+)/logs")
 def container_logs(engine, m, q, body):
     c = engine.host.find_container(m["id"])
     data = c.logs.encode()
@@ -667,7 +667,7 @@ def container_logs(engine, m, q, body):
 
 
 # exec
-@route("POST", r"/containers/(?P<id>[^/]+)/exec")
+@route("POST", r"/containers/(?P<id>/?[^/]+)/exec")
 def exec_create(engine, m, q, body):
     c = engine.host.find_container(m["id"])
     if not c.running:
@@ -706,24 +706,25 @@ def exec_start(engine, m, q, body):
     from . import busybox
     e = _find_exec(engine, m["id"])
     if e.exit_code is not None or e.running:
-        raise EngineError(f"Error: Exec command {e.id} has already run", 409)
+        return Reply(101, b"", stream=True)  # the engine answers a second start with nothing
     c = e.container
     if not c.running:
         raise EngineError(f"Container {c.id} is not running", 409)
     e.pid = engine.world.new_pid()
-    code, out, err = busybox.run_exec(e.argv, c)
+    code, out, err, both = busybox.run_exec(e.argv, c)
     e.exit_code = code
     if body.get("Detach"):
         return Reply(200, b"")
-    tty = e.tty or bool(body.get("Tty"))
-    frames = b""
-    if tty:
-        frames = (out + err).replace(b"\n", b"\r\n")
+    # A process with a terminal writes one stream, with the terminal's line endings. Whether the
+    # answer is framed is decided by the start request's Tty, as the engine's router does.
+    if e.tty:
+        chunks = [(1, both.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))]
     else:
-        if e.attach_stdout and out:
-            frames += frame(1, out)
-        if e.attach_stderr and err:
-            frames += frame(2, err)
+        chunks = [(1, out)] * (e.attach_stdout and bool(out)) + [(2, err)] * (e.attach_stderr and bool(err))
+    if body.get("Tty"):
+        frames = b"".join(data for _, data in chunks)
+    else:
+        frames = b"".join(frame(fd, data) for fd, data in chunks)
     return Reply(101, frames, stream=True)
 
 

@@ -276,7 +276,11 @@ def start(c: Container) -> None:
         for net in joined:
             leave(c, net)
         c.ports_bound = []
-        c.exit_code = 127 if isinstance(e, busybox.ExecNotFound) else 128
+        # The engine: 127 for a missing program; otherwise 128, unless an earlier code stands.
+        if isinstance(e, busybox.ExecNotFound):
+            c.exit_code = 127
+        elif c.exit_code == 0:
+            c.exit_code = 128
         c.error = e.message
         raise
     c.list_view = None
@@ -308,7 +312,7 @@ def _bind_ports(c: Container) -> None:
     publish_all = c.host_config.get("PublishAllPorts")
     exposed = list((c.config.get("ExposedPorts") or {}).keys())
     wanted = []
-    for key in exposed:
+    for key in sorted(exposed):  # the engine walks its exposed ports in sorted order
         port, proto = parse_port_key(key)
         blist = bindings.get(key) or bindings.get(str(port)) or ([{}] if publish_all else [])
         # The engine programs a port's bindings last to first.

@@ -59,12 +59,11 @@ def link_local(mac: str) -> str:
 
 
 def run(sb: Sandbox, args: list[str]):
-    from .busybox import Result
     opts = [a for a in args if a.startswith("-")]
     words = [a for a in args if not a.startswith("-")]
     only4 = "-4" in opts
     if not words:
-        return Result(1, "", USAGE)
+        return (1, "", USAGE)
     obj, rest = words[0], words[1:]
     ifaces = sb.interfaces()
     if rest[:1] and rest[0] in ("show", "list", "ls", "lst", "sh", "l", "s"):
@@ -75,16 +74,16 @@ def run(sb: Sandbox, args: list[str]):
         wanted = rest[0]
         ifaces = [i for i in ifaces if i.name == wanted]
         if not ifaces:
-            return Result(1, "", f"ip: can't find device '{wanted}'\n")
+            return (1, "", f"ip: can't find device '{wanted}'\n")
     if _matches(obj, "address") or obj == "a":
         out = ""
         for i in ifaces:
             if only4 and i.ip is None:
                 continue
             out += link_line(i) + addr_lines(i, host_ns=sb.is_host and not only4)
-        return Result(0, out)
+        return (0, out, "")
     if _matches(obj, "link"):
-        return Result(0, "".join(link_line(i) for i in ifaces))
+        return (0, "".join(link_line(i) for i in ifaces), "")
     if _matches(obj, "route"):
         out = ""
         for r in sb.routes():
@@ -92,7 +91,7 @@ def run(sb: Sandbox, args: list[str]):
                 out += f"default via {r.via} dev {r.dev} \n"
             else:
                 out += f"{r.dst} dev {r.dev} scope link  src {r.src} \n"
-        return Result(0, out)
+        return (0, out, "")
     if _matches(obj, "neighbor") or obj == "neigh":
-        return Result(0, "")
-    return Result(1, "", f"ip: invalid argument '{obj}' to 'ip'\n")
+        return (0, "", "")
+    return (1, "", f"ip: invalid argument '{obj}' to 'ip'\n")

@@ -51,6 +51,7 @@ class Outcome:
     refused: bool = False         # TCP: reached, but nothing listens (RST)
     target: "Container | Host | None" = None  # who answered
     target_port: int | None = None            # the port that answered (after NAT)
+    listener: object = None                   # the Listener that accepted
     hops: tuple = ()              # addresses of the routers on the way (traceroute)
 
 
@@ -258,21 +259,32 @@ def host_owns(host: Host, ip: IPv4Addr) -> bool:
     return any(i.ip == ip for i in host.ifaces)
 
 
+def listeners_in(host: Host, owner: Container | None):
+    """(container, Listener) for every server socket in a namespace (owner None: the host's)."""
+    for x in host.containers.values():
+        if not x.running or x.process is None:
+            continue
+        mine = (x.mode_kind == "host") if owner is None else (x is owner or x.shared_with() is owner)
+        if mine:
+            for lst in x.process.listens:
+                yield x, lst
+
+
 def container_listens(c: Container, port: int, proto: str, hops=(), ttl=64) -> Outcome:
     owner = c.shared_with() or c
-    listening = any((proto, port) in (x.process.listens if x.process else [])
-                    for x in owner.host.containers.values()
-                    if x.running and (x is owner or x.shared_with() is owner))
-    if listening:
-        return Outcome(True, f"{owner.name} listens on {proto} port {port}", target=owner, target_port=port, hops=hops, ttl=ttl)
+    for x, lst in listeners_in(owner.host, owner):
+        if (lst.proto, lst.port) == (proto, port):
+            return Outcome(True, f"{x.name} listens on {proto} port {port}", target=x, target_port=port,
+                           hops=hops, ttl=ttl, listener=lst)
     return Outcome(False, f"nothing listens on {proto} port {port} in {owner.name}", refused=True, target=owner, hops=hops)
 
 
 def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, via: Network | None = None) -> Outcome:
     """A connection to one of the host's addresses: a host-mode server, or a published port."""
-    for c in host.containers.values():
-        if c.running and c.mode_kind == "host" and c.process and (proto, port) in c.process.listens:
-            return Outcome(True, f"{c.name} (host network) listens on {proto} port {port}", target=c, target_port=port)
+    for c, lst in listeners_in(host, None):
+        if (lst.proto, lst.port) == (proto, port):
+            return Outcome(True, f"{c.name} (host network) listens on {proto} port {port}", target=c,
+                           target_port=port, listener=lst)
     for c in host.containers.values():
         if not c.running:
             continue

@@ -157,11 +157,23 @@ class Network:
 
 
 @dataclass
+class Listener:
+    """A server socket: who listens on which port, and whether it serves only once (nc -l)."""
+
+    proto: str
+    port: int
+    program: str            # "httpd", "nc"
+    once: bool = False      # nc -l: one connection, then the program ends
+    main: bool = False      # the container's main process (its end ends the container)
+    docroot: str = "/"
+
+
+@dataclass
 class Process:
     """What a container's command runs, as far as networking can tell."""
 
     argv: list[str]
-    listens: list[tuple[str, int]] = field(default_factory=list)  # (proto, port)
+    listens: list[Listener] = field(default_factory=list)
     exits: int | None = None  # exit code when the command ends at once
     output: str = ""
     files: dict[str, str] = field(default_factory=dict)  # written by the command before it serves

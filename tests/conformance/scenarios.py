@@ -572,3 +572,127 @@ def s_images(env):
     info = env.api.info()
     env.note("info keys", sorted(info))
     env.note("info swarm", info["Swarm"])
+
+
+# -- more of the same, at the edges -------------------------------------------------------------------
+@scenario("exec: raw stream and inspect")
+def s_exec_protocol(env):
+    """Exec create/start/inspect documents; a tty exec; a detached exec."""
+    api = env.api
+    run(env, "box")
+    eid = api.exec_create("box", ["hostname"])["Id"]
+    out = api.exec_start(eid)
+    env.note("output", out.decode())
+    env.note("inspect", api.exec_inspect(eid))
+    eid = api.exec_create("box", ["sh", "-c", "echo out; echo err >&2"], tty=True)["Id"]
+    env.note("tty output", api.exec_start(eid).decode())
+    env.note("tty inspect", api.exec_inspect(eid))
+    eid = api.exec_create("box", ["true"])["Id"]
+    env.note("detached", api.exec_start(eid, detach=True))
+    env.attempt("start twice", api.exec_start, eid)
+    env.attempt("missing exec", api.exec_inspect, "nope")
+    env.container("box")
+
+
+@scenario("embedded DNS: aliases are scoped to their network")
+def s_dns_alias_scope(env):
+    """An alias given on one network resolves there only; a container's name resolves on both."""
+    env.client.networks.create("blue")
+    env.client.networks.create("green")
+    run(env, "web", network="blue")
+    env.client.networks.get("green").connect("web", aliases=["shop"])
+    run(env, "on-blue", network="blue")
+    run(env, "on-green", network="green")
+    env.exec("on-green", "nslookup shop")
+    env.exec("on-green", "ping -c 1 -W 1 shop")
+    env.exec("on-blue", "ping -c 1 -W 1 shop")
+    env.exec("on-blue", "ping -c 1 -W 1 web")
+    env.exec("on-green", "ping -c 1 -W 1 web")
+
+
+@scenario("containers: container:NAME shares a namespace")
+def s_shared_namespace(env):
+    """A sidecar in container:web mode sees web's interfaces and reaches its servers on localhost."""
+    env.client.networks.create("pod")
+    run(env, "web", "httpd -f -p 80", network="pod")
+    run(env, "sidecar", network_mode="container:web")
+    run(env, "client1", network="pod")
+    env.exec("sidecar", "nc -w 1 127.0.0.1 80")
+    env.exec("sidecar", "ip addr")
+    env.exec("sidecar", "cat /etc/resolv.conf")
+    env.exec("sidecar", "nslookup client1")
+    env.exec("client1", "ping -c 1 -W 1 sidecar")
+    env.api.stop("web", timeout=0)
+    env.container("sidecar", "after web stopped")
+    env.exec("sidecar", "ip addr")
+
+
+@scenario("reachability: host-mode servers and their clashes")
+def s_host_mode_servers(env):
+    """A host-mode server is on the host's addresses; a second one on the same port fails to bind."""
+    run(env, "hostweb", "httpd -f -p 8000", network_mode="host")
+    run(env, "client1")
+    env.exec("client1", "nc -w 1 172.17.0.1 8000")
+    env.exec("client1", "nc -w 1 10.99.0.11 8000")
+    run(env, "hostweb2", "httpd -f -p 8000", network_mode="host")
+    import time
+    time.sleep(0.5)
+    data = env.api.inspect_container("hostweb2")
+    env.note("second server", {k: data["State"][k] for k in ("Status", "ExitCode")})
+    env.note("second server logs", env.api.logs("hostweb2").decode())
+
+
+@scenario("networks: remove with stopped containers")
+def s_remove_network_stopped(env):
+    """A network whose containers are all stopped can be removed; they then fail to start."""
+    net = env.client.networks.create("temp")
+    run(env, "web", network="temp")
+    env.api.stop("web", timeout=0)
+    env.attempt("remove", net.remove)
+    env.attempt("start again", env.api.start, "web")
+    env.container("web")
+    env.networks()
+
+
+@scenario("containers: publish all and udp")
+def s_publish_all(env):
+    """-P publishes every exposed port on the next free host ports."""
+    api = env.api
+    api.create_container("busybox", SLEEP, name="all", ports=[80, (53, "udp"), 443],
+                         host_config=api.create_host_config(publish_all_ports=True))
+    api.start("all")
+    env.container("all")
+    run(env, "next", ports={"80/tcp": None})
+    env.container("next")
+    env.containers()
+
+
+@scenario("containers: lookups by id prefix and name")
+def s_container_lookup(env):
+    """Containers are found by full ID, ID prefix, name and /name; names are reusable after rm."""
+    web = run(env, "web")
+    env.attempt("by prefix", lambda: env.api.inspect_container(web.id[:8])["Name"])
+    env.attempt("by slash name", lambda: env.api.inspect_container("/web")["Name"])
+    env.api.remove_container("web", force=True)
+    env.attempt("gone", env.api.inspect_container, web.id)
+    again = run(env, "web")
+    env.attempt("name reused", lambda: env.api.inspect_container("web")["Id"] == again.id)
+
+
+@scenario("exec: busybox network tools")
+def s_network_tools(env):
+    """ping counts, traceroute, wget, nc listeners: the tools' own output formats."""
+    env.client.networks.create("lab")
+    run(env, "web", "sh -c 'echo it works > /index.html && httpd -f -p 80'", network="lab")
+    run(env, "listener", "nc -l -p 7000", network="lab")
+    run(env, "client1", network="lab")
+    env.exec("client1", "ping -c 2 -W 1 web")
+    env.exec("client1", "traceroute -n -m 3 -w 1 web")
+    env.exec("client1", "wget -q -O- http://web/")
+    env.exec("client1", "nc -w 1 listener 7000")
+    import time
+    time.sleep(0.3)
+    data = env.api.inspect_container("listener")
+    env.note("listener after one connection", {k: data["State"][k] for k in ("Status", "ExitCode")})
+    env.exec("client1", "ip link")
+    env.exec("client1", "hostname -i")
