@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import dns
 from .errors import EngineError
 from .reach import Outcome, Sandbox, listeners_in
 from .world import Container, IPv4Addr, Listener, Process
@@ -55,6 +56,56 @@ class ExecNotFound(EngineError):
     status = 400
 
 
+class Options:
+    """Parsed short options: flags, option values and the remaining words."""
+
+    def __init__(self):
+        self.flags: set[str] = set()
+        self.values: dict[str, str] = {}
+        self.words: list[str] = []
+        self.bad: str | None = None  # the first option this applet does not know
+
+    def has(self, letter: str) -> bool:
+        return letter in self.flags
+
+    def get(self, letter: str, default: str = "") -> str:
+        return self.values.get(letter, default)
+
+
+def options(args: list[str], with_value: str = "", flags: str | None = None) -> Options:
+    """getopt as busybox uses it: combined letters (-qO-), values attached or in the next word."""
+    opts = Options()
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("-") and len(a) > 1 and not a.startswith("--"):
+            letters = a[1:]
+            for k, ch in enumerate(letters):
+                if ch in with_value:
+                    val = letters[k + 1:]
+                    if not val and i + 1 < len(args):
+                        i += 1
+                        val = args[i]
+                    opts.values[ch] = val
+                    break
+                if flags is not None and ch not in flags and opts.bad is None:
+                    opts.bad = ch
+                opts.flags.add(ch)
+        elif a.startswith("--"):
+            opts.flags.add(a)
+        else:
+            opts.words.append(a)
+        i += 1
+    return opts
+
+
+def missing_program(name: str) -> str:
+    """runc's words for a program the image does not have."""
+    if "/" in name:
+        return f'exec: "{name}": stat {name}: no such file or directory: unknown'
+    return f'exec: "{name}": executable file not found in $PATH: unknown'
+
+
 def applet(name: str) -> str | None:
     """The applet a command name runs, or None when the image has no such program."""
     if "/" in name:
@@ -81,7 +132,7 @@ def start_process(argv: list[str], c: Container) -> Process:
         raise EngineError("No command specified", 400)
     if applet(argv[0]) is None:
         raise ExecNotFound('failed to create shim task: OCI runtime create failed: runc create failed: unable '
-                           f'to start container process: exec: "{argv[0]}": executable file not found in $PATH: unknown')
+                           f'to start container process: {missing_program(argv[0])}')
     proc = Process(list(argv))
     shell = Shell(c, proc, main=True)
     res = shell.run_argv(argv)
@@ -95,8 +146,7 @@ def start_process(argv: list[str], c: Container) -> Process:
 def run_exec(argv: list[str], c: Container) -> tuple[int, bytes, bytes, bytes]:
     """(exit code, stdout, stderr, everything in order) of `docker exec`."""
     if applet(argv[0]) is None:
-        msg = ("OCI runtime exec failed: exec failed: unable to start container process: exec: "
-               f'"{argv[0]}": executable file not found in $PATH: unknown\r\n')
+        msg = f"OCI runtime exec failed: exec failed: unable to start container process: {missing_program(argv[0])}\r\n"
         return 126, msg.encode(), b"", msg.encode()
     shell = Shell(c, c.process or Process([]), main=False)
     res = shell.run_argv(argv)
@@ -302,13 +352,40 @@ class Shell:
         return Result.of(0, " ".join(args) + "\n")
 
     def cmd_hostname(self, args, stdin, bg):
+        name = self.sb.hostname
         if args[:1] == ["-i"]:
-            if self.sb.is_host:
-                ips = [str(i.ip) for i in self.sb.interfaces() if i.ip and i.kind != "loopback"][:1]
-            else:
-                ips = [str(ep.ip) for ep in self.sb.endpoints() if ep.ip]
-            return Result.of(0, " ".join(ips) + "\n")
-        return Result.of(0, self.sb.hostname + "\n")
+            # The address the host name resolves to: the first of the container's /etc/hosts lines.
+            ip, _how = self.sb.lookup(name)
+            if ip is None:
+                return Result.of(1, "", f"hostname: {name}: Host name lookup failure\n")
+            return Result.of(0, f"{ip}\n")
+        if args[:1] == ["-d"]:
+            return Result()
+        return Result.of(0, name + "\n")
+
+    def cmd_id(self, args, stdin, bg):
+        return Result.of(0, "uid=0 gid=0 groups=0\n")
+
+    def cmd_whoami(self, args, stdin, bg):
+        return Result.of(1, "", "whoami: unknown uid 0\n")  # the lab image has no /etc/passwd
+
+    def cmd_pwd(self, args, stdin, bg):
+        return Result.of(0, "/\n")
+
+    def cmd_env(self, args, stdin, bg):
+        return Result.of(0, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+                            f"HOSTNAME={self.sb.hostname}\nHOME=/\n")
+
+    def cmd_uname(self, args, stdin, bg):
+        if "-a" in args:
+            return Result.of(0, f"Linux {self.sb.hostname} {self.c.host.world.kernel} #1 SMP PREEMPT_DYNAMIC @0 "
+                                "x86_64 GNU/Linux\n")
+        return Result.of(0, "Linux\n")
+
+    def cmd_ls(self, args, stdin, bg):
+        names = {"bin", "dev", "etc", "proc", "sys"}
+        names |= {path.lstrip("/").split("/")[0] for path in self.proc.files}
+        return Result.of(0, "".join(n + "\n" for n in sorted(names)))
 
     def cmd_cat(self, args, stdin, bg):
         if not args:
@@ -370,6 +447,8 @@ class Shell:
                 home = args[i + 1]
                 i += 1
             i += 1
+        if home != "/" and not any(path.startswith(home.rstrip("/") + "/") for path in self.proc.files):
+            return Result.of(1, "", f"httpd: can't change directory to '{home}': No such file or directory\n")
         if not foreground and self.main:
             # httpd goes into the background and the container's main process ends with it.
             return Result()
@@ -381,56 +460,37 @@ class Shell:
         return Result()
 
     def cmd_nc(self, args, stdin, bg):
-        opts, rest, wait, port = set(), [], None, None
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a.startswith("-") and len(a) > 1:
-                letters = a[1:]
-                for k, ch in enumerate(letters):
-                    if ch in "wpie":  # an option with a value: the rest of the word, or the next word
-                        val = letters[k + 1:]
-                        if not val and i + 1 < len(args):
-                            i += 1
-                            val = args[i]
-                        if ch == "w":
-                            wait = val
-                        elif ch == "p" and val.isdigit():
-                            port = int(val)
-                        break
-                    opts.add(ch)
-            else:
-                rest.append(a)
-            i += 1
-        if "l" in opts:
+        opts = options(args, with_value="wpief", flags="l")
+        if opts.bad:
+            return Result.of(1, "", f"nc: invalid option -- '{opts.bad}'\n" + USAGE_NC)
+        if opts.has("l"):
+            port = int(opts.get("p")) if opts.get("p").isdigit() else None
             if port is not None:
-                failed = self.listen(Listener("tcp", port, "nc", once="k" not in opts, main=self.main), "nc")
+                failed = self.listen(Listener("tcp", port, "nc", once=True, main=self.main), "nc")
                 if failed:
                     return failed
             if self.main or bg:
                 self.keeps_running = True
             return Result()
-        if "z" in opts:
-            return Result.of(1, "", "nc: invalid option -- 'z'\n" + BANNER + USAGE_NC)
-        if len(rest) < 2:
-            return Result.of(1, "", BANNER + USAGE_NC)
-        host, port = rest[0], rest[1]
-        ip = self.sb.resolve(host)
+        if len(opts.words) < 1:
+            return Result.of(1, "", USAGE_NC)
+        host = opts.words[0]
+        port = int(opts.words[1]) if len(opts.words) > 1 and opts.words[1].isdigit() else 0
+        wait = int(opts.get("w")) if opts.get("w").isdigit() else None
+        ip, how = self.sb.lookup(host)
         if ip is None:
-            return Result.of(1, "", "nc: timed out\n" if wait else f"nc: bad address '{host}'\n")
-        out = self.sb.connect(ip, int(port))
+            if how == "timeout" and wait is not None:
+                return Result.of(1, "", "nc: timed out\n")  # -w bounds the name lookup too
+            return Result.of(1, "", f"nc: bad address '{host}'\n")
+        out = self.sb.connect(ip, port)
         if out.ok:
-            self.served(out)
+            self.served(out, stdin)
             return Result()
-        if out.refused:
-            return Result.of(1, "", f"nc: can't connect to remote host ({ip}): Connection refused\n")
-        if out.unreachable:
-            return Result.of(1, "", f"nc: can't connect to remote host ({ip}): Network is unreachable\n")
-        return Result.of(1, "", "nc: timed out\n")
+        return Result.of(1, "", connect_failure("nc", ip, out, wait))
 
-    def served(self, out: Outcome) -> None:
-        """A one-shot server (nc -l) ends after its connection; a container whose main process
-        it was ends with it."""
+    def served(self, out: Outcome, data: str = "") -> None:
+        """A one-shot server (nc -l) prints what it received and ends after its connection; a
+        container whose main process it was ends with it."""
         lst = out.listener
         if lst is None or not lst.once:
             return
@@ -440,30 +500,26 @@ class Shell:
             proc.listens.remove(lst)
             if lst.main:
                 from .containers import _exited
+                owner.logs += data
                 _exited(owner, 0)
 
     # -- network tools -----------------------------------------------------------------------------------
     def cmd_ping(self, args, stdin, bg):
-        count, target = None, None
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a in ("-c", "-W", "-w", "-s", "-i", "-t", "-I", "-q") and a != "-q":
-                if a == "-c" and i + 1 < len(args):
-                    count = int(args[i + 1])
-                i += 2
-                continue
-            if a.startswith("-c") and a[2:].isdigit():
-                count = int(a[2:])
-            elif not a.startswith("-"):
-                target = a
-            i += 1
-        if target is None:
+        opts = options(args, with_value="cWwsitI")
+        if not opts.words:
             return Result.of(1, "", BANNER)
+        target = opts.words[0]
+        count = int(opts.get("c")) if opts.get("c", "").isdigit() else None
+        deadline = int(opts.get("w")) if opts.get("w", "").isdigit() else None
         ip = self.sb.resolve(target)
         if ip is None:
             return Result.of(1, "", f"ping: bad address '{target}'\n")
-        n = count if count is not None else 4
+        # How many go out: -c, cut short by the -w deadline (one a second); with neither, ping
+        # would go on until stopped: the simulator sends 4.
+        sent = count if count is not None else (deadline if deadline is not None else 4)
+        if deadline is not None:
+            sent = min(sent, max(deadline, 1))
+        expected = count if count is not None else sent
         head = f"PING {target} ({ip}): 56 data bytes\n"
         out = self.sb.ping(ip)
         if out.unreachable:
@@ -471,62 +527,50 @@ class Shell:
                           [(1, head), (2, "ping: sendto: Network is unreachable\n")])
         stats = f"\n--- {target} ping statistics ---\n"
         if not out.ok:
-            return Result.of(1, head + stats + f"{n} packets transmitted, 0 packets received, 100% packet loss\n")
-        lines = "".join(f"64 bytes from {ip}: seq={k} ttl={out.ttl} time={RTT} ms\n" for k in range(n))
-        return Result.of(0, head + lines + stats + f"{n} packets transmitted, {n} packets received, 0% packet loss\n"
-                                                   f"round-trip min/avg/max = {RTT}/{RTT}/{RTT} ms\n")
-
-    def cmd_traceroute(self, args, stdin, bg):
-        maxhops, numeric, target = 30, False, None
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a in ("-m", "-w", "-q", "-p", "-s", "-f") and i + 1 < len(args):
-                if a == "-m":
-                    maxhops = int(args[i + 1])
-                i += 2
-                continue
-            if a == "-n":
-                numeric = True
-            elif not a.startswith("-"):
-                target = a
-            i += 1
-        if target is None:
-            return Result.of(1, "", BANNER)
-        ip = self.sb.resolve(target)
-        if ip is None:
-            return Result.of(1, "", f"traceroute: bad address '{target}'\n")
-        head = f"traceroute to {target} ({ip}), {maxhops} hops max, 46 byte packets\n"
-        out = self.sb.ping(ip)
-        if out.unreachable:
-            return Result.of(1, head, "traceroute: sendto: Network is unreachable\n")
-        lines = ""
-        hop = 1
-        for router in out.hops:
-            lines += f" {hop}  {router}  {HOP} ms  {HOP} ms  {HOP} ms\n"
-            hop += 1
-        if out.ok:
-            lines += f" {hop}  {ip}  {HOP} ms  {HOP} ms  {HOP} ms\n"
-        else:
-            for h in range(hop, maxhops + 1):
-                lines += f" {h}  *  *  *\n"
-        return Result.of(0, head + lines)
+            return Result.of(1, head + stats + f"{sent} packets transmitted, 0 packets received, 100% packet loss\n")
+        lines = "" if opts.has("q") else "".join(
+            f"64 bytes from {ip}: seq={k} ttl={out.ttl} time={RTT} ms\n" for k in range(sent))
+        return Result.of(0 if sent >= expected else 1,
+                         head + lines + stats + f"{sent} packets transmitted, {sent} packets received, 0% packet loss\n"
+                                                f"round-trip min/avg/max = {RTT}/{RTT}/{RTT} ms\n")
 
     def cmd_nslookup(self, args, stdin, bg):
         names = [a for a in args if not a.startswith("-")]
         if not names:
             return Result.of(1, "", BANNER)
+        qtype = next((a.split("=", 1)[1].lower() for a in args if a.startswith("-type=") or a.startswith("-query=")), "")
         name = names[0]
         server = names[1] if len(names) > 1 else self.sb.nameserver() or "127.0.0.1"
-        if server != "127.0.0.11" or self.sb.is_host:
-            # The host's name servers, from an offline host: nothing answers.
-            return Result.of(1, ";; connection timed out; no servers could be reached\n\n")
+        timed_out = Result.of(1, ";; connection timed out; no servers could be reached\n\n")
+        embedded = server == dns.EMBEDDED and self.sb.owner is not None
+        if not embedded:
+            # The host's name servers: no route to them, or (offline host) no answer from them.
+            try:
+                reachable = self.sb.route_for(IPv4Addr(server)) is not None
+            except ValueError:
+                return Result.of(1, "", f"nslookup: bad address '{server}'\n")
+            if not reachable:
+                return Result.of(1, "", f"nslookup: can't connect to remote host ({server}): Network is unreachable\n")
+            return timed_out
+        head = f"Server:\t\t{server}\nAddress:\t{server}:53\n\n"
+        try:
+            ip = IPv4Addr(name)
+        except ValueError:
+            ip = None
+        if ip is not None:
+            ptr = dns.embedded_reverse(self.sb.owner, ip)
+            if ptr is None:
+                return timed_out
+            rev = ".".join(reversed(name.split("."))) + ".in-addr.arpa"
+            return Result.of(0, head + f"Non-authoritative answer:\n{rev}\tname = {ptr}\n\n")
         answers = self.sb.dns_query(name)
         if answers is None:
-            return Result.of(1, ";; connection timed out; no servers could be reached\n\n")
-        head = f"Server:\t\t{server}\nAddress:\t{server}:53\n\n"
-        body = "Non-authoritative answer:\n" + "".join(f"Name:\t{name}\nAddress: {a}\n" for a in answers) + "\n"
-        return Result.of(0, head + body + "Non-authoritative answer:\n\n")
+            return timed_out
+        a_block = "Non-authoritative answer:\n" + "".join(f"Name:\t{name}\nAddress: {a}\n" for a in answers) + "\n"
+        aaaa_block = "Non-authoritative answer:\n\n"  # the embedded server has no IPv6 records here
+        # Busybox prints the two answers as they arrive (either order on a real engine); A first here.
+        body = {"a": a_block, "aaaa": aaaa_block}.get(qtype, a_block + aaaa_block)
+        return Result.of(0, head + body)
 
     def cmd_ip(self, args, stdin, bg):
         from . import iproute
@@ -534,36 +578,108 @@ class Shell:
         return Result.of(code, out, err)
 
     def cmd_wget(self, args, stdin, bg):
-        url = next((a for a in args if a.startswith("http://")), None)
-        if url is None:
+        opts = options(args, with_value="OTUYPhe")
+        if "T" in opts.values:
+            return Result(139)  # Debian's busybox-static 1.35 crashes on -T (SIGSEGV), every time
+        if not opts.words:
             return Result.of(1, "", BANNER)
-        rest = url[len("http://"):]
+        url = opts.words[0]
+        rest = url.split("://", 1)[1] if "://" in url else url
         hostport, _, path = rest.partition("/")
         path = "/" + path
         host, _, port = hostport.partition(":")
-        port_n = int(port or 80)
-        quiet = "-q" in args
+        port_n = int(port) if port.isdigit() else 80
+        quiet = opts.has("q")
+        dest = opts.get("O") or (path.rstrip("/").rsplit("/", 1)[-1] or "index.html")
         ip = self.sb.resolve(host)
         if ip is None:
             return Result.of(1, "", f"wget: bad address '{host}'\n")
         head = "" if quiet else f"Connecting to {hostport} ({ip}:{port_n})\n"
         out = self.sb.connect(ip, port_n)
         if not out.ok:
-            if out.refused:
-                return Result.of(1, "", head + f"wget: can't connect to remote host ({ip}): Connection refused\n")
-            if out.unreachable:
-                return Result.of(1, "", head + f"wget: can't connect to remote host ({ip}): Network is unreachable\n")
-            return Result.of(1, "", head + "wget: download timed out\n")
+            return Result.of(1, "", head + connect_failure("wget", ip, out, None))
         page = serve_http(out, path)
         if page is None:
             return Result.of(1, "", head + "wget: server returned error: HTTP/1.1 404 Not Found\n")
-        if quiet:
-            return Result.of(0, page)
-        bar = f"-                    100% |********************************| {len(page):5d}  0:00:00 ETA\n"
-        return Result.of(0, page, head + "writing to stdout\n" + bar + "written to stdout\n")
+        if "--spider" in opts.flags:
+            return Result.of(0, "", head + "remote file exists\n")
+        name = "-" if dest == "-" else dest.rsplit("/", 1)[-1]
+        bar = f"{name:<20.20s} 100% |{'*' * 32}|{size_text(len(page))}  0:00:00 ETA\n" if page else ""
+        if dest == "-":
+            return Result.of(0, page, "" if quiet else head + "writing to stdout\n" + bar + "written to stdout\n")
+        if dest in self.proc.files:
+            return Result.of(1, "", head + f"wget: can't open '{dest}': File exists\n")
+        self.proc.files[dest if dest.startswith("/") else "/" + dest] = page
+        return Result.of(0, "", "" if quiet else head + f"saving to '{dest}'\n" + bar + f"'{dest}' saved\n")
+
+    def cmd_traceroute(self, args, stdin, bg):
+        opts = options(args, with_value="mwqpsfzit")
+        if not opts.words:
+            return Result.of(1, "", BANNER)
+        target = opts.words[0]
+        maxhops = int(opts.get("m", "30"))
+        probes = int(opts.get("q", "3"))
+        ip = self.sb.resolve(target)
+        if ip is None:
+            return Result.of(1, "", f"traceroute: bad address '{target}'\n")
+        out = self.sb.ping(ip)
+        if out.unreachable:
+            return Result.of(1, "", f"traceroute: can't connect to remote host ({ip}): Network is unreachable\n")
+        head = f"traceroute to {target} ({ip}), {maxhops} hops max, 46 byte packets\n"
+        lines, hop = "", 1
+        answered = list(out.hops) + ([ip] if out.ok else [])
+        for addr in answered[:maxhops]:
+            shown = str(addr) if opts.has("n") else f"{self.ptr_name(addr)} ({addr})"
+            lines += f"{hop:2d}  {shown}" + f"  {HOP} ms" * probes + "\n"
+            hop += 1
+        if not out.ok:
+            for h in range(hop, maxhops + 1):
+                lines += f"{h:2d}" + "  *" * probes + "\n"
+        return Result.of(0, head + lines)
+
+    def ptr_name(self, addr: IPv4Addr) -> str:
+        """traceroute's name for a hop: /etc/hosts, then the embedded DNS's CONTAINER.NETWORK."""
+        if str(addr).startswith("127."):
+            return "localhost"
+        for line in (self.sb.read_file("/etc/hosts") or "").splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == str(addr):
+                return parts[1]
+        if self.sb.owner is not None:
+            name = dns.embedded_reverse(self.sb.owner, addr)
+            if name:
+                return name
+        return str(addr)
 
 
-USAGE_NC = ("\nUsage: nc [OPTIONS] HOST PORT  - connect\nnc [OPTIONS] -l -p PORT [HOST] [PORT]  - listen\n")
+def connect_failure(tool: str, ip: IPv4Addr, out: Outcome, wait: int | None) -> str:
+    """How busybox's nc and wget report a connection that did not happen."""
+    if out.refused:
+        return f"{tool}: can't connect to remote host ({ip}): Connection refused\n"
+    if out.unreachable:
+        return f"{tool}: can't connect to remote host ({ip}): Network is unreachable\n"
+    if out.no_neighbour and (wait is None or wait >= 3):
+        return f"{tool}: can't connect to remote host ({ip}): No route to host\n"  # ARP gives up after ~3 s
+    if wait is not None:
+        return f"{tool}: timed out\n"
+    return f"{tool}: can't connect to remote host ({ip}): Connection timed out\n"
+
+
+def size_text(n: int) -> str:
+    """wget's progress bar size column: bytes up to 99999, then kilobytes."""
+    if n <= 99999:
+        return f"{n:6d}"
+    k = n / 1024
+    return f"{k:5.1f}k" if k < 1000 else f"{int(k):5d}k"
+
+
+USAGE_NC = (BANNER + "\nUsage: nc [-iN] [-wN] [-l] [-p PORT] [-f FILE|IPADDR PORT] [-e PROG]\n\n"
+            "Open a pipe to IP:PORT or FILE\n\n\t-l\tListen mode, for inbound connects\n"
+            "\t\t(use -ll with -e for persistent server)\n\t-p PORT\tLocal port\n"
+            "\t-w SEC\tConnect timeout\n\t-i SEC\tDelay interval for lines sent\n"
+            "\t-f FILE\tUse file (ala /dev/ttyS0) instead of network\n\t-e PROG\tRun PROG after connect\n")
+NOT_FOUND_PAGE = ("<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD>\n<BODY><H1>404 Not Found</H1>\n"
+                  "The requested URL was not found\n</BODY></HTML>\n")
 
 
 def serve_http(out: Outcome, path: str) -> str | None:

@@ -211,6 +211,8 @@ def join(c: Container, net: Network, req: dict) -> Endpoint:
     net.endpoints[c.id] = ep
     c.endpoints[net.id] = ep
     c.net_ids[net.name] = net.id
+    if ip is not None:
+        c.hosts_lines.append(f"{ip}\t{c.hostname}")
     if net.swarm is not None:
         net.swarm.after_join(host, net, c, ep)
     return ep
@@ -248,6 +250,7 @@ def start(c: Container) -> None:
     mode = c.mode_kind
     # Networks first (the engine fails the start, leaving the container created, when one is gone).
     joined: list[Network] = []
+    c.hosts_lines = []
     try:
         if mode == "container":
             target = c.shared_with()
@@ -427,5 +430,6 @@ def disconnect(c: Container, net: Network, force: bool = False) -> None:
         if net.id not in c.endpoints:
             raise EngineError(f"container {c.id} is not connected to network {net.name}")
         leave(c, net)
+        c.hosts_lines = []  # the engine rewrites /etc/hosts without any of the container's lines
     c.net_requests.pop(net.name, None)
     c.net_ids.pop(net.name, None)

@@ -32,11 +32,7 @@ def etc_hosts(c: Container) -> str:
     if c.mode_kind == "host":
         return c.host.world.etc_hosts
     owner = c.shared_with() or c
-    lines = ETC_HOSTS_BASE
-    for ep in owner.endpoints.values():
-        if ep.ip is not None:
-            lines += f"{ep.ip}\t{owner.hostname}\n"
-    return lines
+    return ETC_HOSTS_BASE + "".join(line + "\n" for line in owner.hosts_lines)
 
 
 def names_of(ep: Endpoint) -> list[str]:
@@ -50,19 +46,34 @@ def sorted_endpoints(c: Container) -> list[Endpoint]:
 
 
 def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
-    """What 127.0.0.11 answers for name asked by asker: addresses, or None when it does not know."""
+    """What 127.0.0.11 answers for name asked by asker: addresses, or None when it does not know.
+    Names are matched without regard to case; NAME.NETWORK is answered on that network only."""
     owner = asker.shared_with() or asker
     q = name.rstrip(".").lower()
     for ep in sorted_endpoints(owner):
         net = ep.network
         if not net.user_defined:
             continue
+        suffix = "." + net.name.lower()
+        short = q[: -len(suffix)] if q.endswith(suffix) else None
         found = [other.ip for other in net.endpoints.values()
-                 if other.ip is not None and q in (n.lower() for n in names_of(other))]
+                 if other.ip is not None and any(n.lower() in (q, short) for n in names_of(other))]
         if net.swarm is not None:
             found += net.swarm.dns_answers(net, q)
         if found:
             return found
+    return None
+
+
+def embedded_reverse(asker: Container, ip: IPv4Addr) -> str | None:
+    """The embedded DNS's answer to a PTR query: CONTAINER.NETWORK for an address on a shared network."""
+    owner = asker.shared_with() or asker
+    for ep in sorted_endpoints(owner):
+        if not ep.network.user_defined:
+            continue
+        for other in ep.network.endpoints.values():
+            if other.ip == ip:
+                return f"{other.container.name}.{ep.network.name}"
     return None
 
 

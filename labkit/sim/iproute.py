@@ -58,40 +58,70 @@ def link_local(mac: str) -> str:
     return str(ipaddress.IPv6Address("fe80::" + ":".join(groups)))
 
 
-def run(sb: Sandbox, args: list[str]):
+def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `ip ARGS` in the sandbox."""
     opts = [a for a in args if a.startswith("-")]
     words = [a for a in args if not a.startswith("-")]
+    if not words or any(o.startswith("-br") for o in opts):
+        return 1, "", USAGE
+    family6 = "-6" in opts
     only4 = "-4" in opts
-    if not words:
-        return (1, "", USAGE)
+    oneline = "-o" in opts or "-oneline" in opts
     obj, rest = words[0], words[1:]
+    if _matches(obj, "route") and rest[:1] == ["get"] and len(rest) > 1:
+        return route_get(sb, rest[1])
     ifaces = sb.interfaces()
     if rest[:1] and rest[0] in ("show", "list", "ls", "lst", "sh", "l", "s"):
         rest = rest[1:]
     if rest[:1] == ["dev"]:
         rest = rest[1:]
-    if rest:
+    if rest and not _matches(obj, "route"):
         wanted = rest[0]
         ifaces = [i for i in ifaces if i.name == wanted]
         if not ifaces:
-            return (1, "", f"ip: can't find device '{wanted}'\n")
+            return 1, "", f"ip: can't find device '{wanted}'\n"
     if _matches(obj, "address") or obj == "a":
+        if family6:
+            return 0, "", ""
         out = ""
         for i in ifaces:
+            if oneline:
+                out += "".join(f"{i.index}: {i.name}    " + line.strip().replace("\n", "") + "\\       valid_lft forever preferred_lft forever\n"
+                               for line in addr_lines(i, host_ns=False).splitlines() if line.strip().startswith("inet "))
+                continue
             if only4 and i.ip is None:
                 continue
-            out += link_line(i) + addr_lines(i, host_ns=sb.is_host and not only4)
-        return (0, out, "")
+            block = link_line(i) + addr_lines(i, host_ns=sb.is_host and not only4)
+            if only4:
+                block = "".join(line + "\n" for line in block.splitlines() if "link/" not in line)
+            out += block
+        return 0, out, ""
     if _matches(obj, "link"):
-        return (0, "".join(link_line(i) for i in ifaces), "")
+        return 0, "".join(link_line(i) for i in ifaces), ""
     if _matches(obj, "route"):
+        if family6:
+            return 0, "", ""
         out = ""
         for r in sb.routes():
             if r.dst is None:
                 out += f"default via {r.via} dev {r.dev} \n"
             else:
                 out += f"{r.dst} dev {r.dev} scope link  src {r.src} \n"
-        return (0, out, "")
+        return 0, out, ""
     if _matches(obj, "neighbor") or obj == "neigh":
-        return (0, "", "")
-    return (1, "", f"ip: invalid argument '{obj}' to 'ip'\n")
+        return 0, "", ""
+    return 1, "", f"ip: invalid argument '{obj}' to 'ip'\n"
+
+
+def route_get(sb: Sandbox, target: str) -> tuple[int, str, str]:
+    try:
+        dst = ipaddress.IPv4Address(target)
+    except ValueError:
+        return 1, "", f"ip: an inet address is expected rather than \"{target}\"\n"
+    r = sb.route_for(dst)
+    if r is None:
+        return 2, "", "ip: RTNETLINK answers: Network is unreachable\n"
+    src = next((i.ip for i in sb.interfaces() if i.name == r.dev), None)
+    if r.dst is None:
+        return 0, f"{dst} via {r.via} dev {r.dev}  src {src} \n", ""
+    return 0, f"{dst} dev {r.dev}  src {src} \n", ""

@@ -52,6 +52,7 @@ class Outcome:
     target: "Container | Host | None" = None  # who answered
     target_port: int | None = None            # the port that answered (after NAT)
     listener: object = None                   # the Listener that accepted
+    no_neighbour: bool = False    # on-link, but nobody has the address (ARP fails after ~3 s)
     hops: tuple = ()              # addresses of the routers on the way (traceroute)
 
 
@@ -156,18 +157,39 @@ class Sandbox:
 
     def resolve(self, name: str) -> IPv4Addr | None:
         """What getaddrinfo gives (ping, wget, nc): an address literal, /etc/hosts, then DNS."""
+        return self.lookup(name)[0]
+
+    def lookup(self, name: str) -> tuple[IPv4Addr | None, str]:
+        """(address, how): how is "ok"; "timeout" when the question went to a name server that
+        never answers (the offline host's upstream); "unreachable" when there is no route to it."""
         try:
             ip = ipaddress.ip_address(name)
-            return ip if ip.version == 4 else None
+            return (ip, "ok") if ip.version == 4 else (None, "unreachable")
         except ValueError:
             pass
         if name == "localhost":
-            return IPv4Addr("127.0.0.1")
+            return IPv4Addr("127.0.0.1"), "ok"
         found = dns.hosts_lookup(self.read_file("/etc/hosts") or "", name)
         if found is not None:
-            return found
+            return found, "ok"
         answers = self.dns_query(name)
-        return answers[0] if answers else None
+        if answers:
+            return answers[0], "ok"
+        return None, self.upstream_state()
+
+    def upstream_state(self) -> str:
+        """What happens to a question for the outside world's name servers: with a route out it
+        is sent and never answered (timeout); with none it fails at once (unreachable)."""
+        server = self.nameserver()
+        if server == dns.EMBEDDED and self.owner is not None:
+            return "timeout"  # the embedded server forwards it to the host's servers
+        try:
+            ip = IPv4Addr(server) if server else None
+        except ValueError:
+            ip = None
+        if ip is None or self.route_for(ip) is None:
+            return "unreachable"
+        return "timeout"
 
     # -- packets ---------------------------------------------------------------------------------
     def route_for(self, dst: IPv4Addr) -> Route | None:
@@ -216,24 +238,27 @@ class Sandbox:
         if dst in net.gateways and net.driver == "bridge":
             if port is None:
                 return Outcome(True, f"the host's address on network {net.name}", target=self.host, hops=hops)
-            return host_listens(self.host, dst, port, proto, local=False, via=net)
-        return Outcome(False, f"no one has {dst} on network {net.name}")
+            return host_listens(self.host, dst, port, proto, local=self.owner is None,
+                                via=net if from_container else None)
+        return Outcome(False, f"no one has {dst} on network {net.name}", no_neighbour=True)
 
     def _via_gateway(self, ep: Endpoint, dst: IPv4Addr, port, proto) -> Outcome:
         host = self.host
         net = ep.network
-        if net.internal and dst not in net.gateways:
-            return Outcome(False, f"network {net.name} is internal: nothing leaves it")
+        gw = (ep.gateway,)  # the gateway answers traceroute's first probe, then nothing comes back
         if host_owns(host, dst):
+            # The host's own addresses: delivered locally, even from an internal network.
             if port is None:
                 return Outcome(True, "an address of the host", target=host)
             return host_listens(host, dst, port, proto, local=False, via=net)
+        if net.internal:
+            return Outcome(False, f"network {net.name} is internal: nothing leaves it", hops=gw)
         for other in host.visible_networks().values():
             if other.driver == "bridge" and other.has_address(dst) and other is not net:
                 if other.internal:
-                    return Outcome(False, f"network {other.name} is internal: nothing enters it")
-                return Outcome(False, f"networks {net.name} and {other.name} are isolated from each other")
-        return Outcome(False, "outside this host: a simulated host has no route to the internet")
+                    return Outcome(False, f"network {other.name} is internal: nothing enters it", hops=gw)
+                return Outcome(False, f"networks {net.name} and {other.name} are isolated from each other", hops=gw)
+        return Outcome(False, "outside this host: a simulated host has no route to the internet", hops=gw)
 
     def _from_host(self, dst: IPv4Addr, port, proto, route: Route) -> Outcome:
         host = self.host
@@ -280,7 +305,13 @@ def container_listens(c: Container, port: int, proto: str, hops=(), ttl=64) -> O
 
 
 def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, via: Network | None = None) -> Outcome:
-    """A connection to one of the host's addresses: a host-mode server, or a published port."""
+    """A connection to one of the host's addresses (local: from the host's own namespace; via: the
+    network a container's packet came in on): a host-mode server, or a published port.
+
+    A port published on 0.0.0.0 answers on every host address, from anywhere but an internal
+    network (its packets are NATed to the container, then dropped at the bridge). A port bound to
+    one address answers only there: 127.0.0.1 only from the host itself.
+    """
     for c, lst in listeners_in(host, None):
         if (lst.proto, lst.port) == (proto, port):
             return Outcome(True, f"{c.name} (host network) listens on {proto} port {port}", target=c,
@@ -291,8 +322,13 @@ def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, 
         for (p_proto, host_ip, host_port, c_proto, c_port) in c.ports_bound:
             if p_proto != proto or host_port != port:
                 continue
-            if host_ip not in ("0.0.0.0", "", str(dst)):
+            if host_ip not in ("0.0.0.0", "") and host_ip != str(dst):
                 continue
+            if str(dst).startswith("127.") and not local:
+                continue
+            if via is not None and via.internal:
+                return Outcome(False, f"published port {port}: network {via.name} is internal, "
+                                      f"the forwarded packets are dropped")
             out = container_listens(c, c_port, c_proto)
             out.why = f"published port {port} -> {c.name}:{c_port}: " + out.why
             return out

@@ -214,6 +214,9 @@ class Container:
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
     next_eth: int = 0
     task_tried: bool = False  # the runtime was asked to run the command at least once
+    # The container's own lines in /etc/hosts ("IP<tab>hostname"), one per network joined while
+    # running; the engine drops them all when any network is disconnected at run time.
+    hosts_lines: list[str] = field(default_factory=list)
 
     @property
     def running(self) -> bool:

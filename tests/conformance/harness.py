@@ -109,6 +109,9 @@ class Recorder:
 
     def containers(self, key: str = "container list", **kwargs) -> list:
         data = sorted(self.api.containers(**kwargs), key=lambda c: c["Names"][0])
+        for c in data:
+            # The engine builds Ports from a map: its order changes from one call to the next.
+            c["Ports"] = sorted(c["Ports"], key=lambda p: (p["PrivatePort"], p["Type"], p.get("IP", "")))
         self.note(key, data)
         return data
 
