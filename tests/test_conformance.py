@@ -6,37 +6,13 @@ The real side is a private engine that labkit starts in a network namespace of i
 """
 from __future__ import annotations
 
-import contextlib
-
-import docker
 import pytest
 
-import labkit.sim as sim
 from tests.conformance import harness, scenarios  # noqa: F401  (registers the scenarios)
 from tests.conformance.report import REPORT, Row
 from tests.conftest import private_engines_unavailable, skip_or_fail
 
 PREFIX = "lkc"
-
-
-def run_on_sim(sc: harness.Scenario):
-    world = sim.World()
-    server = sim.serve(world, world.add_host("host1"))
-    try:
-        with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as client:
-            return harness.run(sc, client, "sim")
-    finally:
-        server.close()
-
-
-def run_on_docker(sc: harness.Scenario):
-    from labkit import hosts
-    host = hosts.fresh_engine(PREFIX)
-    try:
-        with contextlib.closing(host.client()) as client:
-            return harness.run(sc, client, "docker")
-    finally:
-        host.stop()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -50,13 +26,13 @@ def cleanup_private_engines():
 @pytest.mark.parametrize("name", list(harness.SCENARIOS))
 def test_scenario_agrees(name):
     sc = harness.SCENARIOS[name]
-    sim_obs, sim_s = run_on_sim(sc)
+    sim_obs, sim_s = harness.run_on_sim(sc)
     assert sim_obs, f"scenario {name} observed nothing"
     reason = private_engines_unavailable()
     if reason:
         REPORT.add(Row(name, "sim-only", sim_s, None, len(sim_obs)))
         skip_or_fail(f"no real engine to judge the simulator: {reason}")
-    real_obs, real_s = run_on_docker(sc)
+    real_obs, real_s = harness.run_on_docker(sc, PREFIX)
     diffs = harness.compare(sim_obs, real_obs)
     REPORT.add(Row(name, "agree" if not diffs else "DIFFER", sim_s, real_s, len(real_obs), diffs))
     assert not diffs, f"{name}: the simulator differs from the real engine:\n" + "\n".join(diffs[:60])

@@ -277,7 +277,35 @@ def compare(sim_obs: list, docker_obs: list) -> list[str]:
 
 
 def run(sc: Scenario, client: docker.DockerClient, engine: str) -> tuple[list, float]:
+    """Run a scenario: (observations, seconds spent in it)."""
     rec = Recorder(client, engine)
     t0 = time.perf_counter()
     sc.fn(rec)
     return rec.observations, time.perf_counter() - t0
+
+
+def run_on_sim(sc: Scenario) -> tuple[list, float]:
+    """On a fresh simulated engine (a one-host world like the private engines: host1 on the underlay)."""
+    import contextlib
+
+    import labkit.sim as sim
+    world = sim.World()
+    server = sim.serve(world, world.add_host("host1"))
+    try:
+        with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as client:
+            return run(sc, client, "sim")
+    finally:
+        server.close()
+
+
+def run_on_docker(sc: Scenario, prefix: str = "lkc") -> tuple[list, float]:
+    """On a fresh real engine of its own (labkit.hosts.fresh_engine), removed afterwards."""
+    import contextlib
+
+    from labkit import hosts
+    host = hosts.fresh_engine(prefix)
+    try:
+        with contextlib.closing(host.client()) as client:
+            return run(sc, client, "docker")
+    finally:
+        host.stop()

@@ -696,3 +696,155 @@ def s_network_tools(env):
     env.note("listener after one connection", {k: data["State"][k] for k in ("Status", "ExitCode")})
     env.exec("client1", "ip link")
     env.exec("client1", "hostname -i")
+
+
+@scenario("embedded DNS: reverse lookups and NAME.NETWORK")
+def s_dns_reverse(env):
+    """The embedded DNS answers PTR queries with CONTAINER.NETWORK, and NAME.NETWORK queries."""
+    env.client.networks.create("front")
+    run(env, "web", network="front")
+    run(env, "api", network="front")
+    ip = env.api.inspect_container("api")["NetworkSettings"]["Networks"]["front"]["IPAddress"]
+    env.exec("web", f"nslookup {ip}")
+    env.exec("web", "nslookup api.front")
+    env.exec("web", "ping -c 1 -W 1 API")
+    env.exec("web", "nslookup -type=a api")
+    env.exec("web", "traceroute -m 2 -w 1 api")
+
+
+@scenario("files: /etc/hosts when networks come and go")
+def s_hosts_file_changes(env):
+    """A line per network joined while running; a disconnect drops every one of them."""
+    env.client.networks.create("front")
+    env.client.networks.create("back")
+    run(env, "web", network="front")
+    env.client.networks.get("back").connect("web")
+    env.exec("web", "cat /etc/hosts")
+    env.exec("web", "hostname -i")
+    env.client.networks.get("front").disconnect("web")
+    env.exec("web", "cat /etc/hosts")
+    env.exec("web", "ip addr")
+    env.api.restart("web", timeout=0)
+    env.exec("web", "cat /etc/hosts")
+
+
+@scenario("exec: identity commands")
+def s_identity(env):
+    """Who and where a process is: id, whoami, pwd, env, hostname flags, in each mode."""
+    run(env, "box")
+    run(env, "hermit", network_mode="none")
+    for cmd in ("id", "whoami", "pwd", "env", "hostname -s", "hostname -d", "cat /etc/hostname"):
+        env.exec("box", cmd)
+    env.exec("hermit", "hostname -i")
+    env.exec("hermit", "cat /etc/resolv.conf")
+    env.exec("hermit", "nslookup box")
+    env.exec("hermit", "ping -c 1 -W 1 box")
+
+
+@scenario("exec: ip variants")
+def s_ip_variants(env):
+    """busybox ip: -o, -4, -6, route get, neigh, -br (not supported), unknown devices."""
+    env.client.networks.create("front")
+    run(env, "web", network="front")
+    run(env, "hermit", network_mode="none")
+    for cmd in ("ip -o -4 addr", "ip -4 addr", "ip -6 addr", "ip a show eth0", "ip addr show dev eth0",
+                "ip route get 172.17.0.1", "ip route get 172.18.0.1", "ip -br addr", "ip addr show eth5",
+                "ip neigh", "ip r"):
+        env.exec("web", cmd)
+    env.exec("hermit", "ip route get 172.18.0.2")
+    env.exec("hermit", "ip link")
+
+
+@scenario("exec: ping options")
+def s_ping_options(env):
+    """ping's -c, -q and -w, answered and not."""
+    env.client.networks.create("front")
+    env.client.networks.create("back")
+    run(env, "web", network="front")
+    run(env, "api", network="front")
+    run(env, "db", network="back")
+    db_ip = env.api.inspect_container("db")["NetworkSettings"]["Networks"]["back"]["IPAddress"]
+    env.exec("web", "ping -c 3 api")
+    env.exec("web", "ping -q -c 2 api")
+    env.exec("web", "ping -w 2 api")
+    env.exec("web", "ping -c 2 -w 1 api")
+    env.exec("web", f"ping -c 2 -W 1 {db_ip}")
+    env.exec("web", "ping -c 1 -W 1 172.18.0.99")
+
+
+@scenario("exec: nc and wget edge cases")
+def s_nc_wget(env):
+    """Options busybox lacks, ports nobody has, a missing page, saving to a file, -T."""
+    env.client.networks.create("shop")
+    run(env, "web", "sh -c 'echo hello > /index.html && httpd -f -p 80'", network="shop")
+    run(env, "client1", network="shop")
+    run(env, "hermit", network_mode="none")
+    env.exec("client1", "nc -z web 80")
+    env.exec("client1", "nc -v -w 1 web 80")
+    env.exec("client1", "nc")
+    env.exec("client1", "nc -w 1 web")
+    env.exec("client1", "nc -w 5 172.18.0.99 80")
+    env.exec("client1", "nc -w 1 172.18.0.99 80")
+    env.exec("client1", "wget -O /page.html http://web/")
+    env.exec("client1", "cat /page.html")
+    env.exec("client1", "wget -O- web")
+    env.exec("client1", "wget -q -O- http://web/nothing")
+    env.exec("client1", "wget --spider http://web/")
+    env.exec("client1", "wget -T 2 -O- http://web/")
+    env.exec("hermit", "wget -O- http://172.18.0.2/")
+    env.exec("hermit", "nc -w 1 172.18.0.2 80")
+
+
+@scenario("reachability: published ports from every kind of network")
+def s_published_matrix(env):
+    """A port published on 0.0.0.0 and one on 127.0.0.1, tried from each kind of network."""
+    env.client.networks.create("front")
+    env.client.networks.create("vault", internal=True)
+    run(env, "pub", "httpd -f -p 80", network="front", ports={"80/tcp": 8080})
+    run(env, "publo", "httpd -f -p 80", network="front", ports={"80/tcp": ("127.0.0.1", 8081)})
+    run(env, "peer", network="front")
+    run(env, "lonely")
+    run(env, "inside", network="vault")
+    run(env, "hosty", network_mode="host")
+    gw_front = env.api.inspect_network("front")["IPAM"]["Config"][0]["Gateway"]
+    gw_vault = env.api.inspect_network("vault")["IPAM"]["Config"][0]["Gateway"]
+    for src, dst in (("peer", f"{gw_front} 8080"), ("peer", "172.17.0.1 8080"), ("peer", "127.0.0.1 8080"),
+                     ("lonely", f"{gw_front} 8080"), ("lonely", "172.17.0.1 8081"),
+                     ("inside", f"{gw_vault} 8080"), ("inside", f"{gw_vault} 81"), ("inside", "172.17.0.1 8080"),
+                     ("pub", f"{gw_front} 8080"),
+                     ("hosty", "127.0.0.1 8080"), ("hosty", "127.0.0.1 8081"), ("hosty", "172.17.0.1 8081"),
+                     ("hosty", "10.99.0.11 8080")):
+        env.exec(src, f"nc -w 1 {dst}")
+    env.exec("inside", "ping -c 1 -W 1 172.17.0.1")
+
+
+@scenario("reachability: traceroute across networks")
+def s_traceroute(env):
+    """traceroute to the same network, to the gateway, and to an isolated network (the gateway, then nothing)."""
+    env.client.networks.create("front")
+    env.client.networks.create("back")
+    run(env, "web", network="front")
+    run(env, "db", network="back")
+    run(env, "hosty", network_mode="host")
+    db_ip = env.api.inspect_container("db")["NetworkSettings"]["Networks"]["back"]["IPAddress"]
+    env.exec("web", "traceroute -n -m 3 -w 1 172.18.0.1")
+    env.exec("web", f"traceroute -n -m 3 -w 1 {db_ip}")
+    env.exec("hosty", f"traceroute -n -m 3 -w 1 {db_ip}")
+    env.exec("web", "traceroute -n -q 1 -m 2 -w 1 127.0.0.1")
+
+
+@scenario("containers: servers as main commands")
+def s_main_servers(env):
+    """nc -l serves one connection and ends the container; nc -lk is refused; httpd -h missing folder."""
+    env.client.networks.create("shop")
+    run(env, "once", "nc -l -p 7000", network="shop")
+    run(env, "keeper", "nc -lk -p 7001", network="shop")
+    run(env, "nodir", "httpd -f -p 80 -h /www", network="shop")
+    run(env, "client1", network="shop")
+    env.exec("client1", "sh -c 'echo hi | nc -w 1 once 7000'")
+    import time
+    time.sleep(0.5)
+    for n in ("once", "keeper", "nodir"):
+        data = env.api.inspect_container(n)
+        env.note(f"state {n}", {k: data["State"][k] for k in ("Status", "ExitCode")})
+        env.note(f"logs {n}", env.api.logs(n).decode())
