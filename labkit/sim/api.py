@@ -195,7 +195,6 @@ def ports_json(c: Container) -> dict:
 
 
 def container_json(c: Container) -> dict:
-    host = c.host
     argv = list(c.config.get("Entrypoint") or []) + list(c.config.get("Cmd") or []) or list(c.image.cmd or [])
     running = c.running
     has_sandbox = bool(c.sandbox_id)  # network set up at least once: resolv.conf and hosts written
@@ -606,28 +605,16 @@ def container_inspect(engine, m, q, body):
     return j(container_json(engine.host.find_container(m["id"])))
 
 
-@route("POST", r"/containers/(?P<id>/?[^/]+)/start")
-def container_start(engine, m, q, body):
-    ctr.start(engine.host.find_container(m["id"]))
-    return Reply(204, b"")
+def _container_action(action):
+    def handler(engine, m, q, body):
+        action(engine.host.find_container(m["id"]))
+        return Reply(204, b"")
+    return handler
 
 
-@route("POST", r"/containers/(?P<id>/?[^/]+)/stop")
-def container_stop(engine, m, q, body):
-    ctr.stop(engine.host.find_container(m["id"]))
-    return Reply(204, b"")
-
-
-@route("POST", r"/containers/(?P<id>/?[^/]+)/kill")
-def container_kill(engine, m, q, body):
-    ctr.kill(engine.host.find_container(m["id"]))
-    return Reply(204, b"")
-
-
-@route("POST", r"/containers/(?P<id>/?[^/]+)/restart")
-def container_restart(engine, m, q, body):
-    ctr.restart(engine.host.find_container(m["id"]))
-    return Reply(204, b"")
+# docker start / stop / kill / restart: 204, or 304 when already in that state (NotModified).
+for _verb, _action in (("start", ctr.start), ("stop", ctr.stop), ("kill", ctr.kill), ("restart", ctr.restart)):
+    route("POST", rf"/containers/(?P<id>/?[^/]+)/{_verb}")(_container_action(_action))
 
 
 @route("POST", r"/containers/(?P<id>/?[^/]+)/wait")

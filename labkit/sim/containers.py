@@ -10,10 +10,8 @@ from __future__ import annotations
 import ipaddress
 import itertools
 
-from . import dns
-from .errors import Conflict, EngineError, Forbidden, InvalidParameter, NotFound
-from .world import (CONTAINER_NAME, ZERO_TIME, Container, Endpoint, Host, IPv4Addr, Network, Process,
-                    now)
+from .errors import Conflict, EngineError, Forbidden, InvalidParameter
+from .world import (CONTAINER_NAME, ZERO_TIME, Container, Endpoint, Host, IPv4Addr, Network, now)
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -353,7 +351,7 @@ def _ephemeral(host: Host, taken: dict, proto: str) -> int:
         if (proto, p) not in taken:
             host.last_port[proto] = p
             return p
-    raise EngineError(f"Bind for 0.0.0.0:0 failed: all ports are allocated")
+    raise EngineError("Bind for 0.0.0.0:0 failed: all ports are allocated")
 
 
 def _exited(c: Container, code: int) -> None:

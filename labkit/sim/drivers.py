@@ -43,7 +43,7 @@ def check_ipam(ipam_cfg: dict) -> list[dict]:
     for cfg in configs:
         if ":" in (cfg.get("Subnet") or ""):
             raise NotImplementedError_("labkit's simulated engine does not model IPv6 networks")
-        subnet, rng, gw = cfg.get("Subnet") or "", cfg.get("IPRange") or "", cfg.get("Gateway") or ""
+        subnet, gw = cfg.get("Subnet") or "", cfg.get("Gateway") or ""
         if subnet and parse_cidr(subnet) is None:
             raise EngineError(f"Invalid subnet {subnet} : invalid CIDR address: {subnet}")
         if gw and parse_ip(gw) is None:

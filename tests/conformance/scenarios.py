@@ -6,8 +6,7 @@ simulated engine's specification (issue 2, item 3).
 """
 from __future__ import annotations
 
-import docker
-from docker.types import EndpointConfig, IPAMConfig, IPAMPool
+from docker.types import IPAMConfig, IPAMPool
 
 from .harness import Recorder, scenario
 
