@@ -9,3 +9,8 @@ from .errors import LabkitError
 
 __all__ = ["connect", "is_simulated", "LabkitError"]
 __version__ = "0.1.0"
+
+from . import model
+from .lab import BadArgument, Differs, Lab, NotTheLabs, Probe
+
+__all__ += ["Lab", "Probe", "BadArgument", "NotTheLabs", "Differs", "model"]
