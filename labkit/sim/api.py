@@ -326,16 +326,16 @@ def container_summary(c: Container) -> dict:
         "State": c.status,
         "Status": status_text(c),
         "HostConfig": {"NetworkMode": c.network_mode},
-        "NetworkSettings": {"Networks": {name: list_settings(c, name) for name in c.net_requests}},
+        "NetworkSettings": {"Networks": {name: list_settings(c, name) for name in sorted(c.net_requests)}},
         "Mounts": [],
     }
 
 
 def list_settings(c: Container, name: str) -> dict:
-    """NetworkSettings.Networks as `docker ps` shows it: the engine's list view holds only the
-    aliases the user gave, and keeps the addresses of a start that failed."""
+    """NetworkSettings.Networks as `docker ps` shows it: the engine's list view holds no aliases,
+    and keeps the addresses of a start that failed."""
     out = endpoint_settings(c, name)
-    out["Aliases"] = c.user_aliases.get(name)
+    out["Aliases"] = None
     if c.list_view and name in c.list_view:
         out.update(c.list_view[name])
     return out

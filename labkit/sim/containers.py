@@ -63,12 +63,6 @@ def create(host: Host, name: str | None, body: dict) -> Container:
         parse_port_key(key)
         for b in bindings or []:
             check_host_port((b or {}).get("HostPort", ""))
-            hip = (b or {}).get("HostIp", "")
-            if hip:
-                try:
-                    ipaddress.ip_address(hip)
-                except ValueError:
-                    raise InvalidParameter(f"invalid IP address: {hip}") from None
     mode = hc.get("NetworkMode") or "default"
     endpoints_cfg = ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {})
     if len(endpoints_cfg) > 1:
@@ -174,7 +168,6 @@ def join(c: Container, net: Network, req: dict) -> Endpoint:
     # The engine records the aliases (with the short ID and host name) before it asks for an
     # address, so they stay even when the address cannot be had.
     aliases = _aliases(c, net, req.get("Aliases"))
-    c.user_aliases.setdefault(net.name, list(req.get("Aliases") or []) or None)
     c.net_requests[net.name] = {**req, "Aliases": aliases}
     if net.swarm is not None:
         net.swarm.before_join(host, net, c)
@@ -319,7 +312,7 @@ def _bind_ports(c: Container) -> None:
         # The engine programs a port's bindings last to first.
         for b in reversed(blist):
             b = b or {}
-            wanted.append((proto, b.get("HostIp") or "", b.get("HostPort") or "", port))
+            wanted.append((proto, _host_ip(b.get("HostIp") or ""), b.get("HostPort") or "", port))
     taken = {(proto, hp): ip for other in c.host.containers.values() if other is not c
              for (proto, ip, hp, _, _) in other.ports_bound}
     ep = next(iter(c.endpoints.values()), None)
@@ -337,6 +330,15 @@ def _bind_ports(c: Container) -> None:
         taken[(proto, hp)] = hip
         bound.append((proto, hip or "0.0.0.0", hp, proto, cport))
     c.ports_bound = bound
+
+
+def _host_ip(text: str) -> str:
+    """The engine keeps a host address it cannot parse, and publishes on every address instead."""
+    try:
+        ipaddress.IPv4Address(text)
+        return text
+    except ValueError:
+        return ""
 
 
 EPHEMERAL = range(32768, 61000)  # the kernel's ip_local_port_range, which the engine reads
@@ -417,7 +419,6 @@ def connect(c: Container, net: Network, req: dict) -> None:
         join(c, net, req)
     else:
         # Stopped: the request is kept (aliases completed at once), the network joined at start.
-        c.user_aliases[net.name] = list(req.get("Aliases") or []) or None
         c.net_requests[net.name] = {**req, "Aliases": _aliases(c, net, req.get("Aliases"))}
 
 

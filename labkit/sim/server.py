@@ -174,7 +174,7 @@ class SimServer:
         handler = type("EngineHandler", (Handler,), {"engine": engine})
         self.httpd = UnixServer(path, handler)
         os.chmod(path, 0o660)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
                                        name=f"labkit-sim {path}", daemon=True)
 
     @property

@@ -198,7 +198,6 @@ class Container:
     # What `docker ps` shows of the networks: the engine's list view is a snapshot taken when the
     # container last changed state, so it can lag behind inspect (after a failed start, say).
     list_view: dict[str, dict] | None = None
-    user_aliases: dict[str, list | None] = field(default_factory=dict)
     status: str = "created"
     pid: int = 0
     exit_code: int = 0

@@ -847,3 +847,21 @@ def s_main_servers(env):
         data = env.api.inspect_container(n)
         env.note(f"state {n}", {k: data["State"][k] for k in ("Status", "ExitCode")})
         env.note(f"logs {n}", env.api.logs(n).decode())
+
+
+@scenario("containers: what docker ps shows of networks", "containers: published ports")
+def s_list_view(env):
+    """The container list holds no aliases; a host address the engine cannot parse publishes on all."""
+    api = env.api
+    env.client.networks.create("front")
+    env.client.networks.create("back")
+    api.create_container("busybox", SLEEP, name="web", networking_config=api.create_networking_config(
+        {"front": api.create_endpoint_config(aliases=["fw"])}), host_config=api.create_host_config(network_mode="front"))
+    api.start("web")
+    api.connect_container_to_network("web", "back", aliases=["www"])
+    env.containers()
+    api.create_container("busybox", SLEEP, name="oddip", ports=[80],
+                         host_config=api.create_host_config(port_bindings={80: ("1.2.3.999", 8080)}))
+    env.container("oddip", "created with an odd host address")
+    api.start("oddip")
+    env.container("oddip", "started")
