@@ -755,3 +755,44 @@ def add_routes(more) -> None:
 
 
 __all__ = ["Engine", "Reply", "route", "frame", "network_json", "container_json", "dns"]
+
+
+# -- labkit's own extension: the simulator's verdicts, by its rules --------------------------------------
+# Not part of Docker's API (a real engine answers 404 here): the reachability matrix asks the
+# simulator directly instead of probing pair by pair, and gets the reason with each verdict.
+@route("POST", r"/labkit/reach")
+def labkit_reach(engine, m, q, body):
+    from .reach import Sandbox
+    host = engine.host
+    out = []
+    for pair in body.get("Pairs") or []:
+        src = host.find_container(pair.get("Source") or "")
+        sb = Sandbox(host, src)
+        dst_name = pair.get("Target") or ""
+        ip, how = sb.lookup(dst_name)
+        item = {"Source": src.name, "Target": dst_name, "Address": str(ip) if ip else "",
+                "Resolves": ip is not None, "Ping": False, "Why": ""}
+        if not src.running:
+            item["Why"] = f"{src.name} is not running"
+        elif ip is None:
+            try:
+                dst = host.find_container(dst_name)
+            except EngineError:
+                dst = None
+            item["Why"] = (f"{dst_name} has no name {src.name} can resolve: "
+                           + ("the default bridge has no DNS" if dst is not None else "no such container"))
+            target_ip = next((ep.ip for ep in (dst.endpoints.values() if dst else []) if ep.ip), None)
+            if target_ip is not None:
+                res = sb.ping(target_ip)
+                item.update({"Address": str(target_ip), "Ping": res.ok,
+                             "Why": item["Why"] if res.ok else res.why or item["Why"]})
+        else:
+            res = sb.ping(ip)
+            item.update({"Ping": res.ok, "Why": res.why})
+        if pair.get("Port"):
+            target = ip or (item["Address"] and __import__("ipaddress").IPv4Address(item["Address"]))
+            res = sb.connect(target, int(pair["Port"])) if target else None
+            item["Port"] = bool(res and res.ok)
+            item["PortWhy"] = res.why if res else item["Why"]
+        out.append(item)
+    return j(out)
