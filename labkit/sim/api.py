@@ -106,19 +106,18 @@ def parse_time(text: str) -> float:
 
 
 # -- JSON shapes ---------------------------------------------------------------------------------
-def network_json(net: Network, verbose: bool = True) -> dict:
+def network_json(net: Network, verbose: bool = True, host: Host | None = None) -> dict:
     containers = {}
     if verbose:
         for cid, ep in sorted(net.endpoints.items()):  # a Go map: marshalled in key order
             containers[cid] = {
-                "Name": ep.container.name,
+                # The engine's own leg of an overlay container: named after its sandbox.
+                "Name": f"gateway_{ep.container.sandbox_id[:12]}" if ep.hidden else ep.container.name,
                 "EndpointID": ep.id,
                 "MacAddress": ep.mac,
                 "IPv4Address": f"{ep.ip}/{ep.prefixlen}" if ep.ip else "",
                 "IPv6Address": "",
             }
-        if net.swarm is not None:
-            containers.update(net.swarm.extra_containers(net))
     out = {
         "Name": net.name,
         "Id": net.id,
@@ -137,7 +136,10 @@ def network_json(net: Network, verbose: bool = True) -> dict:
         "Labels": dict(net.labels),
     }
     if net.swarm is not None:
-        net.swarm.decorate_network_json(net, out, verbose)
+        net.swarm.decorate_network_json(net, out, host or net.host, verbose)
+    elif verbose and net.name == "docker_gwbridge":
+        from .swarm import gwbridge_extra
+        out["Containers"].update(gwbridge_extra(net))
     return out
 
 
@@ -167,6 +169,8 @@ def endpoint_settings(c: Container, name: str) -> dict:
         "DriverOpts": req.get("DriverOpts"),
     }
     if ep is not None:
+        if ep.network.driver == "overlay":
+            out["IPAMConfig"] = {"IPv4Address": str(ep.ip)}  # the manager's allocation, recorded as asked for
         out.update({
             "Aliases": ep.aliases or None,
             "EndpointID": ep.id,
@@ -506,13 +510,13 @@ def network_list(engine, m, q, body):
             dangling = not net.predefined and not net.endpoints
             if (filters["dangling"][0] in ("true", "1")) != dangling:
                 continue
-        nets.append(network_json(net, verbose=False))
+        nets.append(network_json(net, verbose=False, host=engine.host))
     return j(nets)
 
 
 @route("GET", r"/networks/(?P<id>[^/]+)")
 def network_inspect(engine, m, q, body):
-    return j(network_json(engine.host.find_network(m["id"])))
+    return j(network_json(engine.host.find_network(m["id"]), host=engine.host))
 
 
 @route("POST", r"/networks/create")
@@ -545,7 +549,7 @@ def network_prune(engine, m, q, body):
 @route("POST", r"/networks/(?P<id>[^/]+)/connect")
 def network_connect(engine, m, q, body):
     host = engine.host
-    net = host.find_network(m["id"])
+    net = host.find_network(m["id"], attach=True)
     c = host.find_container(body.get("Container") or "")
     ctr.connect(c, net, body.get("EndpointConfig") or {})
     return Reply(200, b"")
@@ -796,3 +800,6 @@ def labkit_reach(engine, m, q, body):
             item["PortWhy"] = res.why if res else item["Why"]
         out.append(item)
     return j(out)
+
+
+from . import swarm_api  # noqa: E402,F401  (registers the swarm routes)

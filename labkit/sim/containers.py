@@ -161,14 +161,20 @@ def check_request(net: Network, req: dict) -> IPv4Addr | None:
     return ip
 
 
-def join(c: Container, net: Network, req: dict) -> Endpoint:
-    """Create the endpoint: address, interface, aliases (docker network connect / start)."""
+def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoint:
+    """Create the endpoint: address, interface, aliases (docker network connect / start).
+    hidden: an endpoint the engine adds on its own (docker_gwbridge for overlays), which the
+    container's inspect does not list."""
     host = c.host
     want = check_request(net, req)
+    if net.swarm is not None and not net.attachable and not c.swarm_task:
+        raise EngineError(f"Could not attach to network {net.name}: rpc error: code = "
+                          f"PermissionDenied desc = network {net.name} not manually attachable")
     # The engine records the aliases (with the short ID and host name) before it asks for an
     # address, so they stay even when the address cannot be had.
-    aliases = _aliases(c, net, req.get("Aliases"))
-    c.net_requests[net.name] = {**req, "Aliases": aliases}
+    aliases = None if hidden else _aliases(c, net, req.get("Aliases"))
+    if not hidden:
+        c.net_requests[net.name] = {**req, "Aliases": aliases}
     if net.swarm is not None:
         net.swarm.before_join(host, net, c)
     pool = None
@@ -198,12 +204,14 @@ def join(c: Container, net: Network, req: dict) -> Endpoint:
     ifname = f"eth{c.next_eth}"
     c.next_eth += 1
     ep = Endpoint(host.world.new_id("endpoint"), net, c, ifname, inside, outside, ip, aliases or [],
-                  req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"))
+                  req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"),
+                  hidden=hidden)
     net.endpoints[c.id] = ep
     c.endpoints[net.id] = ep
-    c.net_ids[net.name] = net.id
-    if ip is not None:
-        c.hosts_lines.append(f"{ip}\t{c.hostname}")
+    if not hidden:
+        c.net_ids[net.name] = net.id
+        if ip is not None:
+            c.hosts_lines.append(f"{ip}\t{c.hostname}")
     if net.swarm is not None:
         net.swarm.after_join(host, net, c, ep)
     return ep
@@ -253,7 +261,7 @@ def start(c: Container) -> None:
             joined.append(net)
         else:
             for name, req in list(c.net_requests.items()):
-                net = host.find_network(c.net_ids.get(name) or name)
+                net = host.find_network(c.net_ids.get(name) or name, attach=True)
                 join(c, net, req or {})
                 joined.append(net)
         if mode != "container":
@@ -357,9 +365,8 @@ def _ephemeral(host: Host, taken: dict, proto: str) -> int:
 
 
 def _exited(c: Container, code: int) -> None:
-    for net_id in list(c.endpoints):
-        net = c.endpoints[net_id].network
-        leave(c, net)
+    while c.endpoints:  # leaving an overlay also takes the docker_gwbridge leg away
+        leave(c, next(iter(c.endpoints.values())).network)
     c.ports_bound = []
     c.status = "exited"
     c.exit_code = code
@@ -411,10 +418,12 @@ def connect(c: Container, net: Network, req: dict) -> None:
         raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
     check_request(net, req)
     if net.id in c.endpoints or (not c.running and net.name in c.net_requests):
+        if net.swarm is not None:
+            raise Conflict(f"{c.name} is already attached to network {net.name}")
         raise Forbidden(f"endpoint with name {c.name} already exists in network {net.name}")
     if net.swarm is not None and not net.attachable:
-        raise Forbidden(f"Could not attach to network {net.name}: rpc error: code = PermissionDenied "
-                        f"desc = network {net.name} not manually attachable")
+        raise EngineError(f"Could not attach to network {net.id}: rpc error: code = PermissionDenied "
+                          f"desc = network {net.id} not manually attachable")
     if c.running:
         join(c, net, req)
     else:

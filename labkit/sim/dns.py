@@ -41,8 +41,9 @@ def names_of(ep: Endpoint) -> list[str]:
 
 
 def sorted_endpoints(c: Container) -> list[Endpoint]:
-    """libnetwork's endpoint order in a sandbox: by network name (gateway choice and DNS)."""
-    return sorted(c.endpoints.values(), key=lambda ep: ep.network.name)
+    """libnetwork's endpoint order in a sandbox: by network name (gateway choice and DNS), with
+    docker_gwbridge last."""
+    return sorted(c.endpoints.values(), key=lambda ep: (ep.network.name == "docker_gwbridge", ep.network.name))
 
 
 def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
@@ -59,7 +60,7 @@ def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
         found = [other.ip for other in net.endpoints.values()
                  if other.ip is not None and any(n.lower() in (q, short) for n in names_of(other))]
         if net.swarm is not None:
-            found += net.swarm.dns_answers(net, q)
+            found += net.swarm.dns_answers(net, q.removesuffix(suffix) if short else q)
         if found:
             return found
     return None

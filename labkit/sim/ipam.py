@@ -44,6 +44,8 @@ class Pool:
     subnet: IPv4Net
     ip_range: IPv4Net | None = None
     used: set[int] = field(default_factory=set)
+    serial: bool = False  # swarm overlays: hand addresses out in order, not reusing freed ones at once
+    last: int = 0
 
     def __post_init__(self) -> None:
         size = self.subnet.num_addresses
@@ -63,12 +65,18 @@ class Pool:
             if off in self.used:
                 raise Forbidden("Address already in use")
             self.used.add(off)
+            if self.serial:
+                self.last = max(self.last, off)
             return addr
         span = self.ip_range or self.subnet
         first = int(span.network_address) - base
-        for off in range(first, first + span.num_addresses):
+        n = span.num_addresses
+        start = (self.last + 1 - first) % n if self.serial and self.last else 0
+        for k in range(n):
+            off = first + (start + k) % n
             if off not in self.used:
                 self.used.add(off)
+                self.last = off
                 return IPv4Addr(base + off)
         raise EngineError("no available IPv4 addresses")
 

@@ -228,6 +228,14 @@ class Sandbox:
         return container_listens(self.owner, port, proto, hops=())
 
     def _on_network(self, net: Network, dst: IPv4Addr, port, proto, from_container: bool, ttl=64, hops=()) -> Outcome:
+        if net.swarm is not None:
+            target = net.swarm.vip_target(dst)
+            if target is not None:  # Docker's documented virtual IP, balanced by IPVS
+                if port is None:
+                    return Outcome(True, f"virtual IP of a service on {net.name}", ttl=ttl, target=target)
+                return container_listens(target, port, proto, ttl=ttl)
+            if dst in net.gateways:  # every host answers for an overlay's gateway itself
+                return Outcome(True, f"the gateway of overlay {net.name}", target=self.host)
         for other in net.endpoints.values():
             if other.ip == dst:
                 if from_container and not net.icc:
@@ -253,6 +261,14 @@ class Sandbox:
             return host_listens(host, dst, port, proto, local=False, via=net)
         if net.internal:
             return Outcome(False, f"network {net.name} is internal: nothing leaves it", hops=gw)
+        for other in host.world.hosts.values():
+            if other is not host and other.underlay_ip == dst:
+                # Out through the host's NAT (MASQUERADE) onto the underlay: one hop further.
+                if port is None:
+                    return Outcome(True, f"host {other.name}, through {host.name}'s NAT", ttl=63, target=other, hops=gw)
+                out = host_listens(other, dst, port, proto, local=False)
+                out.hops = gw
+                return out
         for other in host.visible_networks().values():
             if other.driver == "bridge" and other.has_address(dst) and other is not net:
                 if other.internal:
@@ -316,6 +332,15 @@ def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, 
         if (lst.proto, lst.port) == (proto, port):
             return Outcome(True, f"{c.name} (host network) listens on {proto} port {port}", target=c,
                            target_port=port, listener=lst)
+    node = host.swarm_node
+    if node is not None:
+        for svc in node.swarm.services.values():
+            for p in svc.ports:
+                if p["PublishedPort"] == port and p["Protocol"] == proto and svc.tasks:
+                    # Docker's documented routing mesh: every node answers, IPVS picks a task.
+                    out = container_listens(svc.tasks[0].container, p["TargetPort"], proto)
+                    out.why = f"routing mesh: port {port} of service {svc.name} -> " + out.why
+                    return out
     for c in host.containers.values():
         if not c.running:
             continue

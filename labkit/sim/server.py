@@ -108,8 +108,6 @@ class Handler(BaseHTTPRequestHandler):
         ctype = reply.headers.get("Content-Type", "application/json")
         if isinstance(body, (bytes, bytearray)):
             data = bytes(body)
-        elif isinstance(body, str):
-            data = body.encode()
         elif body is None:
             data = b""
         else:

@@ -71,6 +71,7 @@ class Endpoint:
     links: list[str] | None = None
     driver_opts: dict | None = None
     service_aliases: list[str] = field(default_factory=list)
+    hidden: bool = False  # an endpoint the engine adds itself (docker_gwbridge), not the user's
 
     @property
     def mac(self) -> str:
@@ -85,8 +86,8 @@ class Endpoint:
     def gateway(self) -> IPv4Addr | None:
         """The gateway this endpoint is given. An internal network still gives one (20.10): the
         isolation rules, not the routes, keep its traffic in."""
-        if self.ip is None or self.network.driver == "macvlan" and not self.network.user_subnets:
-            return None
+        if self.ip is None or self.network.driver == "overlay":
+            return None  # an overlay's way out is docker_gwbridge
         return self.network.gateway_for(self.ip)
 
     @property
@@ -125,6 +126,8 @@ class Network:
     bridge_name: str = ""
     bridge_ifindex: int = 0
     swarm: object = None  # the swarm an overlay network belongs to
+    vxlan_id: int = 0
+    unallocated: bool = False  # an overlay whose subnet overlapped another: accepted, never allocated
 
     @property
     def predefined(self) -> bool:
@@ -132,7 +135,8 @@ class Network:
 
     @property
     def mtu(self) -> int:
-        return int(self.options.get("com.docker.network.driver.mtu", 1450 if self.driver == "overlay" else 1500))
+        mtu = int(self.options.get("com.docker.network.driver.mtu", 1500))
+        return mtu - 50 if self.driver == "overlay" else mtu  # VXLAN's 50 bytes of headers
 
     @property
     def icc(self) -> bool:
@@ -213,6 +217,7 @@ class Container:
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
     next_eth: int = 0
     task_tried: bool = False  # the runtime was asked to run the command at least once
+    swarm_task: bool = False  # started by a swarm service (may join non-attachable overlays)
     # The container's own lines in /etc/hosts ("IP<tab>hostname"), one per network joined while
     # running; the engine drops them all when any network is disconnected at run time.
     hosts_lines: list[str] = field(default_factory=list)
@@ -428,9 +433,12 @@ class Host:
                                  flags="BROADCAST,MULTICAST,UP,LOWER_UP", kind="bridge"))
 
     # -- lookups -------------------------------------------------------------------------------
-    def find_network(self, term: str) -> Network:
-        """By full ID, then exact name, then ID prefix, as the engine looks networks up."""
+    def find_network(self, term: str, attach: bool = False) -> Network:
+        """By full ID, then exact name, then ID prefix, as the engine looks networks up. To attach
+        a container, a swarm's overlays count even before this host uses them."""
         nets = self.visible_networks()
+        if attach and self.swarm_node is not None:
+            nets.update(self.swarm_node.swarm.networks)
         if term in nets:
             return nets[term]
         by_name = [n for n in nets.values() if n.name == term]
@@ -505,11 +513,11 @@ class Host:
             net = self.find_network(term)
             if net.predefined:
                 raise Forbidden(f"{net.name} is a pre-defined network and cannot be removed")
-            if net.endpoints:
-                raise Forbidden(f"error while removing network: network {net.name} id {net.id} has active endpoints")
             if net.swarm is not None:
                 net.swarm.remove_network(self, net)
                 return
+            if net.endpoints:
+                raise Forbidden(f"error while removing network: network {net.name} id {net.id} has active endpoints")
             self._drop_network(net)
 
     def _drop_network(self, net: Network) -> None:

@@ -26,7 +26,9 @@ from typing import Callable
 import docker
 
 HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
-HEX12 = re.compile(r"\b[0-9a-f]{12}\b")
+HEX12 = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")  # also after "_" (gateway_<id>)
+SWARM_ID = re.compile(r"\b(?=[a-z0-9]*[0-9])(?=[a-z0-9]*[a-z])[a-z0-9]{25}\b")  # swarm objects: 25 base-36
+JOIN_TOKEN = re.compile(r"SWMTKN-1-[a-z0-9]+-[a-z0-9]+")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 PING_TIME = re.compile(r"time=[0-9.]+ ms")
 PROBE_TIME = re.compile(r"\b[0-9]+\.[0-9]+ ms\b")
@@ -43,17 +45,21 @@ class Scenario:
     fn: Callable
     doc: str
     covers: tuple[str, ...] = ()
-    documented_only: bool = False
+    hosts: int = 1
+    # Documented-only: the kernel of these machines cannot run it (no IPVS, no ESP). The real
+    # engine is not asked; the scenario checks the simulator against Docker's documentation.
+    documented_only: str = ""
 
 
 SCENARIOS: dict[str, Scenario] = {}
 
 
-def scenario(*covers: str):
-    """Register a scenario; `covers` names the items of the engine's behaviour it checks."""
+def scenario(*covers: str, hosts: int = 1, documented_only: str = ""):
+    """Register a scenario; `covers` names the items of the engine's behaviour it checks, hosts
+    how many engines it needs (they are host1..hostN on one underlay)."""
     def deco(fn):
         name = fn.__name__.removeprefix("s_")
-        SCENARIOS[name] = Scenario(name, fn, (fn.__doc__ or "").strip(), covers)
+        SCENARIOS[name] = Scenario(name, fn, (fn.__doc__ or "").strip(), covers, hosts, documented_only)
         return fn
     return deco
 
@@ -63,13 +69,28 @@ class Recorder:
     client: docker.DockerClient
     engine: str
     observations: list = field(default_factory=list)
+    clients: list = field(default_factory=list)
+    label: str = ""
 
     @property
     def api(self) -> docker.APIClient:
         return self.client.api
 
+    def on(self, n: int) -> "Recorder":
+        """The same recording, through host n's engine (1-based)."""
+        return Recorder(self.clients[n - 1], self.engine, self.observations, self.clients, f"host{n}: ")
+
+    def wait(self, what: Callable[[], bool], timeout: float = 20.0) -> bool:
+        """Wait for something the real engine does in the background (a service's tasks)."""
+        deadline = time.monotonic() + timeout
+        while not what():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
     def note(self, key: str, value) -> None:
-        self.observations.append((key, value))
+        self.observations.append((self.label + key, value))
 
     def exec(self, container: str, cmd, key: str | None = None) -> dict:
         """Run cmd in container (docker exec) and record exit code, stdout and stderr."""
@@ -135,12 +156,14 @@ class Normaliser:
 
     VARIABLE_KEYS = {"Created", "StartedAt", "FinishedAt", "SystemTime", "LastTagTime", "Pid", "NFd",
                      "NGoroutines", "GraphDriver", "SandboxKey", "ResolvConfPath", "HostnamePath",
-                     "HostsPath", "LogPath"}
+                     "HostsPath", "LogPath", "CreatedAt", "UpdatedAt", "Timestamp", "TLSInfo", "PID"}
 
     def __init__(self, observations: list):
         self.ids: dict[str, str] = {}
         # Tokens follow the order in which IDs appear in what is compared (masked fields excluded).
         blob = json.dumps([(k, self._mask(v)) for k, v in observations])
+        for m in SWARM_ID.finditer(blob):
+            self.ids.setdefault(m.group(0), f"<sid{len(self.ids) + 1}>")
         for m in HEX64.finditer(blob):
             self.ids.setdefault(m.group(0), f"<id{len(self.ids) + 1}>")
         self.macs_of_ips = {mac_for(ip) for ip in re.findall(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", blob)
@@ -148,7 +171,9 @@ class Normaliser:
         self.shorts: dict[str, str] = {}
 
     def text(self, s: str) -> str:
+        s = JOIN_TOKEN.sub("<join-token>", s)
         s = HEX64.sub(lambda m: self.ids.get(m.group(0), "<id?>"), s)
+        s = SWARM_ID.sub(lambda m: self.ids.get(m.group(0), "<sid?>"), s)
         s = HEX12.sub(self._short, s)
         s = TIMESTAMP.sub("<time>", s)
         s = PING_TIME.sub("time=<t> ms", s)
@@ -172,7 +197,7 @@ class Normaliser:
             if items and all(HEX64.fullmatch(k) for k, _ in items):
                 # A map keyed by IDs (a network's Containers): the engine sorts it by ID, which
                 # differs between engines; order it by what it holds instead.
-                items.sort(key=lambda kv: HEX64.sub("", json.dumps(kv[1], sort_keys=True, default=str)))
+                items.sort(key=lambda kv: re.sub(r"[0-9a-f]{12,}", "", json.dumps(kv[1], sort_keys=True, default=str)))
             return dict(items)
         if isinstance(v, (list, tuple)):
             return [self._mask(x) for x in v]
@@ -186,6 +211,8 @@ class Normaliser:
         return self.shorts.setdefault(h, f"<short{len(self.shorts) + 1}>")
 
     def value(self, v, key: str | None = None):
+        if key == "Version" and isinstance(v, dict):
+            return "<raft index>"  # swarm objects' versions count the cluster's writes
         if key in self.VARIABLE_KEYS:
             if key == "Pid":
                 return "<pid>" if v else 0
@@ -276,36 +303,38 @@ def compare(sim_obs: list, docker_obs: list) -> list[str]:
     return out
 
 
-def run(sc: Scenario, client: docker.DockerClient, engine: str) -> tuple[list, float]:
+def run(sc: Scenario, clients: list, engine: str) -> tuple[list, float]:
     """Run a scenario: (observations, seconds spent in it)."""
-    rec = Recorder(client, engine)
+    rec = Recorder(clients[0], engine, clients=list(clients))
     t0 = time.perf_counter()
     sc.fn(rec)
     return rec.observations, time.perf_counter() - t0
 
 
 def run_on_sim(sc: Scenario) -> tuple[list, float]:
-    """On a fresh simulated engine (a one-host world like the private engines: host1 on the underlay)."""
-    import contextlib
-
+    """On fresh simulated engines: a world of host1..hostN on one underlay, like the private engines."""
     import labkit.sim as sim
     world = sim.World()
-    server = sim.serve(world, world.add_host("host1"))
+    servers = [sim.serve(world, world.add_host(f"host{i}")) for i in range(1, sc.hosts + 1)]
+    clients = [docker.DockerClient(base_url=s.url, version="1.41") for s in servers]
     try:
-        with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as client:
-            return run(sc, client, "sim")
+        return run(sc, clients, "sim")
     finally:
-        server.close()
+        for c in clients:
+            c.close()
+        for s in servers:
+            s.close()
 
 
 def run_on_docker(sc: Scenario, prefix: str = "lkc") -> tuple[list, float]:
-    """On a fresh real engine of its own (labkit.hosts.fresh_engine), removed afterwards."""
-    import contextlib
-
+    """On fresh real engines of their own (labkit.hosts), removed afterwards."""
     from labkit import hosts
-    host = hosts.fresh_engine(prefix)
+    hosts.stop_hosts(prefix)
+    started = hosts.start_hosts(sc.hosts, prefix=prefix)
+    clients = [h.client() for h in started]
     try:
-        with contextlib.closing(host.client()) as client:
-            return run(sc, client, "docker")
+        return run(sc, clients, "docker")
     finally:
-        host.stop()
+        for c in clients:
+            c.close()
+        hosts.stop_hosts(prefix)
