@@ -499,7 +499,6 @@ class Swarm:
 
     def _converge(self, svc: Service) -> None:
         if self.global_mode(svc):
-            want = {n.host.name for n in self.ready_nodes()}
             have = {t.node.host.name for t in svc.tasks}
             for node in self.ready_nodes():
                 if node.host.name not in have:
