@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
+from collections.abc import Sequence
 
 import docker
 
@@ -84,3 +86,95 @@ def is_simulated(client: docker.DockerClient) -> bool:
         return "labkit.sim=true" in (client.info().get("Labels") or [])
     except docker.errors.DockerException:
         return False
+
+
+class Cluster(Sequence):
+    """Several hosts on one underlay, one docker.DockerClient each (cluster[0] is host1).
+
+    `close()` removes whatever the cluster started (simulated engines, or real engines in
+    namespaces); engines given by URL are only disconnected. Also a context manager.
+    """
+
+    def __init__(self, clients: list[docker.DockerClient], names: list[str], engine: str, closer=None):
+        self.clients = clients
+        self.names = names
+        self.engine = engine
+        self._closer = closer
+        self.closed = False
+
+    def __getitem__(self, i):
+        return self.clients[i]
+
+    def __len__(self) -> int:
+        return len(self.clients)
+
+    def __repr__(self) -> str:
+        return f"<Cluster of {len(self)} {self.engine} hosts: {', '.join(self.names)}>"
+
+    def client(self, name: str) -> docker.DockerClient:
+        return self.clients[self.names.index(name)]
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for c in self.clients:
+            c.close()
+        if self._closer is not None:
+            self._closer()
+
+    def __enter__(self) -> "Cluster":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def cluster(hosts: int | Sequence[str], engine: str = "auto", prefix: str = "lk", progress=None) -> Cluster:
+    """Several hosts on one underlay: `cluster(3, engine="sim")`, `cluster(2, engine="docker")`
+    (real engines in network namespaces on this Linux machine, as root), or
+    `cluster(["tcp://10.0.0.5:2375", "ssh://lab@host2"])` (existing engines elsewhere).
+
+    Every kind of host has its underlay on eth0, so `swarm.init(advertise_addr="eth0")` works.
+    """
+    if isinstance(hosts, (list, tuple)):
+        return _cluster_of_urls(list(hosts))
+    n = int(hosts)
+    if n < 1 or n > 9:
+        raise LabkitError(f"a cluster has 1 to 9 hosts, not {n}")
+    engine = (engine or "auto").lower()
+    if engine == "auto":
+        from . import hosts as hostmod
+        engine = "docker" if hostmod.can_start_hosts() is None else "sim"
+    if engine == "sim":
+        from . import sim
+        world = sim.World()
+        servers = [sim.serve(world, world.add_host(f"host{i}")) for i in range(1, n + 1)]
+        clients = [docker.DockerClient(base_url=s.url, version="1.41", timeout=60) for s in servers]
+
+        def close_sim():
+            for s in servers:
+                s.close()
+        return Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim)
+    if engine == "docker":
+        from . import hosts as hostmod
+        started = hostmod.start_hosts(n, prefix=prefix, progress=progress)
+        return Cluster([h.client() for h in started], [h.name for h in started], "docker",
+                       lambda: hostmod.stop_hosts(prefix))
+    raise LabkitError(f"unknown engine {engine!r}: use sim, docker or auto")
+
+
+def _cluster_of_urls(urls: list[str]) -> Cluster:
+    clients, names = [], []
+    for url in urls:
+        if not re.match(r"^(tcp|ssh|unix)://\S+$", url or ""):
+            raise LabkitError(f"not an engine URL: {url!r} (use tcp://HOST:PORT, ssh://USER@HOST or unix:///PATH)")
+        try:
+            client = docker.DockerClient(base_url=url, version="auto", timeout=30, use_ssh_client=False)
+            names.append(client.info()["Name"])
+        except docker.errors.DockerException as e:
+            for c in clients:
+                c.close()
+            raise EngineUnavailable(f"the engine at {url} does not answer: {e}") from None
+        clients.append(client)
+    return Cluster(clients, names, "docker")

@@ -45,7 +45,7 @@ from typing import Callable, Iterator
 
 import docker
 
-from .errors import (BadName, CommandFailed, EngineStartFailed, HostsError, MissingTool, NeedsRoot,
+from .errors import (BadName, CommandFailed, EngineStartFailed, HostsError, LabkitError, MissingTool, NeedsRoot,
                      NotRecorded)
 from .images import ensure_lab_image
 
@@ -299,11 +299,19 @@ def _locked(prefix: str) -> Iterator[None]:
 # ---- making ----------------------------------------------------------------------------------
 
 def _check_can_run(action: str) -> None:
+    problem = can_start_hosts(action)
+    if problem is not None:
+        raise problem
+
+
+def can_start_hosts(action: str = "starting lab hosts") -> LabkitError | None:
+    """None when real engines in namespaces can start here, else the error that says why not."""
     if os.geteuid() != 0:
-        raise NeedsRoot(action)
+        return NeedsRoot(action)
     for tool, (package, needed_for) in TOOLS.items():
         if not shutil.which(tool, path=PATH):
-            raise MissingTool(tool, package, needed_for)
+            return MissingTool(tool, package, needed_for)
+    return None
 
 
 def _check_prefix(prefix: str) -> None:
