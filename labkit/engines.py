@@ -139,9 +139,9 @@ def cluster(hosts: int | Sequence[str], engine: str = "auto", prefix: str = "lk"
     """
     if isinstance(hosts, (list, tuple)):
         return _cluster_of_urls(list(hosts))
-    n = int(hosts)
-    if n < 1 or n > 9:
-        raise LabkitError(f"a cluster has 1 to 9 hosts, not {n}")
+    if isinstance(hosts, bool) or not isinstance(hosts, int) or not 1 <= hosts <= 9:
+        raise LabkitError(f"a cluster has 1 to 9 hosts (a number), or is a list of engine URLs: not {hosts!r}")
+    n = hosts
     engine = (engine or "auto").lower()
     if engine == "auto":
         from . import hosts as hostmod
