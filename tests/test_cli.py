@@ -1,0 +1,298 @@
+"""The `labkit` command: `sim serve` as a daemon that docker-py talks to, `doctor`, `hosts`,
+`reset`, and errors as one line on stderr.
+
+The command runs as `python -m labkit.cli` from this checkout, so the tests need no install.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import docker
+import pytest
+
+from labkit import doctor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABKIT = [sys.executable, "-m", "labkit.cli"]
+
+
+def labkit_env(**extra) -> dict:
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.update(extra)
+    return env
+
+
+def labkit(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(LABKIT + list(args), check=False, capture_output=True, text=True, cwd=ROOT,
+                          env=env or labkit_env(), timeout=timeout)
+
+
+class SimDaemon:
+    """`labkit sim serve --socket PATH` in a subprocess; a context manager that stops it."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.url = f"unix://{path}"
+        self.process: subprocess.Popen | None = None
+        self.banner = ""   # the line it prints once it listens
+        self.stderr = ""   # what it wrote to stderr, once stopped
+
+    def start(self, timeout: float = 20) -> SimDaemon:
+        self.process = subprocess.Popen(
+            LABKIT + ["sim", "serve", "--socket", self.path], cwd=ROOT, env=labkit_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The banner is printed once the socket listens.
+        self.banner = self.process.stdout.readline()
+        deadline = time.monotonic() + timeout
+        while not answers(self.path):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"labkit sim serve did not start: {self.banner}{self.stderr}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.stderr = self.process.stderr.read()
+        self.process.stdout.close()
+        self.process.stderr.close()
+        return self.process.returncode
+
+    def __enter__(self) -> SimDaemon:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.stop()
+
+
+def answers(path: str) -> bool:
+    """Does an engine answer GET /_ping on this socket? (The answer is read to its end: a
+    client that hangs up early makes the simulator log a broken pipe.)"""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(2)
+        try:
+            s.connect(path)
+            s.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        except OSError:
+            return False
+    return answer.startswith(b"HTTP/1.") and b" 200 " in answer.split(b"\r\n", 1)[0] + b" "
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    with SimDaemon(str(tmp_path / "docker.sock")) as d:
+        yield d
+
+
+# ---- labkit sim serve -------------------------------------------------------------------------
+
+def test_sim_serve_says_where_and_how(daemon):
+    assert daemon.banner.count("\n") == 1
+    assert f"unix://{daemon.path}" in daemon.banner
+    assert f"DOCKER_HOST=unix://{daemon.path} docker network ls" in daemon.banner
+
+
+def test_docker_py_talks_to_the_daemon(daemon):
+    with contextlib.closing(docker.DockerClient(base_url=daemon.url, version="auto", timeout=10)) as client:
+        assert client.version()["ApiVersion"] == "1.41"
+        assert "labkit.sim=true" in client.info()["Labels"]
+        assert sorted(n.name for n in client.networks.list()) == ["bridge", "host", "none"]
+        front = client.networks.create("front")
+        assert front.attrs["IPAM"]["Config"][0]["Subnet"] == "172.18.0.0/16"
+        web = client.containers.run("busybox", ["sleep", "600"], name="web", network="front", detach=True)
+        code, out = web.exec_run(["ping", "-c", "1", "-W", "1", "web"])
+        assert code == 0 and out.startswith(b"PING web (172.18.0.2): 56 data bytes\n")
+        web.remove(force=True)
+        front.remove()
+
+
+def test_each_daemon_is_a_fresh_world(tmp_path):
+    for _ in range(2):
+        with SimDaemon(str(tmp_path / "docker.sock")) as d, \
+                contextlib.closing(docker.DockerClient(base_url=d.url, version="1.41")) as client:
+            assert client.networks.create("front").attrs["IPAM"]["Config"][0]["Subnet"] == "172.18.0.0/16"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_it_and_removes_the_socket(daemon, sig):
+    assert os.path.exists(daemon.path)
+    assert daemon.stop(sig) == 0
+    assert not os.path.exists(daemon.path)
+    assert "Traceback" not in daemon.stderr
+
+
+def test_a_stale_socket_is_replaced(tmp_path):
+    path = str(tmp_path / "docker.sock")
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(path)
+    stale.close()  # the file stays, nobody listens
+    with SimDaemon(path) as d:
+        assert answers(d.path)
+
+
+def test_it_refuses_a_live_socket_or_a_file(daemon, tmp_path):
+    done = labkit("sim", "serve", "--socket", daemon.path, timeout=20)
+    assert done.returncode == 1
+    assert done.stderr == f"labkit: error: cannot listen on {daemon.path}: something already listens there; choose another path\n"
+    assert answers(daemon.path)
+    plain = tmp_path / "notes.txt"
+    plain.write_text("mine")
+    done = labkit("sim", "serve", "--socket", str(plain), timeout=20)
+    assert (done.returncode, done.stderr.count("\n")) == (1, 1)
+    assert "is not a socket" in done.stderr and plain.read_text() == "mine"
+    done = labkit("sim", "serve", "--socket", str(tmp_path / "no" / "such.sock"), timeout=20)
+    assert (done.returncode, done.stderr.count("\n")) == (1, 1)
+    assert "does not exist" in done.stderr
+
+
+# ---- labkit doctor ----------------------------------------------------------------------------
+
+def test_doctor_on_the_simulator():
+    done = labkit("doctor", env=labkit_env(LABKIT_ENGINE="sim"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "engine       sim: labkit's simulated Docker engine"
+    assert lines[1] == "why          LABKIT_ENGINE=sim asks for it"
+    assert lines[2] == "version      Docker Engine 20.10.24+dfsg1, API 1.41"
+    assert [line.split()[0] for line in lines] == [
+        "engine", "why", "version", "real", "root", "dockerd", "busybox", "lab", "python"]
+
+
+def test_doctor_short_without_an_engine(tmp_path):
+    env = labkit_env(LABKIT_ENGINE="auto", DOCKER_HOST=f"unix://{tmp_path}/none.sock")
+    done = labkit("doctor", "--short", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (f"labkit: engine sim (labkit's simulated Docker engine, Docker Engine 20.10.24+dfsg1): "
+                           f"no Docker engine answers at unix://{tmp_path}/none.sock (no socket there)\n")
+
+
+def test_doctor_reports_a_missing_real_engine(tmp_path):
+    env = labkit_env(LABKIT_ENGINE="docker", DOCKER_HOST=f"unix://{tmp_path}/none.sock")
+    done = labkit("doctor", "--short", env=env)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[1] == (
+        f"labkit: problem: LABKIT_ENGINE=docker asks for the real engine, but none answers at "
+        f"unix://{tmp_path}/none.sock: no socket there")
+
+
+def test_doctor_uses_the_real_engine_that_answers(daemon, monkeypatch):
+    # Any engine at DOCKER_HOST counts as "real" to auto: here a simulated one in another process.
+    monkeypatch.setenv("DOCKER_HOST", daemon.url)
+    monkeypatch.setenv("LABKIT_ENGINE", "auto")
+    report = doctor.diagnose()
+    assert (report.engine, report.docker_answers, report.why) == (
+        "docker", True, f"a real Docker engine answers at {daemon.url}")
+    assert report.api_version == "1.41" and not report.problems
+
+
+def test_doctor_function_returns_plain_data(monkeypatch):
+    monkeypatch.setenv("LABKIT_ENGINE", "nonsense")
+    report = doctor.diagnose()
+    assert report.engine is None
+    assert report.problems[0] == "LABKIT_ENGINE=nonsense is not an engine: use one of auto, docker, sim"
+    assert report.root == (os.geteuid() == 0)
+    assert ("root" in report.missing_for_hosts) == (os.geteuid() != 0)
+
+
+def test_static_binaries_are_told_apart():
+    if os.path.isfile("/bin/busybox"):
+        assert doctor.is_static("/bin/busybox") == ("statically linked" in _file("/bin/busybox"))
+    assert doctor.is_static(sys.executable) is False or "statically linked" in _file(sys.executable)
+    assert doctor.is_static(__file__) is False
+
+
+def _file(path: str) -> str:
+    if not shutil.which("file"):
+        pytest.skip("needs file(1)")
+    return subprocess.run(["file", "-L", path], check=False, capture_output=True, text=True).stdout
+
+
+# ---- errors: one line, no traceback -----------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["hosts", "up", "0"],
+    ["hosts", "up", "1", "--prefix", "Bad-Prefix"],
+    ["hosts", "down", "--prefix", "Bad-Prefix"],
+    ["hosts", "ls", "--prefix", "Bad-Prefix"],
+])
+def test_errors_are_one_line(args):
+    done = labkit(*args, timeout=30)
+    assert done.returncode == 1, done
+    assert done.stdout == ""
+    assert done.stderr.startswith("labkit: error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+HAS_LAB = importlib.util.find_spec("labkit.lab") is not None
+
+
+@pytest.mark.skipif(HAS_LAB, reason="labkit.lab exists")
+def test_reset_without_the_lab_layer_says_so():
+    done = labkit("reset", "--lab", "demo", env=labkit_env(LABKIT_ENGINE="sim"), timeout=30)
+    assert (done.returncode, done.stderr.count("\n")) == (1, 1)
+    assert done.stderr.startswith("labkit: error: `labkit reset` is not yet available")
+
+
+@pytest.mark.skipif(not HAS_LAB, reason="needs labkit.lab")
+def test_reset_removes_exactly_the_labs_objects(daemon):
+    from labkit.lab import Lab
+    with contextlib.closing(docker.DockerClient(base_url=daemon.url, version="1.41")) as client:
+        lab = Lab(client, name="demo")
+        lab.network("front")
+        lab.container("web", networks=["front"])
+        client.networks.create("notmine")
+        env = labkit_env(LABKIT_ENGINE="docker", DOCKER_HOST=daemon.url)
+        other = labkit("reset", env=env, timeout=30)  # the default lab, "lab", has nothing here
+        assert (other.returncode, other.stdout) == (0, "labkit: the lab 'lab' has nothing to remove\n")
+        done = labkit("reset", "--lab", "demo", env=env, timeout=30)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == "removed container web\nremoved network front\n"
+        assert sorted(n.name for n in client.networks.list()) == ["bridge", "host", "none", "notmine"]
+        assert client.containers.list(all=True) == []
+    bad = labkit("reset", "--lab", "no such lab", env=env, timeout=30)
+    assert (bad.returncode, bad.stderr.count("\n")) == (1, 1) and "Traceback" not in bad.stderr
+
+
+def test_usage_errors_go_to_argparse():
+    assert labkit("hosts", "up", "two").returncode == 2
+    assert labkit("sim").returncode == 2
+    assert labkit().returncode == 2
+
+
+# ---- labkit hosts (root, dockerd) -------------------------------------------------------------
+
+@pytest.mark.docker
+@pytest.mark.root
+def test_hosts_up_ls_down(private_engines):
+    prefix = "lkcli"
+    labkit("hosts", "down", "--prefix", prefix)
+    try:
+        up = labkit("hosts", "up", "1", "--prefix", prefix)
+        assert up.returncode == 0, up.stderr
+        assert up.stdout.splitlines()[1].split() == [
+            prefix, "host1", f"unix:///run/labkit/{prefix}/host1/docker.sock", "10.99.0.11"]
+        ls = labkit("hosts", "ls", "--prefix", prefix)
+        assert ls.stdout == up.stdout
+    finally:
+        down = labkit("hosts", "down", "--prefix", prefix)
+    assert down.returncode == 0, down.stderr
+    assert f"removed network namespace {prefix}-host1" in down.stdout.splitlines()
+    assert labkit("hosts", "ls", "--prefix", prefix).stdout == f"labkit: no lab hosts are up in the set '{prefix}'\n"
