@@ -25,6 +25,7 @@ def serve(world: World | None = None, host: Host | str | None = None, path: str 
         host = next(iter(world.hosts.values()), None) or world.add_host()
     elif isinstance(host, str):
         host = world.hosts[host]
-    if path is None:
+    own = path is None
+    if own:
         path = os.path.join(tempfile.mkdtemp(prefix="labkit-sim-"), "docker.sock")
-    return SimServer(Engine(host), path).start()
+    return SimServer(Engine(host), path, own_folder=own).start()

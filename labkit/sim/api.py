@@ -27,7 +27,9 @@ class Reply:
     status: int = 200
     body: object = None            # JSON-able, bytes, or str
     headers: dict = field(default_factory=dict)
-    stream: object = None          # for exec start: a callable producing the frames (upgraded)
+    stream: object = None          # upgraded answers (exec, attach): stream(stdin) -> bytes to send
+    wants_stdin: bool = False      # read the client's input (until it closes its side) first
+    chunked: bool = False          # not upgraded: headers now, then stream(b"") as one chunk
 
 
 def j(obj, status: int = 200) -> Reply:
@@ -63,6 +65,11 @@ def _labels_match(wanted: list[str], labels: dict) -> bool:
         if key not in labels or (eq and labels[key] != value):
             return False
     return True
+
+
+def wanted_streams(query: dict) -> set[int]:
+    """The streams a logs or attach request asks for: 1 stdout, 2 stderr."""
+    return {fd for fd, key in ((1, "stdout"), (2, "stderr")) if truthy(query, key)}
 
 
 def truthy(query: dict, key: str) -> bool:
@@ -439,7 +446,10 @@ def version(engine, m, q, body):
                 "ApiVersion": API_VERSION, "Arch": "amd64", "BuildTime": "2026-05-07T21:09:36.000000000+00:00",
                 "Experimental": "false", "GitCommit": "5d6db84", "GoVersion": "go1.19.8",
                 "KernelVersion": kernel, "MinAPIVersion": "1.12", "Os": "linux"}},
-            {"Name": "labkit-sim", "Version": "1", "Details": {"GitCommit": ""}},
+            # The components of the engine that runs on these machines (Debian 12's docker.io).
+            {"Name": "containerd", "Version": "1.6.20~ds1", "Details": {"GitCommit": "1.6.20~ds1-1+deb12u3"}},
+            {"Name": "runc", "Version": "1.1.5+ds1", "Details": {"GitCommit": "1.1.5+ds1-1+deb12u1"}},
+            {"Name": "docker-init", "Version": "0.19.0", "Details": {"GitCommit": ""}},
         ],
         "Version": ENGINE_VERSION, "ApiVersion": API_VERSION, "MinAPIVersion": "1.12", "GitCommit": "5d6db84",
         "GoVersion": "go1.19.8", "Os": "linux", "Arch": "amd64", "KernelVersion": kernel,
@@ -478,9 +488,11 @@ def info(engine, m, q, body):
         "NCPU": 2, "MemTotal": 2147483648, "GenericResources": None, "DockerRootDir": "/var/lib/docker",
         "HttpProxy": "", "HttpsProxy": "", "NoProxy": "", "Name": host.hostname, "Labels": ["labkit.sim=true"],
         "ExperimentalBuild": False, "ServerVersion": ENGINE_VERSION,
-        "Runtimes": {"runc": {"path": "runc"}}, "DefaultRuntime": "runc", "Swarm": swarm,
+        "Runtimes": {"io.containerd.runc.v2": {"path": "runc"}, "io.containerd.runtime.v1.linux": {"path": "runc"},
+                     "runc": {"path": "runc"}}, "DefaultRuntime": "runc", "Swarm": swarm,
         "LiveRestoreEnabled": False, "Isolation": "", "InitBinary": "docker-init",
-        "ContainerdCommit": {"ID": "", "Expected": ""}, "RuncCommit": {"ID": "", "Expected": ""},
+        "ContainerdCommit": {"ID": "1.6.20~ds1-1+deb12u3", "Expected": "1.6.20~ds1-1+deb12u3"},
+        "RuncCommit": {"ID": "1.1.5+ds1-1+deb12u1", "Expected": "1.1.5+ds1-1+deb12u1"},
         "InitCommit": {"ID": "", "Expected": ""}, "SecurityOptions": ["name=seccomp,profile=default"],
         "Warnings": None,
     })
@@ -623,8 +635,43 @@ for _verb, _action in (("start", ctr.start), ("stop", ctr.stop), ("kill", ctr.ki
 
 @route("POST", r"/containers/(?P<id>/?[^/]+)/wait")
 def container_wait(engine, m, q, body):
+    """docker wait: answers when the condition holds (not-running, next-exit or removed)."""
     c = engine.host.find_container(m["id"])
-    return j({"Error": None, "StatusCode": c.exit_code if not c.running else -1})
+    condition = q.get("condition") or "not-running"
+    seen = c.exits
+    if condition == "removed":
+        done = lambda: c.removed  # noqa: E731
+    elif condition == "next-exit":
+        done = lambda: c.exits > seen  # noqa: E731
+    else:
+        done = lambda: not c.running  # noqa: E731
+
+    def stream(stdin: bytes) -> bytes:
+        with engine.world.lock:
+            engine.world.changed.wait_for(done)
+            return (json.dumps({"Error": None, "StatusCode": c.exit_code}) + "\n").encode()
+    # The engine sends its headers at once and the answer when the condition holds; `docker
+    # run` starts the container only after those headers arrived.
+    return Reply(200, stream=stream, chunked=True)
+
+
+@route("POST", r"/containers/(?P<id>/?[^/]+)/attach")
+def container_attach(engine, m, q, body):
+    """docker attach (what `docker run` without -d uses): the output from now until the process
+    ends, streamed on the upgraded connection."""
+    c = engine.host.find_container(m["id"])
+    mark, seen = len(c.log), c.exits
+    want = wanted_streams(q)
+    tty = bool(c.config.get("Tty"))
+
+    def stream(stdin: bytes) -> bytes:
+        with engine.world.lock:
+            engine.world.changed.wait_for(lambda: c.exits > seen or c.removed)
+            chunks = [(fd, text.encode()) for fd, text in c.log[mark:] if fd in want]
+        if tty:
+            return b"".join(data.replace(b"\n", b"\r\n") for _, data in chunks)
+        return b"".join(frame(fd, data) for fd, data in chunks)
+    return Reply(101, stream=stream)
 
 
 @route("DELETE", r"/containers/(?P<id>/?[^/]+)")
@@ -650,10 +697,8 @@ def container_prune(engine, m, q, body):
 @route("GET", r"/containers/(?P<id>/?[^/]+)/logs")
 def container_logs(engine, m, q, body):
     c = engine.host.find_container(m["id"])
-    data = c.logs.encode()
-    frames = b""
-    if truthy(q, "stdout") and data:
-        frames = frame(1, data)
+    want = wanted_streams(q)
+    frames = b"".join(frame(fd, text.encode()) for fd, text in c.log if fd in want and text)
     return Reply(200, frames, {"Content-Type": "application/vnd.docker.raw-stream"})
 
 
@@ -697,26 +742,35 @@ def exec_start(engine, m, q, body):
     from . import busybox
     e = _find_exec(engine, m["id"])
     if e.exit_code is not None or e.running:
-        return Reply(101, b"", stream=True)  # the engine answers a second start with nothing
+        return Reply(101, stream=lambda stdin: b"")  # the engine answers a second start with nothing
     c = e.container
     if not c.running:
         raise EngineError(f"Container {c.id} is not running", 409)
     e.pid = engine.world.new_pid()
-    code, out, err, both = busybox.run_exec(e.argv, c)
-    e.exit_code = code
     if body.get("Detach"):
+        e.exit_code = busybox.run_exec(e.argv, c)[0]
         return Reply(200, b"")
+    tty_framing = bool(body.get("Tty"))
+
+    def stream(stdin: bytes) -> bytes:
+        with engine.world.lock:
+            return exec_output(e, stdin.decode(errors="replace"), tty_framing)
+    return Reply(101, stream=stream, wants_stdin=e.attach_stdin)
+
+
+def exec_output(e: Exec, stdin: str, tty_framing: bool) -> bytes:
+    from . import busybox
+    code, out, err, both = busybox.run_exec(e.argv, e.container, stdin)
+    e.exit_code = code
     # A process with a terminal writes one stream, with the terminal's line endings. Whether the
     # answer is framed is decided by the start request's Tty, as the engine's router does.
     if e.tty:
         chunks = [(1, both.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))]
     else:
         chunks = [(1, out)] * (e.attach_stdout and bool(out)) + [(2, err)] * (e.attach_stderr and bool(err))
-    if body.get("Tty"):
-        frames = b"".join(data for _, data in chunks)
-    else:
-        frames = b"".join(frame(fd, data) for fd, data in chunks)
-    return Reply(101, frames, stream=True)
+    if tty_framing:
+        return b"".join(data for _, data in chunks)
+    return b"".join(frame(fd, data) for fd, data in chunks)
 
 
 # images
@@ -783,8 +837,14 @@ def labkit_reach(engine, m, q, body):
                 dst = host.find_container(dst_name)
             except EngineError:
                 dst = None
-            item["Why"] = (f"{dst_name} has no name {src.name} can resolve: "
-                           + ("the default bridge has no DNS" if dst is not None else "no such container"))
+            if dst is None:
+                item["Why"] = f"no container is called {dst_name}"
+            elif dst.mode_kind in ("host", "none"):
+                item["Why"] = f"{dst_name} is in {dst.mode_kind} mode: it has no name on any network"
+            elif not any(ep.network.user_defined for ep in src.endpoints.values()):
+                item["Why"] = f"{src.name} is on the default bridge, which has no DNS: names do not resolve"
+            else:
+                item["Why"] = f"{dst_name} shares no user-defined network with {src.name}: its name does not resolve"
             target_ip = next((ep.ip for ep in (dst.endpoints.values() if dst else []) if ep.ip), None)
             if target_ip is not None:
                 res = sb.ping(target_ip)

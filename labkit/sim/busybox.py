@@ -136,20 +136,20 @@ def start_process(argv: list[str], c: Container) -> Process:
     proc = Process(list(argv))
     shell = Shell(c, proc, main=True)
     res = shell.run_argv(argv)
-    proc.output = res.out + res.err
+    proc.output = res.both
     if not shell.keeps_running:
         proc.exits = res.code
         proc.listens.clear()
     return proc
 
 
-def run_exec(argv: list[str], c: Container) -> tuple[int, bytes, bytes, bytes]:
+def run_exec(argv: list[str], c: Container, stdin: str = "") -> tuple[int, bytes, bytes, bytes]:
     """(exit code, stdout, stderr, everything in order) of `docker exec`."""
     if applet(argv[0]) is None:
         msg = f"OCI runtime exec failed: exec failed: unable to start container process: {missing_program(argv[0])}\r\n"
         return 126, msg.encode(), b"", msg.encode()
     shell = Shell(c, c.process or Process([]), main=False)
-    res = shell.run_argv(argv)
+    res = shell.command(argv, stdin=stdin, background=False)
     return res.code, res.out.encode(), res.err.encode(), "".join(t for _, t in res.both).encode()
 
 
@@ -500,7 +500,7 @@ class Shell:
             proc.listens.remove(lst)
             if lst.main:
                 from .containers import _exited
-                owner.logs += data
+                owner.log.append((1, data))
                 _exited(owner, 0)
 
     # -- network tools -----------------------------------------------------------------------------------

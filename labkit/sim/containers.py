@@ -49,14 +49,33 @@ def check_host_port(text: str) -> None:
             raise InvalidParameter(f'invalid port specification: "{text}"')
 
 
+# What the engine puts in place of empty or zero host settings (the CLI sends them all).
+_FILL = {"CgroupnsMode": "host", "IpcMode": "private", "ShmSize": 67108864, "Runtime": "runc"}
+_NULL_WHEN = {"MemorySwappiness": -1, "PidsLimit": 0}
+
+
+def engine_defaults(hc: dict) -> dict:
+    from .api import HOST_CONFIG_DEFAULTS
+    for key, value in _FILL.items():
+        if not hc.get(key):
+            hc[key] = value
+    for key, zero in _NULL_WHEN.items():
+        if hc.get(key) == zero:
+            hc[key] = None
+    if not (hc.get("LogConfig") or {}).get("Type"):
+        hc["LogConfig"] = {"Type": "json-file", "Config": (hc.get("LogConfig") or {}).get("Config") or {}}
+    for key in ("MaskedPaths", "ReadonlyPaths"):
+        if hc.get(key) is None:
+            hc[key] = list(HOST_CONFIG_DEFAULTS[key])
+    return hc
+
+
 def create(host: Host, name: str | None, body: dict) -> Container:
     if name is not None and name != "":
         if not CONTAINER_NAME.match(name):
             raise InvalidParameter(f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         name = name.lstrip("/")
-    hc = dict(body.get("HostConfig") or {})
-    if "HostConfig" in body:
-        hc.setdefault("Runtime", "runc")
+    hc = engine_defaults(dict(body.get("HostConfig") or {})) if "HostConfig" in body else {}
     for key in body.get("ExposedPorts") or {}:
         parse_port_key(key)
     for key, bindings in (hc.get("PortBindings") or {}).items():
@@ -118,6 +137,7 @@ def _container_config(body: dict, cid: str) -> dict:
         cfg[k] = cfg[k] or ""
     cfg["Hostname"] = cfg["Hostname"] or cid[:12]
     cfg["Labels"] = dict(body.get("Labels") or {})
+    cfg["Volumes"] = body.get("Volumes") or None  # the CLI sends {}, the engine keeps null
     if body.get("ExposedPorts"):
         cfg["ExposedPorts"] = {k: {} for k in body["ExposedPorts"]}
     for key in (body.get("HostConfig") or {}).get("PortBindings") or {}:
@@ -292,7 +312,7 @@ def start(c: Container) -> None:
     c.started_at = now()
     c.finished_at = ZERO_TIME if c.finished_at == ZERO_TIME else c.finished_at
     c.exit_code, c.error = 0, ""
-    c.logs += process.output
+    c.log += process.output
     if process.exits is not None:
         _exited(c, process.exits)
 
@@ -374,6 +394,10 @@ def _exited(c: Container, code: int) -> None:
     c.finished_at = now()
     c.process = None
     c.list_view = None
+    c.exits += 1
+    c.host.world.changed.notify_all()
+    if c.host_config.get("AutoRemove"):
+        remove(c)  # docker run --rm
 
 
 def stop(c: Container, signal_kill: bool = True) -> None:
@@ -403,7 +427,11 @@ def remove(c: Container, force: bool = False) -> None:
             raise Conflict(f"You cannot remove a running container {c.id}. Stop the container before "
                            f"attempting removal or force remove")
         _exited(c, 137)
+        if c.removed:
+            return
     host.containers.pop(c.id, None)
+    c.removed = True
+    host.world.changed.notify_all()
 
 
 # -- docker network connect / disconnect ----------------------------------------------------------

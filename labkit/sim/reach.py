@@ -119,12 +119,12 @@ class Sandbox:
         return sorted(routes, key=lambda r: (0, 0) if r.dst is None else (int(r.dst.network_address) + 1, r.dst.prefixlen))
 
     def gateway_endpoint(self) -> Endpoint | None:
+        """The endpoint that gives the default route: the first by network name, internal
+        networks only when nothing else offers a gateway."""
         if self.owner is None:
             return None
-        for ep in dns.sorted_endpoints(self.owner):
-            if ep.gateway is not None:
-                return ep
-        return None
+        eps = [ep for ep in dns.sorted_endpoints(self.owner) if ep.gateway is not None]
+        return next((ep for ep in eps if not ep.network.internal), eps[0] if eps else None)
 
     def own_addresses(self) -> list[IPv4Addr]:
         return [i.ip for i in self.interfaces() if i.ip is not None]

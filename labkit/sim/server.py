@@ -86,7 +86,9 @@ class Handler(BaseHTTPRequestHandler):
             import traceback
             traceback.print_exc()
             reply = Reply(500, {"message": f"labkit simulated engine: internal error: {type(e).__name__}: {e}"})
-        if reply.stream:
+        if reply.chunked:
+            self._send_chunked(reply)
+        elif reply.stream:
             self._send_upgraded(reply)
         else:
             self._send(reply)
@@ -124,10 +126,21 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and reply.status not in (204, 304):
             self.wfile.write(data)
 
+    def _send_chunked(self, reply: Reply):
+        self.send_response(reply.status)
+        self._common_headers()
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        data = reply.stream(b"")
+        self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
+        self.wfile.flush()
+
     def _send_upgraded(self, reply: Reply):
         upgrade = "upgrade" in self.headers.get("Connection", "").lower()
-        frames = reply.body or b""
         if not upgrade:
+            frames = reply.stream(b"")
             self.send_response(200)
             self._common_headers()
             self.send_header("Content-Type", "application/vnd.docker.raw-stream")
@@ -141,6 +154,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Upgrade", "tcp")
         self.end_headers()
         self.wfile.flush()
+        stdin = self._read_stdin() if reply.wants_stdin else b""
+        frames = reply.stream(stdin)
         wait_until_read(self.connection)
         if frames:
             self.wfile.write(frames)
@@ -152,9 +167,34 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
+    def _read_stdin(self, limit: float = 5.0) -> bytes:
+        """What the client sends on the upgraded connection until it closes its side (docker
+        exec -i closes its write half at the end of its input)."""
+        self.connection.settimeout(limit)
+        data = b""
+        try:
+            while True:
+                chunk = self.rfile.read1(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except (TimeoutError, OSError):
+            pass
+        finally:
+            self.connection.settimeout(None)
+        return data
+
+
 class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        # A client that hangs up early is no error of the engine's (dockerd logs nothing either).
+        import sys
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
     def get_request(self):
         request, _ = self.socket.accept()
@@ -164,9 +204,10 @@ class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 class SimServer:
     """One simulated engine served on one unix socket, in a background thread."""
 
-    def __init__(self, engine: Engine, path: str):
+    def __init__(self, engine: Engine, path: str, own_folder: bool = False):
         self.engine = engine
         self.path = path
+        self.own_folder = own_folder  # made for this server: removed with it
         if os.path.exists(path):
             os.unlink(path)
         handler = type("EngineHandler", (Handler,), {"engine": engine})
@@ -193,3 +234,8 @@ class SimServer:
             os.unlink(self.path)
         except OSError:
             pass
+        if self.own_folder:
+            try:
+                os.rmdir(os.path.dirname(self.path))
+            except OSError:
+                pass

@@ -179,7 +179,7 @@ class Process:
     argv: list[str]
     listens: list[Listener] = field(default_factory=list)
     exits: int | None = None  # exit code when the command ends at once
-    output: str = ""
+    output: list = field(default_factory=list)  # (fd, text) written as it started
     files: dict[str, str] = field(default_factory=dict)  # written by the command before it serves
     docroot: str = "/"
 
@@ -212,7 +212,9 @@ class Container:
     sandbox_id: str = ""
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # by network ID, in join order
     process: Process | None = None
-    logs: str = ""
+    log: list[tuple[int, str]] = field(default_factory=list)  # (1 stdout | 2 stderr, text), in order
+    exits: int = 0          # how many times its process has ended (docker wait, attach)
+    removed: bool = False
     exec_ids: list[str] = field(default_factory=list)
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
     next_eth: int = 0
@@ -225,6 +227,10 @@ class Container:
     @property
     def running(self) -> bool:
         return self.status == "running"
+
+    @property
+    def logs(self) -> str:
+        return "".join(text for _, text in self.log)
 
     @property
     def hostname(self) -> str:
@@ -292,6 +298,8 @@ class World:
     def __init__(self, seed: str = "labkit", resolv_conf: str | None = None, etc_hosts: str | None = None):
         self.seed = seed
         self.lock = threading.RLock()
+        # Notified whenever a container stops or goes: `docker wait` and `docker attach` wait on it.
+        self.changed = threading.Condition(self.lock)
         self.hosts: dict[str, Host] = {}
         self.counter = 0
         self.pid = 1000

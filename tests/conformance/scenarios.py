@@ -1104,3 +1104,17 @@ def s_swarm_leave(env):
     w.attempt("leave again", w.api.leave_swarm)
     env.attempt("manager leaves with force", env.api.leave_swarm, force=True)
     env.networks("manager networks after leaving")
+
+
+@scenario("reachability: an internal and an ordinary network together")
+def s_internal_and_ordinary(env):
+    """A container on an ordinary and an internal network: its default route comes from the
+    ordinary one, whatever the names."""
+    env.client.networks.create("back", internal=True)
+    env.client.networks.create("front")
+    run(env, "web", network="front")
+    env.client.networks.get("back").connect("web")
+    run(env, "db", network="back")
+    env.exec("web", "ip route")
+    env.exec("web", "ping -c 1 -W 1 db")
+    env.exec("db", "ip route")
