@@ -83,7 +83,3 @@ class EngineStartFailed(HostsError):
             f"the Docker engine of {host} ({url}) did not start: {reason}. "
             f"Last lines of {log_path}:\n{log_tail}"
         )
-
-
-class EngineUnavailable(LabkitError):
-    """No engine answers where one was asked for."""
