@@ -130,20 +130,25 @@ class Cluster(Sequence):
         self.close()
 
 
-def cluster(hosts: int | Sequence[str], engine: str = "auto", prefix: str = "lk", progress=None) -> Cluster:
+def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str = "lk", progress=None) -> Cluster:
     """Several hosts on one underlay: `cluster(3, engine="sim")`, `cluster(2, engine="docker")`
     (real engines in network namespaces on this Linux machine, as root), or
     `cluster(["tcp://10.0.0.5:2375", "ssh://lab@host2"])` (existing engines elsewhere).
 
     Every kind of host has its underlay on eth0, so `swarm.init(advertise_addr="eth0")` works.
+    engine: "sim", "docker" or "auto" (default: LABKIT_ENGINE, else real hosts where this machine
+    can start them, else the simulator).
     """
     if isinstance(hosts, (list, tuple)):
         return _cluster_of_urls(list(hosts))
     if isinstance(hosts, bool) or not isinstance(hosts, int) or not 1 <= hosts <= 9:
         raise LabkitError(f"a cluster has 1 to 9 hosts (a number), or is a list of engine URLs: not {hosts!r}")
     n = hosts
-    engine = (engine or "auto").lower()
+    engine = (engine or os.environ.get("LABKIT_ENGINE") or "auto").lower()
     if engine == "auto":
+        engine = os.environ.get("LABKIT_ENGINE", "auto").lower()
+    if engine == "auto":
+        # Real hosts need root and dockerd (labkit doctor says what is missing).
         from . import hosts as hostmod
         engine = "docker" if hostmod.can_start_hosts() is None else "sim"
     if engine == "sim":

@@ -1,0 +1,55 @@
+"""Exercise checks: each notebook's exercises are checked here, on either engine.
+
+A check looks at what the engine holds (through a Lab) and returns a Result: right or wrong, what
+was found, and a hint when wrong. Results print as a few plain lines (that is what nbval compares
+and what a learner reads), and show in colour in JupyterLab.
+
+    from labkit.checks import nb02
+    nb02.exercise_1(lab)
+
+One module per notebook (nb01.py, nb02.py, ...), each exercise a function taking the Lab.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Result:
+    exercise: str
+    ok: bool
+    found: list[str] = field(default_factory=list)   # what the check saw, in plain words
+    hint: str = ""                                    # what to try, when not ok
+
+    def __str__(self) -> str:
+        head = f"{'✔' if self.ok else '✘'} {self.exercise}: {'right' if self.ok else 'not yet'}"
+        lines = [head] + [f"  - {f}" for f in self.found]
+        if not self.ok and self.hint:
+            lines.append(f"  hint: {self.hint}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.ok else "#b35900"
+        items = "".join(f"<li>{html.escape(f)}</li>" for f in self.found)
+        hint = f"<div><b>hint:</b> {html.escape(self.hint)}</div>" if (self.hint and not self.ok) else ""
+        mark = "✔ right" if self.ok else "✘ not yet"
+        return (f'<div style="border-left:4px solid {colour};padding:4px 8px">'
+                f"<b>{html.escape(self.exercise)}</b>: <span style='color:{colour}'>{mark}</span>"
+                f"<ul>{items}</ul>{hint}</div>")
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def result(exercise: str, checks: list[tuple[bool, str, str]]) -> Result:
+    """A Result from (passed, what was seen, hint if not) triples: right when all passed; the hint
+    of the first that did not."""
+    ok = all(passed for passed, _, _ in checks)
+    hint = next((h for passed, _, h in checks if not passed), "")
+    return Result(exercise, ok, [seen for _, seen, _ in checks], hint)
+
+
+__all__ = ["Result", "result"]
