@@ -7,9 +7,9 @@
 2. notebooks on the simulator: `LABKIT_ENGINE=sim pytest --nbval notebooks/`, compared with the
    stored outputs exactly.
 3. notebooks on a real engine: the same with LABKIT_ENGINE=docker and tests/nbval-sanitize.cfg
-   (engine name, IDs, MACs, timings). The engine is a fresh private one (labkit.hosts, prefix
-   "lknb", removed afterwards) where this machine can start one (root, dockerd), so that outputs
-   do not depend on what else runs on the machine's engine; else the engine docker-py finds
+   (engine name, IDs, MACs, timings). The engine is a fresh private one for each notebook
+   (labkit.hosts, prefix "lknb", removed afterwards) where this machine can start one (root,
+   dockerd), so that outputs do not depend on what else runs on the machine's engine; else the engine docker-py finds
    (DOCKER_HOST, else /var/run/docker.sock) if it answers; else the step is skipped, or fails
    under LABKIT_REQUIRE_DOCKER=1.
 
@@ -17,6 +17,7 @@ Exits non-zero when any step failed.
 """
 from __future__ import annotations
 
+import glob
 import os
 import subprocess
 import sys
@@ -91,14 +92,21 @@ def notebooks_on_docker():
     args = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZER, NOTEBOOKS]
     why_not_private = private_engines_unavailable()
     if why_not_private is None:
-        print(f"a fresh private engine (labkit.hosts prefix {NBVAL_PREFIX}) ...", flush=True)
-        host = hosts.fresh_engine(NBVAL_PREFIX)
-        try:
-            status, note = verdict(pytest(args, LABKIT_ENGINE="docker", DOCKER_HOST=host.url),
-                                   none_is_failure=True)
-        finally:
-            host.stop()
-        return status, (note + "; " if note else "") + f"on a fresh private engine ({NBVAL_PREFIX})"
+        # One fresh engine per notebook: each notebook's stored outputs come from a fresh
+        # simulated engine, and addresses depend on what an engine has handed out before.
+        failed = []
+        for notebook in sorted(glob.glob(os.path.join(NOTEBOOKS, "*.ipynb"))):
+            print(f"{notebook}: on a fresh private engine (labkit.hosts prefix {NBVAL_PREFIX})", flush=True)
+            host = hosts.fresh_engine(NBVAL_PREFIX)
+            try:
+                code = pytest(args[:-1] + [notebook], LABKIT_ENGINE="docker", DOCKER_HOST=host.url)
+            finally:
+                host.stop()
+            if verdict(code, none_is_failure=True)[0] != "passed":
+                failed.append(os.path.basename(notebook))
+        hosts.stop_hosts(NBVAL_PREFIX)
+        note = f"each on a fresh private engine ({NBVAL_PREFIX})"
+        return ("FAILED", f"{', '.join(failed)} failed; {note}") if failed else ("passed", note)
     where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     if engines.engine_answers():
         status, note = verdict(pytest(args, LABKIT_ENGINE="docker"), none_is_failure=True)
