@@ -2,7 +2,7 @@
 
 Target (issue 3, DESIGN.md): snapshot and drawing in under 2 s. Times the steps a redraw takes:
 the snapshot (`Lab.snapshot`: `docker info` once, then the network and container lists), the
-drawing (`labkit.draw.build`: nodes, edges, positions), and the HTML a graph widget is given
+drawing (`labkit.drawing.build`: nodes, edges, positions), and the HTML a graph widget is given
 (`Drawing.iframe("inline")`, with the drawing library). Best of several runs; prints the times
 and the ratio to the target.
 
@@ -19,7 +19,7 @@ import time
 import docker
 
 import labkit
-from labkit.draw import build
+from labkit.drawing import build
 from labkit.lab import Lab
 from labkit.model import Topology
 

@@ -3,21 +3,31 @@
     import labkit
     client = labkit.connect()        # the real engine when one answers, else labkit's simulator
     lab = labkit.Lab()               # short verbs over that client, for notebooks and widgets
+    labkit.draw(lab)                 # the topology as the engine holds it now
+    labkit.panel(lab)                # a control panel that redraws after every action
 """
+from . import model
 from .engines import Cluster, cluster, connect, is_simulated
 from .errors import LabkitError
-
-__all__ = ["connect", "cluster", "Cluster", "is_simulated", "LabkitError"]
-__version__ = "0.1.0"
-
-from . import model
 from .lab import BadArgument, Differs, Lab, NotTheLabs, Probe
 
-__all__ += ["Lab", "Probe", "BadArgument", "NotTheLabs", "Differs", "model"]
+__version__ = "0.1.0"
 
-from . import paths
-from .draw import draw
-from .matrix import matrix
-from .widgets import panel, view
+# The faces that need pyvis and ipywidgets load on first use: `labkit` on the command line and
+# the simulated engine start without them.
+_LAZY = {"draw": ("drawing", "draw"), "matrix": ("reachability", "matrix"), "panel": ("widgets", "panel"),
+         "view": ("widgets", "view"), "paths": ("paths", None)}
 
-__all__ += ["draw", "panel", "view", "matrix", "paths"]
+__all__ = ["connect", "cluster", "Cluster", "is_simulated", "LabkitError", "Lab", "Probe", "BadArgument",
+           "NotTheLabs", "Differs", "model", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'labkit' has no attribute {name!r}")
+    import importlib
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(f".{module_name}", __name__)
+    value = getattr(module, attr) if attr else module
+    globals()[name] = value
+    return value

@@ -29,9 +29,9 @@ import ipywidgets as w
 import requests.exceptions
 
 from . import model, paths
-from .draw import HEIGHT, Drawing, build, draw, highlight
+from .drawing import HEIGHT, Drawing, build, draw, highlight
 from .lab import DRIVERS, IMAGE, NAME, NAME_RULE, BadArgument, Lab
-from .matrix import matrix
+from .reachability import matrix
 
 ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
 MODES = (("its networks (none given: the default bridge)", ""), ("host", "host"), ("none", "none"))

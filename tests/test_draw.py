@@ -22,7 +22,7 @@ from pyvis.network import Network
 import labkit
 import labkit.sim as sim
 from labkit import model, paths
-from labkit.draw import (
+from labkit.drawing import (
     COLORS,
     PAGE,
     DrawError,
@@ -431,8 +431,8 @@ def test_the_library_is_pyvis_vis_network_packed_deterministically():
 def test_inline_display_carries_the_library_once(monkeypatch):
     d = build(hand_built())
     cell = {"id": "cell-1"}
-    # (labkit.draw is the function; the module is labkit.draw in sys.modules)
-    monkeypatch.setattr(importlib.import_module("labkit.draw"), "_current_cell", lambda: cell["id"])
+    # (labkit.draw is the function; its module is labkit.drawing)
+    monkeypatch.setattr(importlib.import_module("labkit.drawing"), "_current_cell", lambda: cell["id"])
     PAGE.forget()
     try:
         first = d._repr_html_()

@@ -12,7 +12,7 @@ import pytest
 import labkit
 import labkit.sim as sim
 from labkit.lab import Lab
-from labkit.matrix import Cell, Matrix
+from labkit.reachability import Cell, Matrix
 from tests import test_draw as shared
 
 # The engines of test_draw (a private real engine "lkw", fresh simulators), for this module too.
