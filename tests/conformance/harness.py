@@ -194,10 +194,11 @@ class Normaliser:
             return None
         if isinstance(v, dict):
             items = [(k, self._mask(x, k)) for k, x in v.items()]
-            if items and all(HEX64.fullmatch(k) for k, _ in items):
+            if any(HEX64.fullmatch(k) for k, _ in items):
                 # A map keyed by IDs (a network's Containers): the engine sorts it by ID, which
-                # differs between engines; order it by what it holds instead.
-                items.sort(key=lambda kv: re.sub(r"[0-9a-f]{12,}", "", json.dumps(kv[1], sort_keys=True, default=str)))
+                # differs between engines; order it by what it holds instead (named keys first).
+                items.sort(key=lambda kv: (bool(HEX64.fullmatch(kv[0])), "" if HEX64.fullmatch(kv[0]) else kv[0],
+                                           re.sub(r"[0-9a-f]{12,}", "", json.dumps(kv[1], sort_keys=True, default=str))))
             return dict(items)
         if isinstance(v, (list, tuple)):
             return [self._mask(x) for x in v]

@@ -909,8 +909,8 @@ def s_swarm_init_join(env):
     env.note("swarm spec", data["Spec"])
     env.note("pools", (data["DefaultAddrPool"], data["SubnetSize"], data["DataPathPort"]))
     env.note("nodes", node_summary(env))
-    node = env.api.nodes()[0]
-    env.note("node keys", (sorted(node), sorted(node["Description"])))
+    for node in sorted(env.api.nodes(), key=lambda n: n["Description"]["Hostname"]):
+        env.note(f"node keys of {node['Description']['Hostname']}", (sorted(node), sorted(node["Description"])))
     env.attempt("init again", env.client.swarm.init, advertise_addr="eth0")
     env.attempt("join again", w.client.swarm.join, ["10.99.0.11:2377"], join_token=data["JoinTokens"]["Worker"])
     env.attempt("nodes on a worker", w.api.nodes)
@@ -949,6 +949,8 @@ def s_overlay_networks(env):
     c.create("ovint", driver="overlay", attachable=True, internal=True)
     c.create("ovfix", driver="overlay", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.77.0.0/24")]))
     c.create("ovlab", driver="overlay", labels={"lab": "x"})
+    for name in ("ov", "ovint", "ovfix", "ovlab"):
+        env.wait(lambda: env.api.inspect_network(name)["IPAM"]["Config"] is not None)
     env.network("ov")
     env.network("ovfix")
     env.network("ovlab")
@@ -961,6 +963,8 @@ def s_overlay_networks(env):
     env.attempt("run on a non-attachable overlay", run, env, "na", network="ovlab")
     env.attempt("remove ovint", env.api.remove_network, "ovint")
     c.create("ovnext", driver="overlay")
+    # The manager allocates a new overlay's subnet a moment after create returns.
+    env.wait(lambda: env.api.inspect_network("ovnext")["IPAM"]["Config"] is not None)
     env.note("next subnet", env.api.inspect_network("ovnext")["IPAM"]["Config"])
 
 
