@@ -154,11 +154,7 @@ def endpoint_settings(c: Container, name: str) -> dict:
     """NetworkSettings.Networks[name]: the request while stopped, the endpoint while running."""
     req = c.net_requests.get(name) or {}
     net_id = c.net_ids.get(name, "")
-    ep = None
-    if net_id and net_id in c.endpoints:
-        ep = c.endpoints[net_id]
-    elif name in ("host", "none") or (name == "bridge" and c.mode_kind == "network"):
-        pass
+    ep = c.endpoints.get(net_id) if net_id else None
     ipam_cfg = req.get("IPAMConfig") or None
     out = {
         "IPAMConfig": ipam_cfg,
@@ -333,7 +329,7 @@ def container_summary(c: Container) -> dict:
         "Command": " ".join(argv),
         "Created": int(parse_time(c.created)),
         "Ports": ports,
-        "Labels": dict(c.config.get("Labels") or {}),
+        "Labels": c.config.get("Labels"),
         "State": c.status,
         "Status": status_text(c),
         "HostConfig": {"NetworkMode": c.network_mode},

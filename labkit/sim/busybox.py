@@ -130,7 +130,7 @@ class Result:
 def start_process(argv: list[str], c: Container) -> Process:
     if not argv:
         raise EngineError("No command specified", 400)
-    if applet(argv[0]) is None:
+    if applet(argv[0]) is None or not c.image.id:
         raise ExecNotFound('failed to create shim task: OCI runtime create failed: runc create failed: unable '
                            f'to start container process: {missing_program(argv[0])}')
     proc = Process(list(argv))

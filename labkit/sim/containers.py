@@ -11,7 +11,8 @@ import ipaddress
 import itertools
 
 from .errors import Conflict, EngineError, Forbidden, InvalidParameter
-from .world import (CONTAINER_NAME, ZERO_TIME, Container, Endpoint, Host, IPv4Addr, Network, now)
+from .world import (CONTAINER_NAME, ZERO_TIME, Container, Endpoint, Host, Image, IPv4Addr, Network,
+                    now)
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -88,9 +89,9 @@ def create(host: Host, name: str | None, body: dict) -> Container:
         names = ", ".join(endpoints_cfg)
         raise InvalidParameter(f"Container cannot be connected to network endpoints: {names}")
     ref = body.get("Image") or ""
-    if not ref:
-        raise InvalidParameter("No image specified")  # hmm: engine says this for empty Image
-    image = host.find_image(ref)
+    # No image at all: the engine still creates the container, on an empty file system (its
+    # start then finds no program).
+    image = host.find_image(ref) if ref else Image("", [], created=0, size=0)
     argv = list(body.get("Entrypoint") or []) + list(body.get("Cmd") or [])
     if not argv and not image.cmd:
         raise InvalidParameter("No command specified")
@@ -136,7 +137,9 @@ def _container_config(body: dict, cid: str) -> dict:
     for k in ("Hostname", "Domainname", "User", "WorkingDir", "Image"):
         cfg[k] = cfg[k] or ""
     cfg["Hostname"] = cfg["Hostname"] or cid[:12]
-    cfg["Labels"] = dict(body.get("Labels") or {})
+    # The engine merges the image's labels into the container's: a map, even an empty one,
+    # except for a container with no image and no labels.
+    cfg["Labels"] = dict(body.get("Labels") or {}) if (body.get("Labels") or body.get("Image")) else None
     cfg["Volumes"] = body.get("Volumes") or None  # the CLI sends {}, the engine keeps null
     if body.get("ExposedPorts"):
         cfg["ExposedPorts"] = {k: {} for k in body["ExposedPorts"]}
@@ -416,8 +419,7 @@ def kill(c: Container) -> None:
 def restart(c: Container) -> None:
     if c.running:
         _exited(c, 137)
-    c.restart_count += 0  # docker restart does not count as a restart-policy restart
-    start(c)
+    start(c)  # (docker restart does not count in RestartCount: that is the restart policy's)
 
 
 def remove(c: Container, force: bool = False) -> None:
