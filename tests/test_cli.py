@@ -172,8 +172,10 @@ def test_doctor_on_the_simulator():
     assert lines[0] == "engine       sim: labkit's simulated Docker engine"
     assert lines[1] == "why          LABKIT_ENGINE=sim asks for it"
     assert lines[2] == "version      Docker Engine 20.10.24+dfsg1, API 1.41"
-    assert [line.split()[0] for line in lines] == [
-        "engine", "why", "version", "real", "root", "dockerd", "busybox", "lab", "python"]
+    assert [line.split()[0] for line in lines][:10] == [
+        "engine", "why", "version", "real", "root", "dockerd", "busybox", "lab", "python", "kernel"]
+    assert [line.split()[0] for line in lines[10:15]] == ["vxlan", "esp", "ipvs", "macvlan", "ipvlan"]
+    assert all(line.startswith("  without ") for line in lines[15:])
 
 
 def test_doctor_short_without_an_engine(tmp_path):

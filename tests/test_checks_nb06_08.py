@@ -1,0 +1,241 @@
+"""The exercise checks of notebooks 06 (overlays across hosts) and 08 (under the hood), on both
+engines: the notebook's solution is right, wrong answers get a hint that points the right way.
+Also labkit.iptables, whose rules notebook 08 shows, compared rule by rule with a real engine's.
+
+Real engines: a cluster of three hosts (prefix lkn3) for 06, a fresh engine (prefix lkn3) for 08.
+"""
+from __future__ import annotations
+
+import subprocess
+import time
+
+import docker
+import pytest
+
+import labkit
+from labkit import hosts, iptables
+from labkit.checks import nb06, nb08
+
+ENGINES = ["sim", "docker"]
+PREFIX = "lkn3"
+
+
+# ---- notebook 06 -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module", params=ENGINES)
+def swarm(request):
+    """The state of notebook 06 at its first exercise: a swarm of three hosts, the attachable
+    overlay ov, left on host1 and right on host2."""
+    if request.param == "docker":
+        request.getfixturevalue("private_engines")
+    cluster = labkit.cluster(3, engine=request.param, prefix=PREFIX)
+    try:
+        manager, *workers = cluster
+        manager.swarm.init(advertise_addr="eth0")
+        token = manager.swarm.attrs["JoinTokens"]["Worker"]
+        for worker in workers:
+            worker.swarm.join(["10.99.0.11:2377"], join_token=token)
+        labs = [labkit.Lab(client, name="nb06") for client in cluster]
+        labs[0].network("ov", driver="overlay", attachable=True)
+        labs[0].container("left", networks=["ov"])
+        labs[1].container("right", networks=["ov"])
+        yield cluster, labs
+    finally:
+        cluster.close()
+
+
+def test_nb06_exercise_1_solution_and_hints(swarm):
+    cluster, labs = swarm
+    before = nb06.exercise_1(cluster)
+    assert not before and "host3 has no container named db" in before.found
+    assert "labs[2].container('db', networks=['ov'])" in before.hint
+
+    # On host3, but on a local bridge: not on the overlay.
+    labs[2].network("local", subnet="10.77.0.0/24")
+    labs[2].container("db", networks=["local"])
+    wrong = nb06.exercise_1(cluster)
+    assert not wrong and "db is on the overlays: none" in wrong.found and "overlay ov" in wrong.hint
+    labs[2].remove("db")
+
+    # The notebook's solution.
+    labs[2].container("db", networks=["ov"])
+    right = nb06.exercise_1(cluster)
+    assert right, str(right)
+    assert any(f.startswith("right on host2 pings db: reachable") for f in right.found)
+    labs[2].remove("db")
+    labs[2].remove("local")
+
+
+def running_tasks(service, count, seconds=30):
+    deadline = time.monotonic() + seconds
+    while True:
+        tasks = [t for t in service.tasks(filters={"desired-state": "running"}) if t["Status"]["State"] == "running"]
+        if len(tasks) == count or time.monotonic() > deadline:
+            return tasks
+        time.sleep(0.1)
+
+
+def lookup(lab, container, name, count, seconds=10):
+    deadline = time.monotonic() + seconds
+    while True:
+        found = sorted(lab.resolve(container, name))
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+
+
+def test_nb06_exercise_2_solution_and_hints(swarm):
+    cluster, labs = swarm
+    none = nb06.exercise_2(cluster, [])
+    assert not none and "services.create" in none.hint
+
+    two = cluster[0].services.create("busybox", ["httpd", "-f", "-p", "80"], name="api", networks=["ov"],
+                                     mode=docker.types.ServiceMode("replicated", replicas=2))
+    wrong = nb06.exercise_2(cluster, [])
+    assert not wrong and "api asks for 2 replicas" in wrong.found and "scale" in wrong.hint
+    two.remove()
+
+    # The notebook's solution.
+    api = cluster[0].services.create("busybox", ["httpd", "-f", "-p", "80"], name="api", networks=["ov"],
+                                     mode=docker.types.ServiceMode("replicated", replicas=3),
+                                     labels=labs[0].labels, container_labels=labs[0].labels)
+    assert len(running_tasks(api, 3)) == 3
+    addresses = lookup(labs[1], "right", "tasks.api", 3)
+    right = nb06.exercise_2(cluster, addresses)
+    assert right, str(right)
+    assert nb06.exercise_2(cluster, ", ".join(reversed(addresses)))    # any order, also as text
+
+    # The service's virtual IP is not a task's address.
+    vip = lookup(labs[1], "right", "api", 1)
+    vip_answer = nb06.exercise_2(cluster, vip + addresses[1:])
+    assert not vip_answer and "virtual IP" in vip_answer.hint
+    short = nb06.exercise_2(cluster, addresses[:2])
+    assert not short and "tasks.api" in short.hint
+    api.remove()
+
+
+# ---- notebook 08 -------------------------------------------------------------------------------
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """A fresh engine (so that interface numbers and addresses are those of notebook 08)."""
+    if request.param == "sim":
+        from labkit import sim
+        server = sim.serve()
+        client = docker.DockerClient(base_url=server.url, version="1.41")
+        yield client, None
+        client.close()
+        server.close()
+        return
+    request.getfixturevalue("private_engines")
+    host = hosts.fresh_engine(PREFIX)
+    client = host.client()
+    try:
+        yield client, host
+    finally:
+        client.close()
+        host.stop()
+
+
+@pytest.fixture
+def lab08(engine):
+    client, _ = engine
+    lab = labkit.Lab(client, name="nb08")
+    lab.network("front", subnet="10.10.0.0/24")
+    lab.container("web", networks=["front"], command="httpd -f -p 80", ports={80: 8080})
+    lab.container("app", networks=["front"])
+    lab.container("solo")
+    lab.container("box", network_mode="host")
+    yield lab
+    lab.reset()
+
+
+def links(lab, container):
+    out = lab.client.containers.get(container).exec_run(["ip", "link"]).output.decode()
+    return {int(i): (name, int(peer) if peer else None) for i, name, peer in nb08.LINK.findall(out)}
+
+
+def test_nb08_exercise_1_solution_and_hints(lab08):
+    empty = nb08.exercise_1(lab08, "")
+    assert not empty and "find interface number 6 in the host's `ip link` (from box)" in empty.hint
+    own_end = nb08.exercise_1(lab08, "eth0")
+    assert not own_end and "web's own end" in own_end.hint
+    # The notebook's solution.
+    (_, peer), = [link for link in links(lab08, "web").values() if link[1]]
+    answer = links(lab08, "box")[peer][0]
+    assert answer.startswith("veth") and len(answer) == 11
+    assert nb08.exercise_1(lab08, answer)
+    assert nb08.exercise_1(lab08, f"{answer}@if5")          # as `ip link` prints it
+    # app's end is another veth on the same bridge.
+    (_, app_peer), = [link for link in links(lab08, "app").values() if link[1]]
+    assert not nb08.exercise_1(lab08, links(lab08, "box")[app_peer][0])
+
+
+def test_nb08_exercise_1_needs_a_host_mode_container(lab08):
+    lab08.remove("box")
+    result = nb08.exercise_1(lab08, "veth0000000")
+    assert not result and "network_mode='host'" in result.hint
+
+
+def test_nb08_exercise_2_solution_and_hints(lab08):
+    none = nb08.exercise_2(lab08, "")
+    assert not none and "there is no container shop" in none.found
+    lab08.container("shop", networks=["front"], command="httpd -f -p 80", ports={80: 8082})
+    wrong_port = nb08.exercise_2(lab08, "10.10.0.4:80")
+    assert not wrong_port and "shop publishes: 127.0.0.1:8082->80/tcp" in wrong_port.found
+    lab08.remove("shop")
+    # The notebook's solution.
+    lab08.container("shop", networks=["front"], command="httpd -f -p 80", ports={80: 8081})
+    rules = [r.text for r in iptables.table(lab08.snapshot(), "nat") if "--dport 8081" in r.text and "DNAT" in r.text]
+    assert len(rules) == 1 and rules[0].endswith("--to-destination 10.10.0.4:80")
+    assert nb08.exercise_2(lab08, "10.10.0.4:80")
+    arrival = nb08.exercise_2(lab08, "127.0.0.1:8081")
+    assert not arrival and "where the traffic arrives" in arrival.hint
+    assert not nb08.exercise_2(lab08, "10.10.0.4:8081")
+
+
+@pytest.mark.parametrize("answer, ok, hint", [
+    (8950, True, ""), ("8950", True, ""), (9000 - 50, True, ""),
+    (9050, False, "must be smaller"), (1450, False, "minus the 50 bytes"), ("x", False, "minus the 50 bytes"),
+])
+def test_nb08_exercise_3(answer, ok, hint):
+    result = nb08.exercise_3(answer)
+    assert bool(result) == ok
+    assert hint in (result.hint if not ok else "")
+
+
+# ---- labkit.iptables against a real engine's rules ------------------------------------------------
+
+def _real_rules(host, table: str) -> set[str]:
+    shown = subprocess.run(["nsenter", f"--net=/run/netns/{host.netns}", "iptables", "-t", table, "-S"],
+                           capture_output=True, text=True, check=True).stdout
+    return {line for line in shown.splitlines() if line.startswith("-A ")}
+
+
+def test_iptables_rules_are_the_engines(engine):
+    client, host = engine
+    lab = labkit.Lab(client, name="nb08")
+    lab.network("front", subnet="10.10.0.0/24")
+    lab.network("back", subnet="10.20.0.0/24", internal=True)
+    lab.network("quiet", options={"com.docker.network.bridge.enable_icc": "false"})
+    lab.container("web", networks=["front"], ports={80: 8080}, command="httpd -f -p 80")
+    lab.container("app", networks=["front", "back"], ports={"81": ("0.0.0.0", 8081)})
+    lab.container("solo", ports={"53/udp": ("0.0.0.0", 5353)})
+    lab.container("gone", ports={82: 8082})
+    client.containers.get("gone").stop(timeout=0)      # a stopped container publishes nothing
+    topo = lab.snapshot()
+    nat = {r.text for r in iptables.table(topo, "nat")}
+    assert "-A DOCKER -d 127.0.0.1/32 ! -i {} -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.10.0.2:80".format(
+        iptables.bridge_name(topo.network("front"))) in nat
+    assert not any("8082" in rule for rule in nat)
+    if host is None:
+        return   # the simulator has no iptables: the rules come from its snapshot alike
+    for table in ("nat", "filter"):
+        assert {r.text for r in iptables.table(topo, table)} == _real_rules(host, table), table
+
+
+def test_iptables_needs_a_host_when_given_several():
+    with labkit.cluster(2, engine="sim") as cluster:
+        topo = labkit.model.Topology.combine(labkit.Lab(client).snapshot() for client in cluster)
+        with pytest.raises(ValueError, match="name one with host="):
+            iptables.rules(topo)
+        assert "-A DOCKER -i docker0 -j RETURN" in {r.text for r in iptables.rules(topo, host="host2")}
