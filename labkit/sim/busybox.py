@@ -383,9 +383,18 @@ class Shell:
         return Result.of(0, "Linux\n")
 
     def cmd_ls(self, args, stdin, bg):
-        names = {"bin", "dev", "etc", "proc", "sys"}
-        names |= {path.lstrip("/").split("/")[0] for path in self.proc.files}
-        return Result.of(0, "".join(n + "\n" for n in sorted(names)))
+        paths = [a for a in args if not a.startswith("-")] or ["/"]
+        out, err = "", ""
+        for path in paths:
+            if path.rstrip("/") == "/sys/class/net":
+                names = {i.name for i in self.sb.interfaces()}
+            elif path == "/":
+                names = {"bin", "dev", "etc", "proc", "sys"} | {p.lstrip("/").split("/")[0] for p in self.proc.files}
+            else:
+                err += f"ls: {path}: No such file or directory\n"
+                continue
+            out += "".join(n + "\n" for n in sorted(names))
+        return Result.of(1 if err else 0, out, err)
 
     def cmd_cat(self, args, stdin, bg):
         if not args:

@@ -20,6 +20,9 @@ USAGE = ("BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n\n"
          "ip rule [list] | add|del SELECTOR ACTION\n")
 
 
+KNOWN_OPTIONS = {"-4", "-6", "-o", "-oneline", "-0", "-f", "-family"}
+
+
 def _matches(word: str, full: str, shortest: int = 1) -> bool:
     return len(word) >= shortest and full.startswith(word)
 
@@ -62,7 +65,7 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of `ip ARGS` in the sandbox."""
     opts = [a for a in args if a.startswith("-")]
     words = [a for a in args if not a.startswith("-")]
-    if not words or any(o.startswith("-br") for o in opts):
+    if not words or any(o not in KNOWN_OPTIONS for o in opts):  # -br, -d, -s: not in busybox's ip
         return 1, "", USAGE
     family6 = "-6" in opts
     only4 = "-4" in opts
@@ -97,7 +100,10 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
             out += block
         return 0, out, ""
     if _matches(obj, "link"):
-        return 0, "".join(link_line(i) for i in ifaces), ""
+        lines = [link_line(i) for i in ifaces]
+        if oneline:  # one line per interface, its parts joined by a backslash
+            lines = [block.rstrip("\n").replace("\n", "\\") + "\n" for block in lines]
+        return 0, "".join(lines), ""
     if _matches(obj, "route"):
         if family6:
             return 0, "", ""

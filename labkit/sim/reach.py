@@ -138,6 +138,11 @@ class Sandbox:
             return dns.resolv_conf(c) if c is not None else self.host.world.resolv_conf
         if path == "/etc/hostname":
             return self.hostname + "\n"
+        if path.startswith("/sys/class/net/"):
+            name, _, attr = path[len("/sys/class/net/"):].partition("/")
+            iface = next((i for i in self.interfaces() if i.name == name), None)
+            value = {"mtu": iface.mtu, "address": iface.mac, "ifindex": iface.index}.get(attr) if iface else None
+            return None if value is None else f"{value}\n"
         if c is not None and c.process is not None:
             return c.process.files.get(path)
         return None

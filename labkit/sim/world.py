@@ -136,7 +136,10 @@ class Network:
     @property
     def mtu(self) -> int:
         mtu = int(self.options.get("com.docker.network.driver.mtu", 1500))
-        return mtu - 50 if self.driver == "overlay" else mtu  # VXLAN's 50 bytes of headers
+        if self.driver != "overlay":
+            return mtu
+        # VXLAN's 50 bytes of headers, and ESP's 26 more on an encrypted overlay.
+        return mtu - 50 - (26 if "encrypted" in self.options else 0)
 
     @property
     def icc(self) -> bool:

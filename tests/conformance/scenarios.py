@@ -1126,3 +1126,29 @@ def s_internal_and_ordinary(env):
     env.exec("web", "ip route")
     env.exec("web", "ping -c 1 -W 1 db")
     env.exec("db", "ip route")
+
+
+@scenario("exec: interfaces as files, ip options")
+def s_sysfs_and_ip_options(env):
+    """/sys/class/net lists a namespace's interfaces; ip -o joins lines; busybox's ip has no -d."""
+    run(env, "web")
+    run(env, "hosty", network_mode="host")
+    for cmd in ("ip -o link", "ip -d link", "ls /sys/class/net", "cat /sys/class/net/eth0/mtu",
+                "cat /sys/class/net/eth0/address", "ls /nope"):
+        env.exec("web", cmd)
+    env.exec("hosty", "ls /sys/class/net")
+    env.exec("hosty", "cat /sys/class/net/docker0/mtu")
+
+
+@scenario("overlay: an encrypted overlay's interface", hosts=2)
+def s_overlay_encrypted_mtu(env):
+    """--opt encrypted: the network and its containers come up as usual; ESP's headers take 26
+    bytes more of the MTU (1424). (Traffic between hosts is the documented-only scenario.)"""
+    swarm_of(env, 2)
+    env.client.networks.create("secure", driver="overlay", attachable=True, options={"encrypted": ""})
+    env.wait(lambda: env.api.inspect_network("secure")["IPAM"]["Config"] is not None)
+    env.network("secure")
+    run(env, "e1", network="secure")
+    run(env, "e1b", network="secure")
+    env.exec("e1", "ip addr show eth0")
+    env.exec("e1", "ping -c 1 -W 1 e1b")
