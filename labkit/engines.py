@@ -4,6 +4,11 @@
     labkit.connect("docker")  # the real engine: DOCKER_HOST honoured, API version negotiated
     labkit.connect("sim")     # labkit's simulated engine, in this process, on a private socket
     labkit.connect()          # "auto": the real engine when one answers, else the simulator
+
+Several hosts: `labkit.cluster(n)`. A host can be taken down and brought back
+(`Cluster.stop_host(name)`, `Cluster.start_host(name)`) to see what a swarm does when a host
+fails; `Cluster.nodes()` is the swarm's node list as a manager sees it, `Cluster.answering()` the
+hosts whose engines answer.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ import threading
 from collections.abc import Sequence
 
 import docker
+import requests.exceptions
 
 from .errors import EngineUnavailable, LabkitError
 
@@ -23,13 +29,42 @@ _sim_server = None  # the simulated engine this process serves, started on first
 
 
 def sim_server():
-    """The in-process simulated engine (started on first use, then reused)."""
+    """The in-process simulated engine (started on first use, then reused). If it was closed
+    (a test of what happens when the engine stops, or the learner's own code), the same engine,
+    with all it held, is served again at the same socket: clients bound to it work again."""
     global _sim_server
     with _sim_lock:
         if _sim_server is None:
             from . import sim
             _sim_server = sim.serve()
+        elif _sim_server.httpd.socket.fileno() < 0:   # closed
+            _sim_server = serve_again(_sim_server)
         return _sim_server
+
+
+def sim_server_closed() -> bool:
+    """True when this process's simulated engine was started and has been closed since."""
+    return _sim_server is not None and _sim_server.httpd.socket.fileno() < 0
+
+
+def serve_again(server):
+    """A closed simulated engine served again: the same engine (world and host) at its socket."""
+    from . import sim
+    folder = os.path.dirname(server.path)
+    made = not os.path.isdir(folder)
+    if made:                          # its own private folder went with it: make it again
+        os.makedirs(folder, mode=0o700)
+    return sim.SimServer(server.engine, server.path, own_folder=server.own_folder or made).start()
+
+
+def socket_path(client: docker.DockerClient) -> str | None:
+    """The unix socket a client talks to, or None (tcp://, ssh://)."""
+    return getattr(getattr(client.api, "_custom_adapter", None), "socket_path", None)
+
+
+def serves_in_process(client: docker.DockerClient) -> bool:
+    """True when the client talks to this process's own simulated engine (`connect("sim")`)."""
+    return _sim_server is not None and socket_path(client) == _sim_server.path
 
 
 def docker_client(timeout: int = 60) -> docker.DockerClient:
@@ -62,7 +97,9 @@ def connect(engine: str | None = None, quiet: bool = False) -> docker.DockerClie
     With no argument, LABKIT_ENGINE decides, else "auto": the real engine when one answers, else
     the simulator; "auto" says which it picked unless quiet.
     """
-    engine = (engine or os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
+    engine = (engine or "auto").strip().lower()
+    if engine == "auto":  # LABKIT_ENGINE overrides "auto" (a notebook's default)
+        engine = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
     if engine not in ENGINES:
         raise LabkitError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     if engine == "auto":
@@ -95,11 +132,13 @@ class Cluster(Sequence):
     namespaces); engines given by URL are only disconnected. Also a context manager.
     """
 
-    def __init__(self, clients: list[docker.DockerClient], names: list[str], engine: str, closer=None):
+    def __init__(self, clients: list[docker.DockerClient], names: list[str], engine: str, closer=None,
+                 hosts: list | None = None):
         self.clients = clients
         self.names = names
         self.engine = engine
         self._closer = closer
+        self._hosts = hosts   # per host: its SimServer or hosts.EngineHost (None: engines by URL)
         self.closed = False
 
     def __getitem__(self, i):
@@ -126,6 +165,82 @@ class Cluster(Sequence):
     def __enter__(self) -> "Cluster":
         return self
 
+    # -- hosts going down and coming back ----------------------------------------------------------
+    def _index(self, host: str | int) -> int:
+        if isinstance(host, int) and not isinstance(host, bool) and 0 <= host < len(self):
+            return host
+        if isinstance(host, str) and host in self.names:
+            return self.names.index(host)
+        raise LabkitError(f"this cluster has no host {host!r}: its hosts are {', '.join(self.names)} "
+                          f"(or their numbers 0 to {len(self) - 1})")
+
+    def _own_host(self, host, doing: str):
+        i = self._index(host)
+        if self._hosts is None or self.closed:
+            raise LabkitError(f"cannot {doing} {self.names[i]}: labkit did not start this cluster's engines"
+                              if self._hosts is None else f"cannot {doing} {self.names[i]}: the cluster is closed")
+        return i, self._hosts[i]
+
+    def stop_host(self, host: str | int, crash: bool = False) -> None:
+        """Take a host down, as if its machine stopped: its engine stops answering and, in a
+        swarm, the managers mark its node "down" once its heartbeats stop (a real engine: after
+        about 15 s). The host's state is kept: `start_host` brings it back. crash=True kills a
+        real engine (SIGKILL) instead of stopping it."""
+        i, own = self._own_host(host, "stop")
+        if self.engine == "sim":
+            world = own.engine.host.world
+            if hasattr(world, "take_down"):    # the simulator's own model of a host that is down
+                world.take_down(self.names[i])
+            own.close()
+            self.clients[i].api.close()        # its open connections go with the engine
+        else:
+            own.halt(kill=crash)
+
+    def start_host(self, host: str | int) -> None:
+        """Bring a host taken down by `stop_host` back: the same engine, with its networks and its
+        (stopped) containers; in a swarm it reports to the managers again."""
+        i, own = self._own_host(host, "start")
+        if self.engine == "sim":
+            if own.httpd.socket.fileno() >= 0:
+                return
+            self._hosts[i] = serve_again(own)
+            world = own.engine.host.world
+            if hasattr(world, "bring_up"):
+                world.bring_up(self.names[i])
+        else:
+            own.resume()
+
+    def answering(self) -> list[str]:
+        """The hosts whose engines answer now."""
+        up = []
+        for name, client in zip(self.names, self.clients):
+            try:
+                client.api.ping()
+                up.append(name)
+            except (docker.errors.DockerException, requests.exceptions.RequestException, ConnectionError):
+                pass
+        return up
+
+    def nodes(self) -> list[dict]:
+        """The swarm's nodes as the first manager that answers lists them (`docker node ls`):
+        [{"host", "role", "state" (ready, down, unknown), "availability", "message"}]. Empty
+        when no host is in a swarm, or no manager answers."""
+        for name in self.answering():
+            client = self.clients[self.names.index(name)]
+            try:
+                if not (client.info().get("Swarm") or {}).get("ControlAvailable"):
+                    continue
+                listed = client.api.nodes()
+            except (docker.errors.DockerException, requests.exceptions.RequestException, ConnectionError):
+                continue
+            return sorted(({"host": (n.get("Description") or {}).get("Hostname", ""),
+                            "role": (n.get("Spec") or {}).get("Role", ""),
+                            "state": (n.get("Status") or {}).get("State", ""),
+                            "availability": (n.get("Spec") or {}).get("Availability", ""),
+                            "message": (n.get("Status") or {}).get("Message", "")} for n in listed),
+                          key=lambda n: n["host"])
+        return []
+
     def __exit__(self, *exc) -> None:
         self.close()
 
@@ -142,11 +257,16 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
     if isinstance(hosts, (list, tuple)):
         return _cluster_of_urls(list(hosts))
     if isinstance(hosts, bool) or not isinstance(hosts, int) or not 1 <= hosts <= 9:
-        raise LabkitError(f"a cluster has 1 to 9 hosts (a number), or is a list of engine URLs: not {hosts!r}")
+        raise LabkitError(f"a cluster has 1 to 9 hosts (a number), or is a list of engine URLs: "
+                          f"not {_shown(hosts)}")
     n = hosts
-    engine = (engine or os.environ.get("LABKIT_ENGINE") or "auto").lower()
-    if engine == "auto":
-        engine = os.environ.get("LABKIT_ENGINE", "auto").lower()
+    if engine is not None and not isinstance(engine, str):
+        raise LabkitError(f"unknown engine {_shown(engine)}: use sim, docker or auto")
+    engine = (engine or "auto").strip().lower()
+    if engine == "auto":  # LABKIT_ENGINE overrides "auto" (a notebook's default)
+        engine = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
+    if engine not in ENGINES:
+        raise LabkitError(f"unknown engine {_shown(engine)}: use sim, docker or auto")
     if engine == "auto":
         # Real hosts need root and dockerd (labkit doctor says what is missing).
         from . import hosts as hostmod
@@ -156,30 +276,61 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
         world = sim.World()
         servers = [sim.serve(world, world.add_host(f"host{i}")) for i in range(1, n + 1)]
         clients = [docker.DockerClient(base_url=s.url, version="1.41", timeout=60) for s in servers]
+        own = list(servers)   # stop_host/start_host replace a host's server: close the current ones
 
         def close_sim():
-            for s in servers:
-                s.close()
-        return Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim)
-    if engine == "docker":
-        from . import hosts as hostmod
-        started = hostmod.start_hosts(n, prefix=prefix, progress=progress)
-        return Cluster([h.client() for h in started], [h.name for h in started], "docker",
-                       lambda: hostmod.stop_hosts(prefix))
-    raise LabkitError(f"unknown engine {engine!r}: use sim, docker or auto")
+            for s in own:
+                if s.httpd.socket.fileno() >= 0:
+                    s.close()
+        return Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim, hosts=own)
+    from . import hosts as hostmod
+    started = hostmod.start_hosts(n, prefix=prefix, progress=progress)
+    return Cluster([h.client() for h in started], [h.name for h in started], "docker",
+                   lambda: hostmod.stop_hosts(prefix), hosts=started)
+
+
+# Engine URLs as docker-py takes them. Checked before any connection is tried.
+_HOST = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"
+ENGINE_URL = re.compile(rf"tcp://{_HOST}:(?P<port>[0-9]{{1,5}})|ssh://(?:[A-Za-z0-9._-]+@)?{_HOST}(?::(?P<sshport>[0-9]{{1,5}}))?"
+                        r"|unix://(?P<path>/[^\0\s]*)", re.ASCII)
+
+
+def check_engine_url(url) -> str:
+    """An engine URL (tcp://HOST:PORT, ssh://[USER@]HOST[:PORT], unix:///PATH), or LabkitError."""
+    m = ENGINE_URL.fullmatch(url) if isinstance(url, str) and len(url) <= 1024 else None
+    port = m and (m.group("port") or m.group("sshport"))
+    if not m or (port and not 1 <= int(port) <= 65535):
+        raise LabkitError(f"not an engine URL: {_shown(url)} (use tcp://HOST:PORT, ssh://USER@HOST or unix:///PATH)")
+    return url
+
+
+def _shown(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 10]}...{text[-6:]} ({len(text)} characters)"
 
 
 def _cluster_of_urls(urls: list[str]) -> Cluster:
+    if not urls or len(urls) > 9:
+        raise LabkitError(f"a cluster has 1 to 9 hosts: give 1 to 9 engine URLs, not {len(urls)}")
+    for url in urls:
+        check_engine_url(url)
     clients, names = [], []
     for url in urls:
-        if not re.match(r"^(tcp|ssh|unix)://\S+$", url or ""):
-            raise LabkitError(f"not an engine URL: {url!r} (use tcp://HOST:PORT, ssh://USER@HOST or unix:///PATH)")
+        client = None
         try:
             client = docker.DockerClient(base_url=url, version="auto", timeout=30, use_ssh_client=False)
             names.append(client.info()["Name"])
-        except docker.errors.DockerException as e:
-            for c in clients:
+        except UNREACHABLE as e:
+            for c in clients + ([client] if client is not None else []):
                 c.close()
             raise EngineUnavailable(f"the engine at {url} does not answer: {e}") from None
         clients.append(client)
     return Cluster(clients, names, "docker")
+
+
+try:   # docker-py reaches ssh:// engines with paramiko, whose errors are its own
+    from paramiko.ssh_exception import SSHException as _SSHException
+except ImportError:  # pragma: no cover - paramiko is optional
+    class _SSHException(Exception):
+        pass
+UNREACHABLE = (docker.errors.DockerException, requests.exceptions.RequestException, OSError, _SSHException)
