@@ -1,0 +1,248 @@
+"""The exercise checks of notebooks 01-03 (labkit.checks.nb01, nb02, nb03), on both engines.
+
+For every exercise: the solution the notebook gives is right; a wrong answer is not right and
+comes with a hint; and nothing done yet (the notebook's stored output) is not right either.
+
+Engines: labkit's simulator (a fresh world for this module) and a real engine (a private dockerd
+in its own network namespace, labkit.hosts prefix "lkn1", fresh for this module). Both are
+emptied between tests, so that host ports (8080, 8181, ...) are free again.
+"""
+from __future__ import annotations
+
+import docker
+import pytest
+
+import labkit
+from labkit import sim
+from labkit.checks import nb01, nb02, nb03
+from tests.conftest import private_engines_unavailable
+
+PREFIX = "lkn1"
+SERVER = "httpd -f -p 80"
+
+
+@pytest.fixture(scope="module", params=["sim", "docker"])
+def client(request):
+    if request.param == "sim":
+        server = sim.serve(sim.World())
+        c = docker.DockerClient(base_url=server.url, version="1.41", timeout=60)
+        yield c
+        c.close()
+        server.close()
+        return
+    request.getfixturevalue("private_engines")
+    from labkit import hosts
+    host = hosts.fresh_engine(PREFIX)
+    c = host.client(timeout=60)
+    try:
+        yield c
+    finally:
+        c.close()
+        host.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cleanup_private_engines():
+    yield
+    if private_engines_unavailable() is None:
+        from labkit import hosts
+        hosts.stop_hosts(PREFIX)
+
+
+@pytest.fixture
+def lab(client):
+    """A lab on an engine with nothing of the lab's on it, emptied again afterwards."""
+    lab = labkit.Lab(client, name="checks")
+    lab.reset()
+    yield lab
+    lab.reset()
+
+
+def right(result) -> None:
+    assert result.ok, str(result)
+    assert str(result).startswith("✔") and "right" in str(result)
+    assert result.found and not any("hint:" in line for line in str(result).splitlines())
+
+
+def wrong(result, *words: str) -> None:
+    """Not right, with a hint, and what it saw mentions each of `words`."""
+    assert not result.ok, str(result)
+    assert result.hint, str(result)
+    text = str(result)
+    assert text.startswith("✘") and "not yet" in text and "hint: " in text
+    for word in words:
+        assert word in text, f"{word!r} not in:\n{text}"
+
+
+def address(lab, name: str, network: str) -> str:
+    return lab.client.containers.get(name).attrs["NetworkSettings"]["Networks"][network]["IPAddress"]
+
+
+# -- notebook 01: the default bridge ------------------------------------------------------------------
+def test_nb01_exercise_1(lab):
+    wrong(nb01.exercise_1(lab), "no container named ex-one")
+    lab.container("ex-one")
+    lab.container("ex-two")
+    right(nb01.exercise_1(lab))
+
+
+def test_nb01_exercise_1_wrong_network(lab):
+    lab.network("elsewhere")
+    lab.container("ex-one")
+    lab.container("ex-two", networks=["elsewhere"])
+    r = nb01.exercise_1(lab)
+    wrong(r, "ex-two is on elsewhere")
+    assert "default bridge" in r.hint
+
+
+def test_nb01_exercise_2(lab):
+    wrong(nb01.exercise_2(lab, None), "no container named ex-two")
+    lab.container("ex-one")
+    lab.container("ex-two")
+    wrong(nb01.exercise_2(lab, None), "not set yet")
+    wrong(nb01.exercise_2(lab, address(lab, "ex-one", "bridge")), "ex-one's address, not ex-two's")
+    wrong(nb01.exercise_2(lab, "ex-two"), "not an IPv4 address")
+    ex_two_address = lab.client.containers.get("ex-two").attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
+    r = nb01.exercise_2(lab, ex_two_address)
+    right(r)
+    assert any("reachable" in line for line in r.found)
+
+
+def test_nb01_exercise_3(lab):
+    wrong(nb01.exercise_3(lab, "172.17.0.1"), "no container named alpha")
+    lab.container("alpha")
+    wrong(nb01.exercise_3(lab, None), "not set yet")
+    wrong(nb01.exercise_3(lab, address(lab, "alpha", "bridge")), "alpha's own address")
+    wrong(nb01.exercise_3(lab, "172.17.0.0"), "the network's own address")
+    right(nb01.exercise_3(lab, "172.17.0.1"))
+    gateway = lab.client.containers.get("alpha").attrs["NetworkSettings"]["Networks"]["bridge"]["Gateway"]
+    right(nb01.exercise_3(lab, gateway))
+
+
+# -- notebook 02: user-defined bridges -----------------------------------------------------------------
+def test_nb02_exercise_1(lab):
+    wrong(nb02.exercise_1(lab), "no network named shop")
+    lab.network("shop")
+    lab.container("shop-web", networks=["shop"])
+    lab.container("shop-db", networks=["shop"], aliases=["sql"])
+    right(nb02.exercise_1(lab))
+
+
+def test_nb02_exercise_1_without_the_alias(lab):
+    lab.network("shop")
+    lab.container("shop-web", networks=["shop"])
+    lab.container("shop-db", networks=["shop"])
+    r = nb02.exercise_1(lab)
+    wrong(r, "the name sql gives no address")
+    assert "aliases=['sql']" in r.hint
+
+
+def test_nb02_exercise_1_on_the_default_bridge(lab):
+    lab.network("shop")
+    lab.container("shop-web")
+    lab.container("shop-db", networks=["shop"], aliases=["sql"])
+    wrong(nb02.exercise_1(lab), "shop-web is not on shop")
+
+
+def test_nb02_exercise_2(lab):
+    wrong(nb02.exercise_2(lab), "no network named ex-front")
+    lab.network("ex-front")
+    lab.network("ex-back")
+    lab.container("ex-web", networks=["ex-front"])
+    lab.container("ex-db", networks=["ex-back"])
+    lab.container("ex-api", networks=["ex-front"])
+    wrong(nb02.exercise_2(lab), "ex-api is not on ex-back")
+    lab.connect("ex-api", "ex-back")
+    r = nb02.exercise_2(lab)
+    right(r)
+    assert any("unreachable" in line for line in r.found)
+
+
+def test_nb02_exercise_2_not_isolated(lab):
+    lab.network("ex-front")
+    lab.network("ex-back")
+    lab.container("ex-web", networks=["ex-front", "ex-back"])
+    lab.container("ex-db", networks=["ex-back"])
+    lab.container("ex-api", networks=["ex-front", "ex-back"])
+    r = nb02.exercise_2(lab)
+    wrong(r, "ex-web is also on ex-back")
+    assert "disconnect" in r.hint
+
+
+def lesson_02(lab) -> None:
+    """What notebook 02's lesson leaves: front (web, api), back (db, alias database)."""
+    lab.network("front")
+    lab.network("back")
+    lab.container("web", networks=["front"])
+    lab.container("db", networks=["back"], aliases=["database"])
+
+
+def test_nb02_exercise_3(lab):
+    wrong(nb02.exercise_3(lab), "no network named front")
+    lesson_02(lab)
+    r = nb02.exercise_3(lab)
+    wrong(r, "web is not on back")
+    assert "lab.connect" in r.hint and "aliases=" in r.hint
+    lab.connect("web", "back", aliases=["frontend"])
+    right(nb02.exercise_3(lab))
+
+
+def test_nb02_exercise_3_without_the_alias(lab):
+    lesson_02(lab)
+    lab.connect("web", "back")
+    r = nb02.exercise_3(lab)
+    wrong(r, "the name frontend gives no address")
+    assert "disconnect" in r.hint
+
+
+# -- notebook 03: publishing ports ---------------------------------------------------------------------
+def test_nb03_exercise_1(lab):
+    wrong(nb03.exercise_1(lab), "no container named ex-local")
+    lab.container("ex-local", command=SERVER, ports={80: ("127.0.0.1", 8181)})
+    r = nb03.exercise_1(lab)
+    right(r)
+    assert "from the host, 127.0.0.1:8181: open" in r.found
+    assert any(line.startswith("from the host, its address") and "closed" in line for line in r.found)
+
+
+def test_nb03_exercise_1_on_every_address(lab):
+    lab.container("ex-local", command=SERVER, ports={80: ("0.0.0.0", 8181)})
+    r = nb03.exercise_1(lab)
+    wrong(r, "0.0.0.0:8181->80/tcp", "every address")
+    assert "127.0.0.1" in r.hint
+
+
+def test_nb03_exercise_1_without_a_server(lab):
+    lab.container("ex-local", ports={80: 8181})
+    r = nb03.exercise_1(lab)
+    wrong(r, "nothing answers on ex-local's own port 80")
+    assert SERVER in r.hint
+
+
+def test_nb03_exercise_2(lab):
+    wrong(nb03.exercise_2(lab), "no container named ex-public")
+    lab.container("ex-public", command=SERVER, ports={80: ("0.0.0.0", 8282)})
+    r = nb03.exercise_2(lab)
+    right(r)
+    assert any(line.startswith("from client") and line.endswith("8282: open") for line in r.found)
+
+
+def test_nb03_exercise_2_host_only(lab):
+    lab.container("ex-public", command=SERVER, ports={80: 8282})
+    r = nb03.exercise_2(lab)
+    wrong(r, "127.0.0.1:8282->80/tcp", "only on that address")
+    assert "0.0.0.0" in r.hint
+
+
+def test_nb03_exercise_3(lab):
+    wrong(nb03.exercise_3(lab, "site"), "no running container publishes the host's port 8080")
+    lab.container("site", command=SERVER, ports={80: 8080})
+    lab.container("site2", command=SERVER, ports={80: 8081})
+    wrong(nb03.exercise_3(lab, None), "not set yet")
+    wrong(nb03.exercise_3(lab, "site2"), "site2 publishes 127.0.0.1:8081->80/tcp, not port 8080")
+    wrong(nb03.exercise_3(lab, "nobody"), "no container named nobody")
+    holder = next(c.name for c in lab.snapshot().containers if any(p.host_port == 8080 for p in c.ports))
+    r = nb03.exercise_3(lab, holder)
+    right(r)
+    assert r.found == ["site holds it: 127.0.0.1:8080->80/tcp"]
+    right(nb03.exercise_3(lab, lab.client.containers.get("site")))

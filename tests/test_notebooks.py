@@ -1,0 +1,205 @@
+"""Every notebook in notebooks/, those there now and any added later: what a saved notebook must
+be, and that it runs twice in a row in one kernel, on the simulator and on a real engine.
+
+- Its kernel is `python3` (without a kernelspec JupyterLab stops at "Select Kernel").
+- It is under 1 MB.
+- It keeps its outputs: nbval compares them, so a code cell that shows something must have them
+  stored. A cell shows something when it calls print(), display() or a function of the notebook
+  that prints (other than inside a function it defines), or ends in an expression (other than a
+  call to a function of the notebook that prints nothing); a cell that only defines, assigns or
+  holds a comment (an exercise's starting point) may have none. A cell that shows nothing on
+  purpose anyway is tagged `no-output`. And at least half of the code cells have outputs.
+- It runs top to bottom twice in a row in ONE kernel without an error: a learner re-runs a
+  notebook without restarting, so it must start clean by itself. On the simulator, and on a real
+  engine: a fresh private one (labkit.hosts, prefix "lkn1") for both runs of a notebook. Outputs
+  are not compared here (nbval does that, tests/run_all.py): on a real engine addresses move on
+  between the runs (pools rotate).
+
+How long all notebooks take under nbval on the simulator (the target is under 60 s in total) is a
+benchmark, not a test: `python bench/notebooks_sim.py` (it prints the time per notebook).
+"""
+from __future__ import annotations
+
+import ast
+import glob
+import os
+
+import nbformat
+import pytest
+from IPython.core.inputtransformer2 import TransformerManager
+from nbclient import NotebookClient
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NOTEBOOK_DIR = os.path.join(ROOT, "notebooks")
+NOTEBOOKS = sorted(glob.glob(os.path.join(NOTEBOOK_DIR, "*.ipynb")))
+MAX_BYTES = 1_000_000
+CELL_TIMEOUT = 300          # seconds: a real engine's cell can wait on several timeouts
+PREFIX = "lkn1"             # the private real engine's labkit.hosts set
+NO_OUTPUT_TAG = "no-output"
+
+
+def notebook_id(path: str) -> str:
+    return os.path.basename(path)
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=notebook_id)
+def path(request) -> str:
+    return request.param
+
+
+def read(path: str) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb) -> list:
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+# -- what a saved notebook is ----------------------------------------------------------------------
+def test_there_are_notebooks():
+    assert NOTEBOOKS, f"no notebooks in {NOTEBOOK_DIR}"
+
+
+def test_kernel_is_python3(path):
+    spec = read(path).metadata.get("kernelspec") or {}
+    assert spec.get("name") == "python3", f"kernelspec {spec!r}: give it the kernel name python3"
+
+
+def test_under_one_megabyte(path):
+    size = os.path.getsize(path)
+    assert size < MAX_BYTES, f"{size:,} bytes: a saved notebook must stay under {MAX_BYTES:,}"
+
+
+PRINTERS = frozenset({"print", "display"})
+
+
+def parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return None
+
+
+def _calls_in(nodes, names) -> bool:
+    """Whether the code calls one of `names`, outside the functions and classes it defines."""
+    todo = list(nodes)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
+            return True
+        todo.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def notebook_functions(sources) -> tuple[set[str], set[str]]:
+    """The functions the notebook defines at the top of its cells, and those of them that print
+    (call print, display or another such function)."""
+    defs = {}
+    for source in sources:
+        tree = parse(source)
+        for node in tree.body if tree else ():
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defs[node.name] = node.body
+    printers = set(PRINTERS)
+    changed = True
+    while changed:
+        changed = False
+        for name, body in defs.items():
+            if name not in printers and _calls_in(body, printers):
+                printers.add(name)
+                changed = True
+    return set(defs), printers
+
+
+def shows_something(source: str, defined: set[str] = frozenset(), printers=PRINTERS) -> bool:
+    """Whether a cell's code displays anything: it calls print(), display() or a function of the
+    notebook that does (not only inside a function or class it defines), or its last statement
+    is an expression (but for a call to a function of the notebook that prints nothing)."""
+    tree = parse(source)
+    if tree is None:
+        return True   # cannot tell: it should have outputs
+    last = tree.body[-1] if tree.body else None
+    if isinstance(last, ast.Expr):
+        call = last.value
+        quiet = (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+                 and call.func.id in defined and call.func.id not in printers)
+        if not quiet:
+            return True
+    return _calls_in(tree.body, printers)
+
+
+def test_shows_something():
+    assert shows_something("print(1)") and shows_something("lab.ping('a', 'b')")
+    assert shows_something("for x in y:\n    print(x)") and shows_something("%time f()")
+    assert not shows_something("# your code here") and not shows_something("x = None  # here")
+    assert not shows_something("def f():\n    print(1)\n_ = lab.reset()")
+    defined, printers = notebook_functions(["def cli():\n    print(1)\ndef sh():\n    cli()\n",
+                                            "def clean_up():\n    lab.reset()"])
+    assert printers == {"print", "display", "cli", "sh"}
+    assert shows_something("x = 1\nsh()", defined, printers)
+    assert shows_something("sh()\nx = 1", defined, printers)
+    assert not shows_something("clean_up()", defined, printers)
+
+
+def test_keeps_its_outputs(path):
+    cells = code_cells(read(path))
+    defined, printers = notebook_functions(cell.source for cell in cells)
+    missing = [i for i, cell in enumerate(cells)
+               if not cell.get("outputs") and cell.source.strip()
+               and NO_OUTPUT_TAG not in (cell.metadata.get("tags") or [])
+               and shows_something(cell.source, defined, printers)]
+    assert not missing, (f"code cells {missing} (counting code cells from 0) show something but have no "
+                         f"stored outputs: run the notebook and save it with its outputs (or tag a cell "
+                         f"{NO_OUTPUT_TAG!r})")
+    with_outputs = sum(1 for cell in cells if cell.get("outputs"))
+    assert with_outputs * 2 >= len(cells), f"only {with_outputs} of {len(cells)} code cells have outputs"
+
+
+# -- running twice in one kernel ---------------------------------------------------------------------
+def run_twice(path: str) -> None:
+    """Execute every cell of the notebook, then all of them again, in one kernel (working folder
+    notebooks/, this checkout's labkit first on the path). Raises nbclient's CellExecutionError,
+    which names the cell and shows the traceback, at the first error."""
+    nb = read(path)
+    client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=False,
+                            store_widget_state=False, record_timing=False)
+    with client.setup_kernel(cwd=NOTEBOOK_DIR):
+        for _ in range(2):
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+
+
+@pytest.fixture
+def kernel_env(monkeypatch):
+    """The kernel inherits this process's environment: labkit from this checkout."""
+    monkeypatch.setenv("PYTHONPATH", ROOT + (os.pathsep + os.environ["PYTHONPATH"]
+                                             if os.environ.get("PYTHONPATH") else ""))
+    return monkeypatch
+
+
+def test_runs_twice_in_one_kernel_on_the_simulator(path, kernel_env):
+    kernel_env.setenv("LABKIT_ENGINE", "sim")
+    kernel_env.delenv("DOCKER_HOST", raising=False)
+    run_twice(path)
+
+
+@pytest.mark.docker
+@pytest.mark.root
+def test_runs_twice_in_one_kernel_on_a_real_engine(path, kernel_env, private_engines):
+    from labkit import hosts
+    host = hosts.fresh_engine(PREFIX)
+    try:
+        kernel_env.setenv("LABKIT_ENGINE", "docker")
+        kernel_env.setenv("DOCKER_HOST", host.url)
+        run_twice(path)
+    finally:
+        host.stop()
+
+
+def teardown_module():
+    from tests.conftest import private_engines_unavailable
+    if private_engines_unavailable() is None:
+        from labkit import hosts
+        hosts.stop_hosts(PREFIX)
