@@ -193,12 +193,13 @@ def ports_json(c: Container) -> dict:
         out.setdefault(key, None)
     for proto, hip, hport, _cproto, cport in c.ports_bound:
         key = f"{cport}/{proto}"
-        lst = out.get(key) or []
-        lst.append({"HostIp": hip, "HostPort": str(hport)})
-        if hip == "0.0.0.0":
-            lst.append({"HostIp": "::", "HostPort": str(hport)})
-        out[key] = lst
+        out[key] = (out.get(key) or []) + [{"HostIp": ip, "HostPort": str(hport)} for ip in families(hip)]
     return out
+
+
+def families(host_ip: str) -> list[str]:
+    """No host address publishes on every IPv4 and IPv6 address; one address, on that one only."""
+    return ["0.0.0.0", "::"] if host_ip == "" else [host_ip]
 
 
 def container_json(c: Container) -> dict:
@@ -314,9 +315,7 @@ def container_summary(c: Container) -> dict:
     if c.running and c.mode_kind in ("network", "container"):
         bound = {(cport, proto) for proto, _, _, _, cport in c.ports_bound}
         for proto, hip, hport, _cp, cport in c.ports_bound:
-            ports.append({"IP": hip, "PrivatePort": cport, "PublicPort": hport, "Type": proto})
-            if hip == "0.0.0.0":
-                ports.append({"IP": "::", "PrivatePort": cport, "PublicPort": hport, "Type": proto})
+            ports += [{"IP": ip, "PrivatePort": cport, "PublicPort": hport, "Type": proto} for ip in families(hip)]
         for key in c.config.get("ExposedPorts") or {}:
             port, proto = ctr.parse_port_key(key)
             if (port, proto) not in bound:

@@ -409,13 +409,96 @@ class Shell:
                 out += text
         return Result.of(code, out, err)
 
-    def cmd_sleep(self, args, stdin, bg):
-        if self.main or bg:
-            self.keeps_running = True
-        return Result()
+    # -- text tools (for pipes such as `ip route | grep default`) -----------------------------------
+    def _inputs(self, files: list[str], stdin: str, tool: str) -> tuple[list[tuple[str, str]], str]:
+        """[(name, text)] of the files (or stdin), and the errors for files that are not there."""
+        if not files:
+            return [("(standard input)", stdin)], ""
+        out, err = [], ""
+        for path in files:
+            text = self.sb.read_file(path)
+            if text is None:
+                err += f"{tool}: {path}: No such file or directory\n"
+            else:
+                out.append((path, text))
+        return out, err
+
+    def cmd_grep(self, args, stdin, bg):
+        import re as _re
+        opts = options(args, with_value="em")
+        if not opts.words and "e" not in opts.values:
+            return Result.of(2, "", BANNER)
+        pattern = opts.values.get("e") or opts.words[0]
+        files = opts.words if "e" in opts.values else opts.words[1:]
+        flags = _re.IGNORECASE if opts.has("i") else 0
+        try:
+            rx = _re.compile(pattern if (opts.has("E") or not opts.has("F")) else _re.escape(pattern), flags)
+        except _re.error:
+            rx = _re.compile(_re.escape(pattern), flags)
+        inputs, err = self._inputs(files, stdin, "grep")
+        out, count = "", 0
+        for name, text in inputs:
+            hits = [line for line in text.splitlines() if bool(rx.search(line)) != opts.has("v")]
+            count += len(hits)
+            if opts.has("c"):
+                out += (f"{name}:" if len(inputs) > 1 else "") + f"{len(hits)}\n"
+            elif not opts.has("q"):
+                out += "".join((f"{name}:" if len(inputs) > 1 else "") + line + "\n" for line in hits)
+        code = 2 if err and not count else (0 if count else 1)
+        return Result.of(code, "" if opts.has("q") else out, "" if opts.has("s") else err)
+
+    def _lines_tool(self, args, stdin, tool, pick):
+        opts = options(args, with_value="n")
+        n = int(opts.get("n", "10").lstrip("-+") or 10)
+        inputs, err = self._inputs(opts.words, stdin, tool)
+        out = "".join("".join(line + "\n" for line in pick(text.splitlines(), n)) for _, text in inputs)
+        return Result.of(1 if err else 0, out, err)
+
+    def cmd_head(self, args, stdin, bg):
+        return self._lines_tool(args, stdin, "head", lambda lines, n: lines[:n])
 
     def cmd_tail(self, args, stdin, bg):
-        if "-f" in args and (self.main or bg):
+        if "-f" in args:
+            if self.main or bg:
+                self.keeps_running = True
+            return Result()
+        return self._lines_tool(args, stdin, "tail", lambda lines, n: lines[-n:] if n else [])
+
+    def cmd_wc(self, args, stdin, bg):
+        opts = options(args)
+        inputs, err = self._inputs(opts.words, stdin, "wc")
+        out = ""
+        for name, text in inputs:
+            counts = {"l": text.count("\n"), "w": len(text.split()), "c": len(text.encode())}
+            shown = [counts[k] for k in "lwc" if opts.has(k)] or [counts["l"], counts["w"], counts["c"]]
+            label = "" if name == "(standard input)" else f" {name}"
+            out += (f"{shown[0]}" if len(shown) == 1 else " ".join(f"{v:7d}" for v in shown)) + label + "\n"
+        return Result.of(1 if err else 0, out, err)
+
+    def cmd_sort(self, args, stdin, bg):
+        opts = options(args)
+        inputs, err = self._inputs(opts.words, stdin, "sort")
+        lines = [line for _, text in inputs for line in text.splitlines()]
+        lines = sorted(set(lines) if opts.has("u") else lines, reverse=opts.has("r"))
+        return Result.of(1 if err else 0, "".join(line + "\n" for line in lines), err)
+
+    def cmd_cut(self, args, stdin, bg):
+        opts = options(args, with_value="df")
+        delim = opts.get("d", "\t")
+        fields = []
+        for part in opts.get("f", "1").split(","):
+            lo, _, hi = part.partition("-")
+            fields += list(range(int(lo or 1), int(hi or lo) + 1)) if lo.isdigit() or hi.isdigit() else []
+        inputs, err = self._inputs(opts.words, stdin, "cut")
+        out = ""
+        for _, text in inputs:
+            for line in text.splitlines():
+                parts = line.split(delim)
+                out += delim.join(parts[f - 1] for f in fields if f - 1 < len(parts)) + "\n"
+        return Result.of(1 if err else 0, out, err)
+
+    def cmd_sleep(self, args, stdin, bg):
+        if self.main or bg:
             self.keeps_running = True
         return Result()
 
@@ -607,6 +690,8 @@ class Shell:
         out = self.sb.connect(ip, port_n)
         if not out.ok:
             return Result.of(1, "", head + connect_failure("wget", ip, out, None))
+        if out.reset:
+            return Result.of(1, "", head + "wget: error getting response: Connection reset by peer\n")
         page = serve_http(out, path)
         if page is None:
             return Result.of(1, "", head + "wget: server returned error: HTTP/1.1 404 Not Found\n")

@@ -353,20 +353,27 @@ def _bind_ports(c: Container) -> None:
             hp = _ephemeral(c.host, taken, proto)
         else:
             hp = int(str(hport).split("-")[0])
-        if (proto, hp) in taken and (taken[(proto, hp)] in ("", "0.0.0.0") or hip in ("", "0.0.0.0") or taken[(proto, hp)] == hip):
-            name = c.name
-            eid = ep.id if ep else ""
-            raise EngineError(f"driver failed programming external connectivity on endpoint {name} ({eid}): "
-                              f"Bind for {hip or '0.0.0.0'}:{hp} failed: port is already allocated")
+        if (proto, hp) in taken and _overlap(taken[(proto, hp)], hip):
+            where = f"driver failed programming external connectivity on endpoint {c.name} ({ep.id if ep else ''})"
+            if taken[(proto, hp)] == hip:  # the engine's port allocator knows this one
+                raise EngineError(f"{where}: Bind for {hip or '0.0.0.0'}:{hp} failed: port is already allocated")
+            # Another address on that port: docker-proxy's bind fails instead.
+            raise EngineError(f"{where}: Error starting userland proxy: listen {proto}4 {hip or '0.0.0.0'}:{hp}: "
+                              f"bind: address already in use")
         taken[(proto, hp)] = hip
-        bound.append((proto, hip or "0.0.0.0", hp, proto, cport))
+        bound.append((proto, hip, hp, proto, cport))
     c.ports_bound = bound
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Two host addresses clash on one port: the same, or either of them every address."""
+    return a == b or a in ("", "0.0.0.0") or b in ("", "0.0.0.0")
 
 
 def _host_ip(text: str) -> str:
     """The engine keeps a host address it cannot parse, and publishes on every address instead."""
     try:
-        ipaddress.IPv4Address(text)
+        ipaddress.ip_address(text)
         return text
     except ValueError:
         return ""

@@ -53,6 +53,7 @@ class Outcome:
     target_port: int | None = None            # the port that answered (after NAT)
     listener: object = None                   # the Listener that accepted
     no_neighbour: bool = False    # on-link, but nobody has the address (ARP fails after ~3 s)
+    reset: bool = False           # accepted by docker-proxy, then reset: nothing listens behind it
     hops: tuple = ()              # addresses of the routers on the way (traceroute)
 
 
@@ -352,7 +353,7 @@ def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, 
         for (p_proto, host_ip, host_port, c_proto, c_port) in c.ports_bound:
             if p_proto != proto or host_port != port:
                 continue
-            if host_ip not in ("0.0.0.0", "") and host_ip != str(dst):
+            if host_ip == "::" or (host_ip not in ("0.0.0.0", "") and host_ip != str(dst)):
                 continue
             if str(dst).startswith("127.") and not local:
                 continue
@@ -360,6 +361,12 @@ def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, 
                 return Outcome(False, f"published port {port}: network {via.name} is internal, "
                                       f"the forwarded packets are dropped")
             out = container_listens(c, c_port, c_proto)
+            # Connections from containers, and from the host to its loopback, go to docker-proxy,
+            # which accepts them first; the host's own to its other addresses are NATed straight
+            # to the container (iptables' OUTPUT chain).
+            if out.refused and (via is not None or str(dst).startswith("127.")):
+                out = Outcome(True, f"docker-proxy accepts on port {port}, but nothing listens on "
+                                    f"{c.name}:{c_port}", target=c, reset=True)
             out.why = f"published port {port} -> {c.name}:{c_port}: " + out.why
             return out
     return Outcome(False, f"nothing listens on {proto} port {port} on the host", refused=True, target=host)

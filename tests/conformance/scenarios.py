@@ -1152,3 +1152,41 @@ def s_overlay_encrypted_mtu(env):
     run(env, "e1b", network="secure")
     env.exec("e1", "ip addr show eth0")
     env.exec("e1", "ping -c 1 -W 1 e1b")
+
+
+@scenario("containers: published ports", "reachability: published ports")
+def s_published_addresses(env):
+    """Which address families a binding gets, how clashes read, and docker-proxy in front of a
+    published port whose container does not listen."""
+    def ports(name):
+        return env.api.inspect_container(name)["NetworkSettings"]["Ports"]
+    run(env, "v4only", ports={"80/tcp": ("0.0.0.0", 8084)})
+    run(env, "v6only", ports={"80/tcp": ("::", 8085)})
+    env.note("0.0.0.0 only", ports("v4only"))
+    env.note(":: only", ports("v6only"))
+    run(env, "lo1", ports={"80/tcp": ("127.0.0.1", 8080)})
+    env.attempt("every address after loopback", run, env, "all1", ports={"80/tcp": ("0.0.0.0", 8080)})
+    run(env, "all2", ports={"80/tcp": 8081})
+    env.attempt("loopback after every address", run, env, "lo2", ports={"80/tcp": ("127.0.0.1", 8081)})
+    env.attempt("the same address again", run, env, "lo3", ports={"80/tcp": ("127.0.0.1", 8080)})
+    run(env, "pub", ports={"80/tcp": 8090})  # sleeps: nothing listens on 80
+    run(env, "hosty", network_mode="host")
+    run(env, "peer")
+    env.client.networks.create("other")
+    run(env, "stranger", network="other")
+    for src, cmd in (("hosty", "nc -w 1 127.0.0.1 8090"), ("hosty", "nc -w 1 172.17.0.1 8090"),
+                     ("hosty", "nc -w 1 10.99.0.11 8090"), ("peer", "nc -w 1 172.17.0.1 8090"),
+                     ("stranger", "nc -w 1 172.17.0.1 8090"), ("stranger", "nc -w 1 172.18.0.1 8090"),
+                     ("hosty", "wget -O- http://127.0.0.1:8090/")):
+        env.exec(src, cmd)
+
+
+@scenario("exec: text tools in pipes")
+def s_text_tools(env):
+    """grep, head, tail, wc, sort, cut: enough for `ip route | grep default` and the like."""
+    run(env, "box")
+    for cmd in ("grep nameserver /etc/resolv.conf", "sh -c 'ip route | grep default'", "grep -c lo /etc/hosts",
+                "grep -q x /etc/hosts", "grep nope /etc/hosts", "grep x /nope", "head -n 2 /etc/hosts",
+                "tail -n 1 /etc/hosts", "sh -c 'ip addr | wc -l'", "sh -c 'cat /etc/hosts | sort'",
+                "sh -c 'ip route | cut -d \" \" -f 1'", "sh -c 'grep -v ip6 /etc/hosts | head -n 1'"):
+        env.exec("box", cmd)
