@@ -1183,7 +1183,7 @@ def s_published_addresses(env):
     res = env.api.exec_create("hosty", ["wget", "-O-", "http://127.0.0.1:8090/"])
     out = env.api.exec_start(res["Id"], demux=True)
     env.note("wget through docker-proxy", (env.api.exec_inspect(res["Id"])["ExitCode"],
-                                           (out[1] or b"").decode().split(": Connection reset")[0]))
+                                           (out[1] or b"").decode().split(": Connection reset")[0].rstrip("\n")))
 
 
 @scenario("exec: text tools in pipes")
