@@ -210,7 +210,7 @@ def container_json(c: Container) -> dict:
     base = f"/var/lib/docker/containers/{c.id}"
     net_names = list(c.net_requests)
     first_ep = None
-    if c.mode_kind == "network" and running:
+    if running:
         for name in net_names:
             nid = c.net_ids.get(name)
             if nid in c.endpoints and c.endpoints[nid].network.name == "bridge" and c.endpoints[nid].network.predefined:
@@ -755,14 +755,16 @@ def exec_start(engine, m, q, body):
 
 def exec_output(e: Exec, stdin: str, tty_framing: bool) -> bytes:
     from . import busybox
-    code, out, err, both = busybox.run_exec(e.argv, e.container, stdin)
+    code, output = busybox.run_exec(e.argv, e.container, stdin)
     e.exit_code = code
     # A process with a terminal writes one stream, with the terminal's line endings. Whether the
     # answer is framed is decided by the start request's Tty, as the engine's router does.
     if e.tty:
-        chunks = [(1, both.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))]
+        both = b"".join(data for _, data in output)
+        chunks = [(1, both.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))] if both else []
     else:
-        chunks = [(1, out)] * (e.attach_stdout and bool(out)) + [(2, err)] * (e.attach_stderr and bool(err))
+        wanted = ({1} if e.attach_stdout else set()) | ({2} if e.attach_stderr else set())
+        chunks = [(fd, data) for fd, data in output if fd in wanted]
     if tty_framing:
         return b"".join(data for _, data in chunks)
     return b"".join(frame(fd, data) for fd, data in chunks)

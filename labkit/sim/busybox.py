@@ -4,7 +4,7 @@ Two entry points:
 - start_process(argv, container): the container's main command. Servers (`httpd -f -p PORT`,
   `nc -l -p PORT`) and sleepers (`sleep`, `tail -f`) keep running; anything else runs once and the
   container exits with its code, its output going to the logs.
-- run_exec(argv, container): `docker exec`: (exit code, stdout, stderr, both in order) as bytes.
+- run_exec(argv, container): `docker exec`: the exit code and the output, (stream, bytes) in order.
 
 A small shell (`sh -c`) runs lists (`;`, `&&`, `||`), pipes, redirections (`>`, `>>`, `2>&1`,
 `>&2`, `2>/dev/null`) and background servers (`&`). The network tools ask the container's Sandbox
@@ -143,14 +143,14 @@ def start_process(argv: list[str], c: Container) -> Process:
     return proc
 
 
-def run_exec(argv: list[str], c: Container, stdin: str = "") -> tuple[int, bytes, bytes, bytes]:
-    """(exit code, stdout, stderr, everything in order) of `docker exec`."""
+def run_exec(argv: list[str], c: Container, stdin: str = "") -> tuple[int, list[tuple[int, bytes]]]:
+    """`docker exec`: (exit code, [(1 stdout | 2 stderr, bytes)] in the order they come out)."""
     if applet(argv[0]) is None:
         msg = f"OCI runtime exec failed: exec failed: unable to start container process: {missing_program(argv[0])}\r\n"
-        return 126, msg.encode(), b"", msg.encode()
+        return 126, [(1, msg.encode())]
     shell = Shell(c, c.process or Process([]), main=False)
     res = shell.command(argv, stdin=stdin, background=False)
-    return res.code, res.out.encode(), res.err.encode(), "".join(t for _, t in res.both).encode()
+    return res.code, [(fd, text.encode()) for fd, text in res.both if text]
 
 
 # -- the shell ----------------------------------------------------------------------------------------
@@ -615,8 +615,9 @@ class Shell:
         head = f"PING {target} ({ip}): 56 data bytes\n"
         out = self.sb.ping(ip)
         if out.unreachable:
+            # busybox writes its stdout at exit: the error comes out first.
             return Result(1, head, "ping: sendto: Network is unreachable\n",
-                          [(1, head), (2, "ping: sendto: Network is unreachable\n")])
+                          [(2, "ping: sendto: Network is unreachable\n"), (1, head)])
         stats = f"\n--- {target} ping statistics ---\n"
         if not out.ok:
             return Result.of(1, head + stats + f"{sent} packets transmitted, 0 packets received, 100% packet loss\n")
@@ -663,6 +664,40 @@ class Shell:
         # Busybox prints the two answers as they arrive (either order on a real engine); A first here.
         body = {"a": a_block, "aaaa": aaaa_block}.get(qtype, a_block + aaaa_block)
         return Result.of(0, head + body)
+
+    def cmd_netstat(self, args, stdin, bg):
+        opts = options(args, flags="raltuwxen")
+        if opts.bad:
+            return Result.of(1, "", f"netstat: invalid option -- '{opts.bad}'\n" + USAGE_NETSTAT)
+        tcp, udp = opts.has("t"), opts.has("u")
+        every_type = not (tcp or udp or opts.has("w") or opts.has("x"))
+        if every_type:
+            tcp = udp = True
+        title = ("servers and established" if opts.has("a") else "only servers" if opts.has("l")
+                 else "w/o servers")
+        out = f"Active Internet connections ({title})\n"
+        out += f"Proto Recv-Q Send-Q {'Local Address':<23} {'Foreign Address':<23} {'State':<12}\n"
+        rows = []
+        if opts.has("l") or opts.has("a"):
+            if self.sb.owner is not None and self.sb.nameserver() == dns.EMBEDDED:
+                # The embedded DNS server's sockets (the engine picks the ports at random).
+                port = dns.embedded_ports(self.sb.owner)
+                rows.append(("tcp", f"{dns.EMBEDDED}:{port[0]}", "0.0.0.0:*", "LISTEN"))
+                udp_row = ("udp", f"{dns.EMBEDDED}:{port[1]}", "0.0.0.0:*", "")
+            else:
+                udp_row = None
+            for _c, lst in sorted(listeners_in(self.c.host, self.sb.owner), key=lambda cl: cl[1].port):
+                rows.append((lst.proto, f":::{lst.port}" if lst.program == "httpd" else f"0.0.0.0:{lst.port}",
+                             ":::*" if lst.program == "httpd" else "0.0.0.0:*", "LISTEN"))
+            if udp_row:
+                rows.append(udp_row)
+        for proto, local, foreign, state in rows:
+            if (proto == "tcp" and tcp) or (proto == "udp" and udp):
+                out += f"{proto}   {0:6d} {0:6d} {local:<23} {foreign:<23} {state:<12}\n"
+        if every_type or opts.has("x"):
+            out += (f"Active UNIX domain sockets ({title})\n"
+                    "Proto RefCnt Flags       Type       State         I-Node Path\n")
+        return Result.of(0, out)
 
     def cmd_ip(self, args, stdin, bg):
         from . import iproute
@@ -772,6 +807,10 @@ USAGE_NC = (BANNER + "\nUsage: nc [-iN] [-wN] [-l] [-p PORT] [-f FILE|IPADDR POR
             "\t\t(use -ll with -e for persistent server)\n\t-p PORT\tLocal port\n"
             "\t-w SEC\tConnect timeout\n\t-i SEC\tDelay interval for lines sent\n"
             "\t-f FILE\tUse file (ala /dev/ttyS0) instead of network\n\t-e PROG\tRun PROG after connect\n")
+USAGE_NETSTAT = (BANNER + "\nUsage: netstat [-ral] [-tuwx] [-en]\n\nDisplay networking information\n\n"
+                 "\t-r\tRouting table\n\t-a\tAll sockets\n\t-l\tListening sockets\n\t\tElse: connected sockets\n"
+                 "\t-t\tTCP sockets\n\t-u\tUDP sockets\n\t-w\tRaw sockets\n\t-x\tUnix sockets\n"
+                 "\t\tElse: all socket types\n\t-e\tOther/more information\n\t-n\tDon't resolve names\n")
 NOT_FOUND_PAGE = ("<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD>\n<BODY><H1>404 Not Found</H1>\n"
                   "The requested URL was not found\n</BODY></HTML>\n")
 

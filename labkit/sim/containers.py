@@ -217,6 +217,16 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
             raise EngineError(f"no available IPv4 addresses on this network's address pools: {net.name} ({net.id})") from last_err
     else:
         ip = None
+    if c.sandbox_pending:  # the engine makes the sandbox between the address and the driver's join
+        c.sandbox_id = host.world.new_id("sandbox")
+        c.sandbox_pending = False
+    if net.driver == "ipvlan":
+        # This machine's kernel has no ipvlan (CONFIG_IPVLAN unset): the driver fails, after the
+        # address was given (and given back).
+        c.net_ids[net.name] = net.id
+        if ip is not None:
+            net.pool_of(ip).give_back(ip)
+        raise EngineError("failed to create the ipvlan port: operation not supported")
     inside = host._alloc_ifindex()
     if net.driver == "macvlan":
         # One interface stacked on the parent: `eth0@if<parent's index>`, no veth on the host.
@@ -278,17 +288,22 @@ def start(c: Container) -> None:
             target = c.shared_with()
             if target is None or not target.running:
                 raise Conflict(f"cannot join network of a non running container: {c.network_mode.split(':', 1)[1]}")
-        elif mode in ("host", "none"):
+        elif mode in ("host", "none") and mode in c.net_requests:
             net = host.networks[host.predefined_ids[mode]]
             join_namespace_network(c, net)
             joined.append(net)
         else:
-            for name, req in list(c.net_requests.items()):
-                net = host.find_network(c.net_ids.get(name) or name, attach=True)
+            # Every network must exist before the engine builds the sandbox; an endpoint that
+            # then fails leaves the sandbox made.
+            wanted = [(host.find_network(c.net_ids.get(name) or name, attach=True), req)
+                      for name, req in list(c.net_requests.items())]
+            c.sandbox_pending = True  # made once the first endpoint has its address
+            for net, req in wanted:
                 join(c, net, req or {})
                 joined.append(net)
-        if mode != "container":
+        if mode != "container" and (c.sandbox_pending or mode in ("host", "none")):
             c.sandbox_id = host.world.new_id("sandbox")
+            c.sandbox_pending = False
         _bind_ports(c)
         c.task_tried = True
         c.host_config.setdefault("Runtime", "runc")
@@ -448,7 +463,8 @@ def connect(c: Container, net: Network, req: dict) -> None:
     if c.mode_kind in ("host", "container"):
         raise InvalidParameter("container sharing network namespace with another container or host "
                                "cannot be connected to any other network")
-    if c.mode_kind == "none" or net.driver == "null":
+    if "none" in c.net_requests or net.driver == "null":
+        # Still on none; once disconnected from it, a container may join other networks.
         raise InvalidParameter("container cannot be connected to multiple networks with one of the "
                                "networks in private (none) mode")
     if net.driver == "host":

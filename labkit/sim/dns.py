@@ -78,6 +78,12 @@ def embedded_reverse(asker: Container, ip: IPv4Addr) -> str | None:
     return None
 
 
+def embedded_ports(c: Container) -> tuple[int, int]:
+    """The embedded DNS server's TCP and UDP ports in a container (random on the engine; stable here)."""
+    n = int(c.id[:4], 16)
+    return 32768 + n % 28000, 32768 + (n * 7) % 28000
+
+
 def hosts_lookup(hosts_text: str, name: str) -> IPv4Addr | None:
     for line in hosts_text.splitlines():
         parts = line.split()

@@ -15,7 +15,7 @@ from . import ipam
 from .errors import EngineError, Forbidden, NotFound, NotImplementedError_
 from .world import Host, IPv4Addr, Network, now
 
-LOCAL_DRIVERS = ("bridge", "macvlan")
+LOCAL_DRIVERS = ("bridge", "macvlan", "ipvlan")
 
 
 def parse_cidr(text: str) -> ipaddress.IPv4Network | None:
@@ -111,7 +111,7 @@ def create(host: Host, name: str, driver: str, ipam_cfg: dict, *, internal: bool
                   attachable=attachable, ingress=ingress, enable_ipv6=enable_ipv6, options=options,
                   labels=labels, ipam_driver=ipam_cfg.get("Driver") or "default",
                   ipam_options=ipam_cfg.get("Options"))
-    if driver == "macvlan":
+    if driver in ("macvlan", "ipvlan"):
         parent = options.get("parent", "")
         if not parent:
             # 20.10 makes a dummy parent link; this kernel has no dummy driver (ENGINE-NOTES.md).

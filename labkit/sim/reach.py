@@ -249,6 +249,16 @@ class Sandbox:
                 if port is None:
                     return Outcome(True, f"on network {net.name}", ttl=ttl, target=other.container, hops=hops)
                 return container_listens(other.container, port, proto, hops=hops, ttl=ttl)
+        if net.driver in ("macvlan", "ipvlan"):
+            # The parent's own network: the other hosts and the switch answer; the host whose
+            # interface is the parent does not (macvlan keeps them apart).
+            if dst == self.host.world.UNDERLAY_SWITCH and self.host.underlay_ip is not None:
+                return Outcome(True, "the underlay's switch", target=None) if port is None else \
+                    Outcome(False, "nothing listens on the switch", refused=True)
+            for other in self.host.world.hosts.values():
+                if other is not self.host and other.underlay_ip == dst:
+                    return Outcome(True, f"host {other.name}", target=other) if port is None else \
+                        host_listens(other, dst, port, proto, local=False)
         if dst in net.gateways and net.driver == "bridge":
             if port is None:
                 return Outcome(True, f"the host's address on network {net.name}", target=self.host, hops=hops)
@@ -288,6 +298,9 @@ class Sandbox:
             if net.bridge_name == route.dev:
                 return self._on_network(net, dst, port, proto, from_container=False)
         if route.dev == "eth0":
+            if dst == host.world.UNDERLAY_SWITCH:
+                return Outcome(True, "the underlay's switch") if port is None else \
+                    Outcome(False, "nothing listens on the switch", refused=True)
             for other in host.world.hosts.values():
                 if other is not host and other.underlay_ip == dst:
                     if port is None:

@@ -223,6 +223,7 @@ class Container:
     next_eth: int = 0
     task_tried: bool = False  # the runtime was asked to run the command at least once
     swarm_task: bool = False  # started by a swarm service (may join non-attachable overlays)
+    sandbox_pending: bool = False  # starting: a new sandbox comes with the first endpoint
     # The container's own lines in /etc/hosts ("IP<tab>hostname"), one per network joined while
     # running; the engine drops them all when any network is disconnected at run time.
     hosts_lines: list[str] = field(default_factory=list)
@@ -297,6 +298,8 @@ class World:
     """
 
     UNDERLAY = IPv4Net("10.99.0.0/24")
+    # The underlay's own switch (labkit.hosts gives its bridge this address): it answers pings.
+    UNDERLAY_SWITCH = IPv4Addr("10.99.0.1")
 
     def __init__(self, seed: str = "labkit", resolv_conf: str | None = None, etc_hosts: str | None = None):
         self.seed = seed

@@ -29,6 +29,7 @@ HEX64 = re.compile(r"\b[0-9a-f]{64}\b")
 HEX12 = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")  # also after "_" (gateway_<id>)
 SWARM_ID = re.compile(r"\b(?=[a-z0-9]*[0-9])(?=[a-z0-9]*[a-z])[a-z0-9]{25}\b")  # swarm objects: 25 base-36
 JOIN_TOKEN = re.compile(r"SWMTKN-1-[a-z0-9]+-[a-z0-9]+")
+EMBEDDED_DNS_PORT = re.compile(r"127\.0\.0\.11:\d+(?= )")  # the embedded DNS server's random ports (netstat)
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 PING_TIME = re.compile(r"time=[0-9.]+ ms")
 PROBE_TIME = re.compile(r"\b[0-9]+\.[0-9]+ ms\b")
@@ -172,6 +173,7 @@ class Normaliser:
 
     def text(self, s: str) -> str:
         s = JOIN_TOKEN.sub("<join-token>", s)
+        s = EMBEDDED_DNS_PORT.sub("127.0.0.11:<port>", s)
         s = HEX64.sub(lambda m: self.ids.get(m.group(0), "<id?>"), s)
         s = SWARM_ID.sub(lambda m: self.ids.get(m.group(0), "<sid?>"), s)
         s = HEX12.sub(self._short, s)

@@ -1195,3 +1195,49 @@ def s_text_tools(env):
                 "tail -n 1 /etc/hosts", "sh -c 'ip addr | wc -l'", "sh -c 'cat /etc/hosts | sort'",
                 "sh -c 'ip route | cut -d \" \" -f 1'", "sh -c 'grep -v ip6 /etc/hosts | head -n 1'"):
         env.exec("box", cmd)
+
+
+@scenario("networks: ipvlan and macvlan on the underlay", "containers: network modes")
+def s_vlan_drivers(env):
+    """ipvlan: the network is made, its containers fail (no ipvlan in this kernel). macvlan
+    containers reach the underlay's switch but not their own host."""
+    c = env.client.networks
+    c.create("iv", driver="ipvlan", options={"parent": "eth0"},
+             ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.98.0.0/24")]))
+    env.network("iv")
+    env.attempt("run on ipvlan", run, env, "iv1", network="iv")
+    env.container("iv1", "after the failed start")
+    c.create("mv", driver="macvlan", options={"parent": "eth0"},
+             ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.99.0.0/24", iprange="10.99.0.128/25",
+                                                    gateway="10.99.0.1")]))
+    run(env, "mv1", network="mv")
+    env.exec("mv1", "ping -c 1 -W 1 10.99.0.1")
+    env.exec("mv1", "ping -c 1 -W 1 10.99.0.11")
+    run(env, "hosty", network_mode="host")
+    env.exec("hosty", "ping -c 1 -W 1 10.99.0.1")
+
+
+@scenario("containers: leaving none")
+def s_leave_none(env):
+    """A container on none can leave it, and then join another network."""
+    run(env, "hermit", network_mode="none")
+    res = env.client.containers.get("hermit").exec_run(["ping", "-c", "1", "-W", "1", "172.17.0.1"])
+    env.note("ping from none, both streams in order", {"exit": res.exit_code, "output": res.output.decode()})
+    env.attempt("connect while on none", env.client.networks.get("bridge").connect, "hermit")
+    env.attempt("disconnect none", env.client.networks.get("none").disconnect, "hermit")
+    env.attempt("connect bridge", env.client.networks.get("bridge").connect, "hermit")
+    env.container("hermit")
+    env.exec("hermit", "ip addr")
+
+
+@scenario("exec: netstat")
+def s_netstat(env):
+    """netstat: the listening sockets of a namespace (the embedded DNS server's ports are random)."""
+    env.client.networks.create("front")
+    run(env, "web", "httpd -f -p 80", network="front")
+    run(env, "lonely", "httpd -f -p 8000")
+    run(env, "hosty", "httpd -f -p 8001", network_mode="host")
+    for src in ("web", "lonely", "hosty"):
+        env.exec(src, "netstat -tln")
+    env.exec("web", "netstat -ln")
+    env.exec("web", "netstat -tlnp")
