@@ -4,6 +4,8 @@
 
 1. tests/: `pytest tests/ PYTEST ARGS...` (engine tests run on the simulator, and on real
    engines where they can run here; LABKIT_REQUIRE_DOCKER=1 turns their skips into failures).
+   This includes tests/test_browser.py, JupyterLab in headless chromium (its screenshot:
+   artifacts/browser-panel.png), which skips without chromium or playwright except in CI.
 2. notebooks on the simulator: `LABKIT_ENGINE=sim pytest --nbval notebooks/`, compared with the
    stored outputs exactly.
 3. notebooks on a real engine: the same with LABKIT_ENGINE=docker and tests/nbval-sanitize.cfg
