@@ -621,6 +621,9 @@ div.vis-tooltip { position: absolute; visibility: hidden; padding: 5px; white-sp
     note.textContent = "";
     window.network = new vis.Network(document.getElementById("mynetwork"),
       {nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)}, data.options);
+    // vis-network zooms when its frame changes size (a sidebar opened or closed): fit the
+    // whole drawing to the new size instead, so no row is cut off.
+    window.network.on("resize", function () { window.network.fit({animation: false}); });
   }
   function install(text) {
     if (code !== null) { return; }

@@ -706,7 +706,7 @@ def exec_create(engine, m, q, body):
     argv = body.get("Cmd") or []
     if not argv:
         raise InvalidParameter("No exec command specified")
-    e = Exec(engine.world.new_id("exec"), c, list(argv), bool(body.get("Tty")), bool(body.get("AttachStdout")),
+    e = Exec(engine.world.new_id("exec", c.id), c, list(argv), bool(body.get("Tty")), bool(body.get("AttachStdout")),
              bool(body.get("AttachStderr")), bool(body.get("AttachStdin")), bool(body.get("Privileged")),
              body.get("User") or "")
     engine.world.execs[e.id] = e

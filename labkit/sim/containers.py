@@ -105,7 +105,7 @@ def create(host: Host, name: str | None, body: dict) -> Container:
                                f'to reuse that name.')
     else:
         name = _auto_name(host)
-    cid = host.world.new_id("container")
+    cid = host.world.new_id("container", f"{host.name}/{name}")
     config = _container_config(body, cid)
     hc.setdefault("NetworkMode", mode)
     c = Container(cid, name, host, image, ref, now(), config, hc, mode)
@@ -218,7 +218,7 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
     else:
         ip = None
     if c.sandbox_pending:  # the engine makes the sandbox between the address and the driver's join
-        c.sandbox_id = host.world.new_id("sandbox")
+        c.sandbox_id = host.world.new_id("sandbox", c.id)
         c.sandbox_pending = False
     if net.driver == "ipvlan":
         # This machine's kernel has no ipvlan (CONFIG_IPVLAN unset): the driver fails, after the
@@ -236,7 +236,7 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
         outside = host._alloc_ifindex()
     ifname = f"eth{c.next_eth}"
     c.next_eth += 1
-    ep = Endpoint(host.world.new_id("endpoint"), net, c, ifname, inside, outside, ip, aliases or [],
+    ep = Endpoint(host.world.new_id("endpoint", f"{c.id}/{net.id}"), net, c, ifname, inside, outside, ip, aliases or [],
                   req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"),
                   hidden=hidden)
     net.endpoints[c.id] = ep
@@ -252,7 +252,7 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
 
 def join_namespace_network(c: Container, net: Network) -> Endpoint:
     """host and none: the engine records an endpoint, with no address and no interface."""
-    ep = Endpoint(c.host.world.new_id("endpoint"), net, c, "", 0, 0, None, [], None)
+    ep = Endpoint(c.host.world.new_id("endpoint", f"{c.id}/{net.id}"), net, c, "", 0, 0, None, [], None)
     net.endpoints[c.id] = ep
     c.endpoints[net.id] = ep
     c.net_ids[net.name] = net.id
@@ -302,7 +302,7 @@ def start(c: Container) -> None:
                 join(c, net, req or {})
                 joined.append(net)
         if mode != "container" and (c.sandbox_pending or mode in ("host", "none")):
-            c.sandbox_id = host.world.new_id("sandbox")
+            c.sandbox_id = host.world.new_id("sandbox", c.id)
             c.sandbox_pending = False
         _bind_ports(c)
         c.task_tried = True

@@ -107,7 +107,7 @@ def create(host: Host, name: str, driver: str, ipam_cfg: dict, *, internal: bool
     if enable_ipv6:
         raise NotFound("could not find an available, non-overlapping IPv6 address pool among "
                        "the defaults to assign to the network")
-    net = Network(host.world.new_id("network"), name, driver, host, now(), internal=internal,
+    net = Network(host.world.new_id("network", f"{host.name}/{name}"), name, driver, host, now(), internal=internal,
                   attachable=attachable, ingress=ingress, enable_ipv6=enable_ipv6, options=options,
                   labels=labels, ipam_driver=ipam_cfg.get("Driver") or "default",
                   ipam_options=ipam_cfg.get("Options"))

@@ -42,9 +42,9 @@ BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 DNS_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 
-def swarm_id(world, kind: str) -> str:
+def swarm_id(world, kind: str, key: str = "") -> str:
     """Swarm's object IDs: 25 characters of base 36 (deterministic here, random on the engine)."""
-    n = int(world.new_id(kind), 16)
+    n = int(world.new_id(kind, key), 16)
     out = ""
     for _ in range(25):
         n, r = divmod(n, 36)
@@ -163,7 +163,7 @@ class Swarm:
         return [n for n in self.nodes.values() if n.is_manager and n.state == "ready"]
 
     def add_node(self, host: Host, role: str, addr: str) -> Node:
-        node = Node(swarm_id(self.world, "node"), host, self, role, addr, now())
+        node = Node(swarm_id(self.world, "node", host.name), host, self, role, addr, now())
         self.nodes[host.name] = node
         host.swarm_node = node
         return node
@@ -179,7 +179,7 @@ class Swarm:
         inside = host._alloc_ifindex()
         outside = host._alloc_ifindex()
         ip = gw.pools[0].take()
-        ep_id = self.world.new_id("endpoint")
+        ep_id = self.world.new_id("endpoint", f"{host.name}/ingress-sbox")
         self.extra.setdefault(gw.id, {})["ingress-sbox"] = ExtraEndpoint(
             "ingress-sbox", "gateway_ingress-sbox", ep_id, host, ip, gw.pools[0].subnet.prefixlen)
         host.ifaces.append(Iface(outside, "veth" + ep_id[:7], "7e:" + ":".join(ep_id[i:i + 2] for i in range(8, 18, 2)),
@@ -188,7 +188,8 @@ class Swarm:
 
     def add_extra(self, net: Network, host: Host, key: str, name: str, ip: IPv4Addr) -> None:
         self.extra.setdefault(net.id, {})[f"{host.name}/{key}"] = ExtraEndpoint(
-            key, name, self.world.new_id("endpoint"), host, ip, net.pools[0].subnet.prefixlen)
+            key, name, self.world.new_id("endpoint", f"{net.id}/{host.name}/{key}"), host, ip,
+            net.pools[0].subnet.prefixlen)
 
     def join(self, host: Host, token: str, addr: str) -> None:
         role = "manager" if token == self.tokens["Manager"] else "worker"
@@ -273,7 +274,7 @@ class Swarm:
         if ingress and any(n.ingress for n in self.networks.values()):
             raise Conflict(f"rpc error: code = AlreadyExists desc = ingress network ({self.ingress_net().id}) "
                            f"is already present")
-        net = Network(swarm_id(self.world, "network"), name, "overlay", host, now(), scope="swarm",
+        net = Network(swarm_id(self.world, "network", name), name, "overlay", host, now(), scope="swarm",
                       internal=internal, attachable=attachable, ingress=ingress, options=dict(options),
                       labels=dict(labels), ipam_options=ipam_cfg.get("Options"))
         net.swarm = self
@@ -465,7 +466,7 @@ class Swarm:
                     raise InvalidParameter(f"rpc error: code = InvalidArgument desc = port '{p['PublishedPort']}' "
                                            f"is already in use by service '{other.name}' ({other.id}) as an ingress port")
         self.version += 10
-        svc = Service(swarm_id(self.world, "service"), name, spec, now(), self.version, nets, ports=ports)
+        svc = Service(swarm_id(self.world, "service", name), name, spec, now(), self.version, nets, ports=ports)
         if ports:
             svc.networks = [self.ingress_net()] + nets
         if not svc.dnsrr:
@@ -524,7 +525,7 @@ class Swarm:
     def start_task(self, svc: Service, slot: int, node: Node) -> Task:
         from . import containers as ctr
         host = node.host
-        tid = swarm_id(self.world, "task")
+        tid = swarm_id(self.world, "task", f"{svc.id}/{slot}")
         cs = (svc.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
         body = {"Image": cs.get("Image", "busybox"), "Cmd": cs.get("Command"), "Labels": {
             "com.docker.swarm.node.id": node.id, "com.docker.swarm.service.id": svc.id,

@@ -307,7 +307,7 @@ class World:
         # Notified whenever a container stops or goes: `docker wait` and `docker attach` wait on it.
         self.changed = threading.Condition(self.lock)
         self.hosts: dict[str, Host] = {}
-        self.counter = 0
+        self.made: dict[tuple[str, str], int] = {}
         self.pid = 1000
         self.execs: dict[str, Exec] = {}
         self.swarms: list = []
@@ -317,9 +317,13 @@ class World:
         self.started = time.time()
         self.kernel = platform.release()
 
-    def new_id(self, kind: str) -> str:
-        self.counter += 1
-        return hashlib.sha256(f"{self.seed}/{kind}/{self.counter}".encode()).hexdigest()
+    def new_id(self, kind: str, key: str = "") -> str:
+        """A 64-hex ID made from what the object is (its kind and a key such as host and name)
+        and how many such were made before: the same lesson gives the same IDs, whatever else
+        the simulator does in between."""
+        seen = self.made.get((kind, key), 0)
+        self.made[(kind, key)] = seen + 1
+        return hashlib.sha256(f"{self.seed}/{kind}/{key}/{seen}".encode()).hexdigest()
 
     def new_pid(self) -> int:
         self.pid += 1
@@ -386,7 +390,7 @@ class Host:
         self.ifaces: list[Iface] = []
         self.lo = self._alloc_ifindex()
         self.swarm_node = None
-        self.daemon_id = ":".join(world.new_id("daemon")[i:i + 4].upper() for i in range(0, 48, 4))
+        self.daemon_id = ":".join(world.new_id("daemon", name)[i:i + 4].upper() for i in range(0, 48, 4))
         if underlay:
             # The host's link to the underlay (labkit.hosts gives real hosts the same: index 2,
             # peer 30000+N in the root namespace, 10.99.0.(10+N)/24).
@@ -418,10 +422,10 @@ class Host:
     def _create_predefined(self) -> None:
         # The engine creates none, host, then bridge (docker0) at start-up.
         for name, driver in (("none", "null"), ("host", "host")):
-            net = Network(self.world.new_id("network"), name, driver, self, now())
+            net = Network(self.world.new_id("network", f"{self.name}/{name}"), name, driver, self, now())
             self.networks[net.id] = net
             self.predefined_ids[name] = net.id
-        net = Network(self.world.new_id("network"), "bridge", "bridge", self, now(), options={
+        net = Network(self.world.new_id("network", f"{self.name}/bridge"), "bridge", "bridge", self, now(), options={
             "com.docker.network.bridge.default_bridge": "true",
             "com.docker.network.bridge.enable_icc": "true",
             "com.docker.network.bridge.enable_ip_masquerade": "true",
