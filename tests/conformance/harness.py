@@ -194,6 +194,8 @@ class Normaliser:
     def _mask(self, v, key: str | None = None):
         if key in self.VARIABLE_KEYS:
             return None
+        if key == "Peers" and isinstance(v, list):  # ordered as value() orders them
+            v = sorted(v, key=lambda p: p.get("IP", "") if isinstance(p, dict) else str(p))
         if isinstance(v, dict):
             items = [(k, self._mask(x, k)) for k, x in v.items()]
             if any(HEX64.fullmatch(k) for k, _ in items):
@@ -216,6 +218,9 @@ class Normaliser:
     def value(self, v, key: str | None = None):
         if key == "Version" and isinstance(v, dict):
             return "<raft index>"  # swarm objects' versions count the cluster's writes
+        if key == "Peers" and isinstance(v, list):
+            # The overlay's peers come in the order gossip met them: compared as a set.
+            v = sorted(v, key=lambda p: p.get("IP", "") if isinstance(p, dict) else str(p))
         if key in self.VARIABLE_KEYS:
             if key == "Pid":
                 return "<pid>" if v else 0

@@ -1241,3 +1241,22 @@ def s_netstat(env):
         env.exec(src, "netstat -tln")
     env.exec("web", "netstat -ln")
     env.exec("web", "netstat -tlnp")
+
+
+@scenario("services: replicated and global, DNS", hosts=3)
+def s_service_replicas(env):
+    """A replicated service of 3 on 3 nodes: one task each; its virtual IP comes first, then the tasks."""
+    swarm_of(env, 3)
+    env.client.networks.create("ov", driver="overlay", attachable=True)
+    env.client.services.create("busybox", ["sleep", "600"], name="rep", networks=["ov"],
+                               mode=docker.types.ServiceMode("replicated", replicas=3))
+    running = lambda: sum(t["Status"]["State"] == "running" for t in env.api.tasks(filters={"service": "rep"}))  # noqa: E731
+    env.note("all tasks running", env.wait(lambda: running() == 3))
+    tasks = env.api.tasks(filters={"service": "rep"})
+    hostname = {n["ID"]: n["Description"]["Hostname"] for n in env.api.nodes()}
+    env.note("one task per node", sorted(hostname[t["NodeID"]] for t in tasks))
+    env.note("slots", sorted(t["Slot"] for t in tasks))
+    env.note("virtual IP", env.api.inspect_service("rep")["Endpoint"]["VirtualIPs"][0]["Addr"])
+    env.note("task addresses", sorted(a for t in tasks for na in t["NetworksAttachments"] for a in na["Addresses"]))
+    # (Which slot lands on which node among equally loaded ones is the scheduler's choice: not compared.)
+    env.on(2).networks("worker list with a task")
