@@ -7,6 +7,10 @@
     labkit hosts ls [--prefix P]          the hosts that are up
     labkit reset [--lab NAME]             remove the lab's own networks and containers
 
+`labkit reset` removes exactly what carries the lab's labels (labkit=1, labkit.lab=NAME), on the
+engine labkit.connect() picks (LABKIT_ENGINE, DOCKER_HOST); nothing else. `labkit hosts down`
+removes exactly what the set's record lists, also after a crash.
+
 Errors (labkit's own and the engine's) print as one line on stderr, with exit status 1.
 """
 from __future__ import annotations
@@ -88,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     ls.set_defaults(run=cmd_hosts_ls)
 
     reset = commands.add_parser("reset", help="remove the lab's own networks and containers")
-    reset.add_argument("--lab", default=None, metavar="NAME", help="the lab's name (default: lab)")
+    reset.add_argument("--lab", default=None, metavar="NAME",
+                       help="the lab's name (default: LABKIT_LAB, else lab)")
     reset.set_defaults(run=cmd_reset)
 
     for group in (sim, hosts):  # `labkit sim` alone: its help, and a usage error
@@ -217,8 +222,9 @@ def cmd_reset(args) -> int:
         raise CommandError("`labkit reset` is not yet available: this labkit has no labkit.lab "
                            "(the Lab layer comes in a later version)") from None
     from .engines import connect
-    name = args.lab or "lab"
-    removed = lab.Lab(connect(), name=name).reset()
+    name = lab.default_name() if args.lab is None else args.lab
+    lab.check_lab_name(name)   # before any engine is asked
+    removed = lab.Lab(connect(), name=name, leftovers="keep").reset()
     for kind in ("containers", "networks"):
         for thing in removed.get(kind, []):
             print(f"removed {kind[:-1]} {thing}")

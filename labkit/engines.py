@@ -12,6 +12,7 @@ hosts whose engines answer.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import threading
@@ -37,9 +38,16 @@ def sim_server():
         if _sim_server is None:
             from . import sim
             _sim_server = sim.serve()
+            atexit.register(_close_sim_server)   # its socket and private folder go with the process
         elif _sim_server.httpd.socket.fileno() < 0:   # closed
             _sim_server = serve_again(_sim_server)
         return _sim_server
+
+
+def _close_sim_server() -> None:
+    with _sim_lock:
+        if _sim_server is not None and _sim_server.httpd.socket.fileno() >= 0:
+            _sim_server.close()
 
 
 def sim_server_closed() -> bool:
@@ -97,11 +105,13 @@ def connect(engine: str | None = None, quiet: bool = False) -> docker.DockerClie
     With no argument, LABKIT_ENGINE decides, else "auto": the real engine when one answers, else
     the simulator; "auto" says which it picked unless quiet.
     """
+    if engine is not None and not isinstance(engine, str):
+        raise LabkitError(f"unknown engine {_shown(engine)}: use one of {', '.join(ENGINES)}")
     engine = (engine or "auto").strip().lower()
     if engine == "auto":  # LABKIT_ENGINE overrides "auto" (a notebook's default)
         engine = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
     if engine not in ENGINES:
-        raise LabkitError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+        raise LabkitError(f"unknown engine {_shown(engine)}: use one of {', '.join(ENGINES)}")
     if engine == "auto":
         if engine_answers():
             client = docker_client()
@@ -213,7 +223,7 @@ class Cluster(Sequence):
     def answering(self) -> list[str]:
         """The hosts whose engines answer now."""
         up = []
-        for name, client in zip(self.names, self.clients):
+        for name, client in zip(self.names, self.clients, strict=True):
             try:
                 client.api.ping()
                 up.append(name)
@@ -282,7 +292,9 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
             for s in own:
                 if s.httpd.socket.fileno() >= 0:
                     s.close()
-        return Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim, hosts=own)
+        made = Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim, hosts=own)
+        atexit.register(made.close)   # simulated hosts end with the process (real ones outlive it)
+        return made
     from . import hosts as hostmod
     started = hostmod.start_hosts(n, prefix=prefix, progress=progress)
     return Cluster([h.client() for h in started], [h.name for h in started], "docker",

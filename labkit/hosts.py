@@ -23,6 +23,15 @@ Each dockerd runs as `nsenter --net=/run/netns/P-hostN --uts=STATE/uts dockerd -
 (`ip netns exec` remounts /sys and dockerd dies). IPv6 duplicate address detection is off in the
 hosts so that link-local addresses never show as "tentative" depending on timing.
 
+Every command is an argument list (never a shell line) built from the prefix and host number,
+which are checked first (`check_prefix`; an EngineHost refuses a bad prefix or number when it is
+made), so no command runs with a name that could reach outside the set's own namespaces and folder.
+
+A host can be taken down and brought back without losing it: `EngineHost.halt()` stops (or, with
+kill=True, crashes) its engine and keeps its namespace, underlay port, state and data;
+`EngineHost.resume()` starts the same engine again (its containers stopped, its swarm membership
+kept). `labkit.cluster`'s stop_host/start_host use them.
+
 Everything is recorded in /run/labkit/P/state.json *before* it is created, so `stop_hosts(P)`
 removes exactly what was made, also after a crash half way through `start_hosts`. Processes are
 found from recorded pids and the pid files the engines write, checked against their command line
@@ -85,6 +94,12 @@ class EngineHost:
     _process: subprocess.Popen | None = field(default=None, repr=False, compare=False)
     _launched: float = field(default=0.0, repr=False, compare=False)
 
+    def __post_init__(self):
+        # Paths and commands are built from these two: check them before anything uses them.
+        check_prefix(self.prefix)
+        if isinstance(self.number, bool) or not isinstance(self.number, int) or not 1 <= self.number <= MAX_HOST:
+            raise BadName("host number", self.number, f"hosts are numbered 1 to {MAX_HOST}")
+
     @property
     def name(self) -> str:
         return f"host{self.number}"
@@ -144,6 +159,63 @@ class EngineHost:
         _reap(self)
         self.timings["stop"] = time.monotonic() - started
 
+    def halt(self, kill: bool = False) -> None:
+        """Take this host down, as if its machine stopped; `resume()` brings it back.
+
+        Its switch port goes down (the other hosts no longer reach it: no heartbeats, no VXLAN),
+        then dockerd stops with SIGTERM (it stops its containers and containerd first), or with
+        kill=True crashes (SIGKILL: containerd and the containers run on, cut off, until
+        `resume()` or `stop()` clears them). The namespace, state folder and data root stay.
+        """
+        with _locked(self.prefix):
+            state = _load(self.prefix)
+            record = state["hosts"].get(self.name)
+            if record is None:
+                raise HostsError(f"{self.name} of the set {self.prefix!r} is not up: nothing to halt")
+            self._plug(state, up=False)
+            self.pid = record.get("pid") or self.pid
+            pid = _recorded_pid(self)
+            if pid is not None:
+                _signal(pid, signal.SIGKILL if kill else signal.SIGTERM)
+                if not _wait_gone(pid, time.monotonic() + STOP_TIMEOUT, self):
+                    _signal(pid, signal.SIGKILL)
+                    _wait_gone(pid, time.monotonic() + 5, self)
+            _reap(self)
+
+    def resume(self, progress: Progress | None = None) -> None:
+        """Start this host's engine again after `halt()` (or a crash), on the same data root:
+        its networks, containers (stopped) and swarm membership come back. What a crash left
+        running (containerd, shims, containers) is cleared first."""
+        with _locked(self.prefix):
+            state = _load(self.prefix)
+            if self.name not in state["hosts"]:
+                raise HostsError(f"{self.name} of the set {self.prefix!r} is not recorded: start it with "
+                                 f"`labkit hosts up` (start_hosts) instead")
+            self._plug(state, up=True)
+            if _answers(self.socket):
+                return
+            self.pid = state["hosts"][self.name].get("pid") or self.pid
+            if _recorded_pid(self):      # running, but not answering: stopped first
+                _stop_engines([self])
+            _clear_processes(self)
+            # A crashed engine's containerd can linger as a zombie: dockerd would take its pid
+            # file for a live containerd and wait for it in vain. Gone is gone: the file goes.
+            pidfile = f"{self.state_dir}/exec/containerd/containerd.pid"
+            containerd = _pid_from_file(pidfile, self)
+            if containerd is None or not _alive(containerd):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(pidfile)
+            _launch(state, self)
+            _wait_until_up(self)
+            if progress:
+                progress(f"{self.name} ({self.prefix}): engine up again in {self.timings['engine']:.2f} s")
+
+    def _plug(self, state: dict, up: bool) -> None:
+        """Set the host's port on the underlay switch up or down."""
+        switch = (state.get("switch") or {}).get("netns")
+        if switch and _netns_exists(switch):
+            _run("ip", "-n", switch, "link", "set", self.port, "up" if up else "down", check=False)
+
     def record(self) -> dict:
         return {"number": self.number, "netns": self.netns, "port": self.port,
                 "state_dir": self.state_dir, "underlay_ip": self.underlay_ip, "pid": self.pid}
@@ -167,8 +239,8 @@ def start_hosts(n: int, prefix: str = "lk", first: int = 1,
     removed again and the error is raised.
     """
     say = progress or (lambda message: None)
+    check_prefix(prefix)
     _check_can_run("starting lab hosts")
-    _check_prefix(prefix)
     if not (isinstance(n, int) and isinstance(first, int) and n >= 1 and first >= 1
             and first + n - 1 <= MAX_HOST):
         raise BadName("host range", f"{n} hosts from host{first}",
@@ -221,8 +293,8 @@ def stop_hosts(prefix: str = "lk") -> list[str]:
     exec roots, the state folders, the namespaces, the switch. Idempotent; also cleans up after a
     crash. Returns what it removed, one line each.
     """
+    check_prefix(prefix)
     _check_can_run("stopping lab hosts")
-    _check_prefix(prefix)
     with _locked(prefix):
         state = _load(prefix)
         hosts = [EngineHost.from_record(prefix, record) for record in state["hosts"].values()]
@@ -238,6 +310,7 @@ def fresh_engine(prefix: str = "lkc", progress: Progress | None = None) -> Engin
     for the lab image): interface indexes and addresses come out the same every time.
     Stopping it removes everything of the set. Give each process (test worker) its own prefix:
     this starts by removing whatever the set held."""
+    check_prefix(prefix)
     stop_hosts(prefix)
     (host,) = start_hosts(1, prefix=prefix, progress=progress)
     return host
@@ -245,7 +318,7 @@ def fresh_engine(prefix: str = "lkc", progress: Progress | None = None) -> Engin
 
 def list_hosts(prefix: str = "lk") -> list[EngineHost]:
     """The recorded hosts of the set `prefix` whose engines answer."""
-    _check_prefix(prefix)
+    check_prefix(prefix)
     hosts = [EngineHost.from_record(prefix, record) for record in _load(prefix)["hosts"].values()]
     return [host for host in sorted(hosts, key=lambda h: h.number) if _answers(host.socket)]
 
@@ -314,9 +387,16 @@ def can_start_hosts(action: str = "starting lab hosts") -> LabkitError | None:
     return None
 
 
-def _check_prefix(prefix: str) -> None:
+def check_prefix(prefix: str) -> str:
+    """A set's prefix, checked: 1 to 8 lowercase letters and digits, starting with a letter (it
+    names namespaces, interfaces and /run/labkit/PREFIX: nothing else may get in)."""
     if not isinstance(prefix, str) or not PREFIX_RULE.fullmatch(prefix):
-        raise BadName("prefix", prefix, "use 1 to 8 lowercase letters and digits, starting with a letter")
+        shown = repr(prefix) if len(repr(prefix)) <= 40 else repr(prefix)[:30] + "..."
+        raise BadName("prefix", shown, "use 1 to 8 lowercase letters and digits, starting with a letter")
+    return prefix
+
+
+_check_prefix = check_prefix   # its earlier name
 
 
 def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -478,22 +558,7 @@ def _remove_containers(host: EngineHost) -> bool:
 
 def _remove_host(state: dict, host: EngineHost) -> list[str]:
     """Remove what is left of a host after its engine stopped (or crashed), then its record."""
-    removed = []
-    exec_root = f"{host.state_dir}/exec"
-    runc_root = f"{exec_root}/runtime-runc/moby"
-    # Containers that outlived their engine: runc kills them and removes their cgroups.
-    for container in _listdir(runc_root):
-        _run("runc", "--root", runc_root, "delete", "--force", container, check=False)
-        removed.append(f"container {container[:12]} of {host.name}")
-    # Whatever still runs from the host's folder: a crashed engine's containerd or shims.
-    leftovers = _processes_using(host.state_dir)
-    for pid in leftovers:
-        _signal(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 5
-    for pid in leftovers:
-        if not _wait_gone(pid, deadline, host):
-            _signal(pid, signal.SIGKILL)
-        removed.append(f"process {pid} of {host.name}")
+    removed = _clear_processes(host)
     if os.path.isdir(host.state_dir):
         _clear_folder(host.state_dir)
         removed.append(f"folder {host.state_dir}")
@@ -506,6 +571,28 @@ def _remove_host(state: dict, host: EngineHost) -> list[str]:
         removed.append(f"network namespace {host.netns}")
     state["hosts"].pop(host.name, None)
     _save(state)
+    return removed
+
+
+def _clear_processes(host: EngineHost) -> list[str]:
+    """Stop what outlived the host's engine (a crash): its containers, then whatever still runs
+    from the host's folder (containerd, shims). Returns what it stopped, one line each."""
+    removed = []
+    runc_root = f"{host.state_dir}/exec/runtime-runc/moby"
+    # Containers that outlived their engine: runc kills them and removes their cgroups.
+    for container in _listdir(runc_root):
+        if not re.fullmatch(r"[0-9a-f]{64}", container):
+            continue   # runc's state folders are named by container ID
+        _run("runc", "--root", runc_root, "delete", "--force", container, check=False)
+        removed.append(f"container {container[:12]} of {host.name}")
+    leftovers = _processes_using(host.state_dir)
+    for pid in leftovers:
+        _signal(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    for pid in leftovers:
+        if not _wait_gone(pid, deadline, host):
+            _signal(pid, signal.SIGKILL)
+        removed.append(f"process {pid} of {host.name}")
     return removed
 
 

@@ -9,7 +9,18 @@
     lab.reset()                                         # removes exactly this lab's objects
 
 Labels: everything a Lab creates carries `labkit=1` and `labkit.lab=NAME`; `reset()` and the
-snapshot's ownership find objects by them, never by name patterns.
+snapshot's ownership find objects by them, never by name patterns. A third label,
+`labkit.session`, names the Python process (kernel) that made the object: MACHINE-BOOT-PID-START,
+as `session_id()` gives it. It is bookkeeping, so the CLI lines in `history` leave it out.
+
+Leftovers: a new Lab looks for objects labelled with its name that a session which has ended
+(a restarted kernel, a crashed script, an earlier boot) left on the engine, removes them, and says
+so in one line (`lab.notices`, printed). Objects of sessions still running (another kernel on this
+machine) or made on another machine are left alone, and that is said too. `leftovers="keep"`
+skips this. When the engine does not answer at construction, the check waits for the lab's first
+call that reaches it. Two labs with different names never touch each other's objects; one name is
+one lab, wherever it runs, so `reset()` removes all objects labelled with it. The default name is
+`LABKIT_LAB`, else "lab": on a shared engine give each learner a name of their own.
 
 Re-running a notebook: `network()` and `container()` return the lab's existing object of that
 name when it was made with the same settings (a container is also started again and connected to
@@ -17,11 +28,22 @@ any asked-for network it lacks), and refuse, naming the differences, when it was
 replace an object that is not the lab's. `connect()` and `disconnect()` do nothing when the
 container is already connected, or not connected.
 
+When the engine stops: every verb raises `EngineUnavailable` (a LabkitError) saying which engine
+does not answer and which step was not done, instead of a connection error from deep inside
+requests. The next verb tries again: once an engine answers at the same address the lab goes on
+(a note says so); when it is another engine (a new ID: a private engine made afresh, a restarted
+`labkit sim serve`), the lab forgets what it knew of the old one's containers. The in-process
+simulator (`Lab("sim")`) is started again by the next verb if it was closed.
+
+Security defaults: containers are never privileged, get no mounts (so never the engine's socket),
+and take only network capabilities (`cap_add`: NET_ADMIN, NET_RAW, NET_BIND_SERVICE,
+NET_BROADCAST); published ports bind to 127.0.0.1 unless an address is given.
+
 Errors: the engine's errors pass through as docker-py raised them (same class, `status_code`,
 `response`), their `explanation` prefixed with what the lab was doing, so that the message names
 the container or network. What can be checked without the engine (names, CIDRs, ports, drivers)
 is checked first and raised as `BadArgument` (a `docker.errors.InvalidArgument`). A failed
-`container()` removes what it made.
+`container()` removes what it made. Names are at most 64 characters (a full container ID fits).
 
 Probes run busybox commands in the source container with docker exec, so they behave the same on
 the real engine and on the simulator.
@@ -30,20 +52,26 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import hashlib
 import ipaddress
+import os
 import re
 import shlex
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Iterable
 
 import docker
 import docker.errors
+import requests.exceptions
 from docker.models.containers import Container as DockerContainer
 from docker.models.networks import Network as DockerNetwork
 
-from . import model
+from . import engines, model
 from .engines import connect as connect_engine
-from .errors import LabkitError
+from .errors import EngineUnavailable, LabkitError
 
 IMAGE = "busybox"
 COMMAND = ("sleep", "86400")     # busybox's sleep: one day, long enough for any lab session
@@ -53,6 +81,20 @@ LAB_LABEL, MARK_LABEL = model.LAB_LABEL, model.MARK_LABEL
 CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
 NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
 NAME_RULE = "start with a letter or digit, then use only letters, digits, '_', '.' and '-'"
+MAX_NAME = 64                    # names the lab makes or looks up (a full container ID is 64)
+SESSION_LABEL = "labkit.session"  # the process that made the object (see session_id())
+# Docker's image reference grammar (distribution/reference): [DOMAIN[:PORT]/]PATH[:TAG][@DIGEST],
+# path components in lowercase. The engine answers "invalid reference format" to anything else.
+_ALNUM = r"[a-z0-9]+"
+_COMPONENT = rf"{_ALNUM}(?:(?:[._]|__|-+){_ALNUM})*"
+_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+IMAGE_REFERENCE = re.compile(
+    rf"(?P<name>(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*)"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?",
+    re.ASCII)
+# Capabilities a lab container may be given: those of networking lessons. Others (SYS_ADMIN, ALL,
+# ...) give a container power over the host, as --privileged does: refused.
+CAPABILITIES = ("NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "NET_BROADCAST")
 # Network drivers an engine has without plugins. Any other name makes the engine look for a
 # plugin, which takes 15 s to fail on 20.10: so unknown drivers are refused here at once.
 DRIVERS = ("bridge", "overlay", "macvlan", "ipvlan", "host", "null")
@@ -66,7 +108,16 @@ class BadArgument(LabkitError, docker.errors.InvalidArgument):
     def __init__(self, what: str, value, rule: str):
         self.what = what
         self.value = value
-        super().__init__(f"{what} {value!r} is not valid: {rule}")
+        super().__init__(f"{what} {shown(value)} is not valid: {rule}")
+
+
+def shown(value, limit: int = 60) -> str:
+    """A value as a message shows it: its repr, cut short when long (a message stays readable)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str) else f"{len(text)} characters as written"
+    return f"{text[:limit - 10]}...{text[-6:]} ({size})"
 
 
 class NotTheLabs(LabkitError):
@@ -160,7 +211,7 @@ def _port_number(text, what: str, spec, allow_zero: bool = False) -> int:
     try:
         n = int(str(text).strip())
     except ValueError:
-        raise BadArgument("port", spec, f"{what} {text!r} is not a number") from None
+        raise BadArgument("port", spec, f"{what} {shown(text)} is not a number") from None
     if not (0 if allow_zero else 1) <= n <= 65535 or isinstance(text, bool):
         raise BadArgument("port", spec, f"{what} {n} is out of range (1-65535)")
     return n
@@ -171,14 +222,14 @@ def _host_ip(text, spec) -> str:
     try:
         return str(ipaddress.ip_address(text))
     except ValueError:
-        raise BadArgument("port", spec, f"{text!r} is not an IP address to publish on") from None
+        raise BadArgument("port", spec, f"{shown(text)} is not an IP address to publish on") from None
 
 
 def _container_side(key, spec) -> tuple[int, str]:
     port, _, proto = str(key).partition("/")
     proto = proto or "tcp"
     if proto not in PROTOCOLS:
-        raise BadArgument("port", spec, f"protocol {proto!r} is not one of {', '.join(PROTOCOLS)}")
+        raise BadArgument("port", spec, f"protocol {shown(proto)} is not one of {', '.join(PROTOCOLS)}")
     if "-" in port:
         raise BadArgument("port", spec, "port ranges are not supported here: list each port")
     return _port_number(port, "container port", spec), proto
@@ -271,10 +322,48 @@ def _no_duplicates(bindings: list[Binding]) -> list[Binding]:
 def _check_name(kind: str, name, pattern: re.Pattern = NAME, rule: str = NAME_RULE) -> str:
     if not isinstance(name, str) or not pattern.fullmatch(name):
         raise BadArgument(f"{kind} name", name, rule)
+    if len(name) > MAX_NAME:
+        raise BadArgument(f"{kind} name", name, f"it is {len(name)} characters long: use at most {MAX_NAME}")
     return name
 
 
+def _check_text(what: str, value, example: str) -> str:
+    """Free text the engine takes as is (commands, environment): a string without NUL."""
+    if not isinstance(value, str):
+        raise BadArgument(what, value, f"give text, like {example}")
+    if "\0" in value:
+        raise BadArgument(what, value, "it contains a NUL character, which no program can be given")
+    return value
+
+
+def _check_image(image, name: str) -> str:
+    what = f"image of container {name}"
+    if not isinstance(image, str) or not image:
+        raise BadArgument(what, image, "give an image name like busybox or busybox:latest")
+    if len(image) > 512 or not (m := IMAGE_REFERENCE.fullmatch(image)):
+        lower = isinstance(image, str) and image.lower() != image and IMAGE_REFERENCE.fullmatch(image.lower())
+        raise BadArgument(what, image, "an image name is written in lowercase, like busybox" if lower else
+                          "it is not an image name: write it like busybox, busybox:latest or registry:5000/team/app:1.0")
+    if len(m.group("name")) > 255:
+        raise BadArgument(what, image, "an image's repository name has at most 255 characters")
+    return image
+
+
+def _check_int(what: str, value, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise BadArgument(what, value, f"give a whole number from {low} to {high}")
+    try:
+        n = int(value)
+    except ValueError:
+        raise BadArgument(what, value, f"give a whole number from {low} to {high}") from None
+    if not low <= n <= high:
+        raise BadArgument(what, value, f"give a whole number from {low} to {high}")
+    return n
+
+
 def _check_network(value, what: str, name: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    if not isinstance(value, str):
+        raise BadArgument(f"{what} of network {name}", value, "write it as text, like 10.10.0.0/24")
     try:
         return ipaddress.ip_network(value, strict=True)
     except ValueError as e:
@@ -282,30 +371,155 @@ def _check_network(value, what: str, name: str) -> ipaddress.IPv4Network | ipadd
         try:
             hint = f": did you mean {ipaddress.ip_network(value, strict=False)}?"
         except ValueError:
-            hint = f" ({e}); write it like 10.10.0.0/24"
+            why = str(e).replace(repr(value), "it") if len(value) > 40 else str(e)
+            hint = f" ({why}); write it like 10.10.0.0/24"
         raise BadArgument(f"{what} of network {name}", value, f"it is not a network address{hint}") from None
 
 
 def _labels(user: dict | None, lab: str, what: str) -> dict:
+    """The labels of a new object: the lab's, the session's, then the user's (checked)."""
+    if user is not None and not isinstance(user, dict):
+        raise BadArgument(f"labels of {what}", user, "labels are text: {'key': 'value'}")
     user = dict(user or {})
-    for key in (MARK_LABEL, LAB_LABEL):
+    for key in (MARK_LABEL, LAB_LABEL, SESSION_LABEL):
         if key in user:
             raise BadArgument(f"label of {what}", key, "labkit sets this label itself")
     for key, value in user.items():
-        if not isinstance(key, str) or not key or not isinstance(value, str):
+        if not isinstance(key, str) or not key or not isinstance(value, str) or "\0" in key + value:
             raise BadArgument(f"label of {what}", {key: value}, "labels are text: {'key': 'value'}")
-    return {MARK_LABEL: "1", LAB_LABEL: lab, **user}
+    return {MARK_LABEL: "1", LAB_LABEL: lab, SESSION_LABEL: session_id(), **user}
 
 
-def _name_of(thing) -> str:
-    """A container or network as the engine's API takes it: a name (or an ID)."""
-    if isinstance(thing, str):
-        return thing
+def _shown_labels(labels: dict) -> dict:
+    """The labels as the CLI lines show them and re-runs compare them: without the session."""
+    return {k: v for k, v in labels.items() if k != SESSION_LABEL}
+
+
+def _name_of(thing, kind: str = "container or network") -> str:
+    """A container or network as the engine's API takes it: a name (or an ID), checked."""
     if isinstance(thing, (DockerContainer, DockerNetwork)):
-        return thing.name or thing.id
-    if isinstance(thing, (model.Container, model.Network)):
-        return thing.name
-    raise BadArgument("container or network", thing, "give its name or the object")
+        thing = thing.name or thing.id
+    elif isinstance(thing, (model.Container, model.Network)):
+        thing = thing.name
+    elif not isinstance(thing, str):
+        raise BadArgument(kind, thing, "give its name or the object")
+    return _check_name(kind, thing)
+
+
+def _target(dst) -> str:
+    """Where a probe goes: a container's (or alias's) name, or an IPv4 address."""
+    if isinstance(dst, str) and _literal(dst):
+        return dst
+    return _name_of(dst, "probe target")
+
+
+def _environment(environment, name: str) -> list[str]:
+    what = f"environment of container {name}"
+    if environment is None:
+        return []
+    if isinstance(environment, dict):
+        pairs = [(k, v) for k, v in environment.items()]
+    elif isinstance(environment, (list, tuple)):
+        pairs = []
+        for entry in environment:
+            if not isinstance(entry, str) or "=" not in entry:
+                raise BadArgument(what, entry, "write each variable as 'NAME=value'")
+            pairs.append(tuple(entry.split("=", 1)))
+    else:
+        raise BadArgument(what, environment, "give a dict {'NAME': 'value'} or a list ['NAME=value']")
+    out = []
+    for k, v in pairs:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            v = str(v)
+        if not isinstance(k, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k) or not isinstance(v, str):
+            raise BadArgument(what, {k: v}, "a variable's name is letters, digits and '_'; its value is text")
+        out.append(f"{k}={_check_text(what, v, repr('value'))}")
+    return out
+
+
+def _capabilities(cap_add, name: str) -> list[str]:
+    what = f"cap_add of container {name}"
+    if cap_add is None:
+        return []
+    if isinstance(cap_add, str):
+        cap_add = [cap_add]
+    if not isinstance(cap_add, (list, tuple)):
+        raise BadArgument(what, cap_add, "give a list, like ['NET_ADMIN']")
+    out = []
+    for cap in cap_add:
+        plain = cap.upper().removeprefix("CAP_") if isinstance(cap, str) else None
+        if plain not in CAPABILITIES:
+            raise BadArgument(what, cap, f"a lab container may be given {', '.join(CAPABILITIES)} only: "
+                              "other capabilities give it power over the host, as --privileged does")
+        out.append(plain)
+    return out
+
+
+# -- sessions: which process made an object -----------------------------------------------------
+_SESSION: dict[int, str] = {}
+
+
+def _read_first_line(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.readline().strip()
+    except OSError:
+        return ""
+
+
+def _start_time(pid: int) -> str:
+    """When a process started (clock ticks since boot, Linux's /proc), or "" where unknown."""
+    stat = _read_first_line(f"/proc/{pid}/stat")
+    try:
+        return stat.rsplit(")", 1)[1].split()[19]
+    except IndexError:
+        return ""
+
+
+def _machine() -> str:
+    """This machine (or container: each has its own hostname), as a short stable hash."""
+    ident = (_read_first_line("/etc/machine-id") or _read_first_line("/var/lib/dbus/machine-id")
+             or str(uuid.getnode()))
+    return hashlib.sha256(f"{socket.gethostname()}/{ident}".encode()).hexdigest()[:8]
+
+
+def session_id() -> str:
+    """This process as the `labkit.session` label names it: MACHINE-BOOT-PID-START ("x" where the
+    platform does not tell). A restarted kernel is a new session; so is a new boot."""
+    pid = os.getpid()
+    if pid not in _SESSION:   # per pid: a forked child is a session of its own
+        boot = _read_first_line("/proc/sys/kernel/random/boot_id").replace("-", "")[:8]
+        _SESSION[pid] = f"{_machine()}-{boot or 'x'}-{pid}-{_start_time(pid) or 'x'}"
+    return _SESSION[pid]
+
+
+def session_state(session: str | None) -> str:
+    """"this" (this process), "running" (another process on this machine that still runs),
+    "elsewhere" (made on another machine: nothing to tell) or "ended" (no session, or its
+    process has ended: leftovers)."""
+    mine = session_id()
+    if session == mine:
+        return "this"
+    parts = (session or "").split("-")
+    if len(parts) != 4 or not parts[2].isdigit():
+        return "ended"
+    machine, boot, pid, start = parts
+    here_machine, here_boot = mine.split("-")[:2]
+    if machine != here_machine:
+        return "elsewhere"
+    if "x" not in (boot, here_boot) and boot != here_boot:
+        return "ended"            # made before this machine last booted
+    if int(pid) <= 0:
+        return "ended"
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return "ended"
+    except (PermissionError, OverflowError, ValueError):
+        pass                      # it runs, as another user
+    if start != "x" and _start_time(int(pid)) not in ("", start):
+        return "ended"            # the pid now belongs to another process
+    return "running"
 
 
 def cli(*words) -> str:
@@ -358,7 +572,7 @@ class _Spec:
         if self.hostname and cfg.get("Hostname") != self.hostname:
             out.append(f"hostname {cfg.get('Hostname')} (asked: {self.hostname})")
         labels = cfg.get("Labels") or {}
-        for k, v in self.labels.items():
+        for k, v in _shown_labels(self.labels).items():
             if labels.get(k) != v:
                 out.append(f"label {k}={labels.get(k)} (asked: {k}={v})")
         env = cfg.get("Env") or []
@@ -395,7 +609,7 @@ class _Spec:
             words += ["-e", e]
         for c in self.cap_add:
             words += ["--cap-add", c]
-        words += _label_args(self.labels)
+        words += _label_args(_shown_labels(self.labels))
         return cli(*words, self.image, *self.argv)
 
 
@@ -452,6 +666,52 @@ class _Known:
         return join
 
 
+# -- the engine: reaching it ----------------------------------------------------------------------
+# What a call raises when the engine does not answer: requests' errors for a connection refused,
+# a socket gone, a timeout or a broken answer, or the socket's own when an exec's stream breaks.
+# (Not RequestException as a whole: docker-py's APIError is one, and it is the engine answering.)
+ENGINE_DOWN = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+               requests.exceptions.ChunkedEncodingError, ConnectionError, TimeoutError)
+
+
+def check_lab_name(name) -> str:
+    """A lab's name, checked (the rule of network names: it goes into labels and messages)."""
+    return _check_name("lab", name)
+
+
+def default_name() -> str:
+    """The lab's name when none is given: LABKIT_LAB, else "lab"."""
+    return os.environ.get("LABKIT_LAB") or "lab"
+
+
+def _listing(found: dict[str, list[str]]) -> str:
+    return "; ".join(f"{kind} {', '.join(names)}" for kind, names in found.items() if names)
+
+
+def _step(doing: str, leftovers: bool = True):
+    """A verb that talks to the engine. Before it: reconnect after an outage, learn the engine's
+    identity, remove leftovers if that is still to do. When the engine does not answer: an
+    EngineUnavailable naming the engine and what was not done (the CLI line, when there is one)."""
+    def wrap(method):
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            if self._depth:
+                return method(self, *args, **kwargs)
+            self._depth += 1
+            before = self.last_command
+            try:
+                self._before(doing, leftovers)
+                return method(self, *args, **kwargs)
+            except ENGINE_DOWN as e:
+                self._outage = True
+                line = self.last_command
+                raise self._unavailable(e, f"`{line}`" if line and line != before else doing) from None
+            finally:
+                self._depth -= 1
+        return call
+    return wrap
+
+
 # -- the lab ------------------------------------------------------------------------------------
 class Lab:
     """Short verbs over a Docker client, with the lab's labels, CLI history, probes and snapshot.
@@ -460,8 +720,11 @@ class Lab:
     `name`: the lab's name, in the `labkit.lab` label of everything it creates.
     """
 
-    def __init__(self, engine: str | docker.DockerClient = "auto", name: str = "lab"):
-        self.name = _check_name("lab", name)
+    def __init__(self, engine: str | docker.DockerClient = "auto", name: str | None = None,
+                 leftovers: str = "remove", quiet: bool = False):
+        self.name = check_lab_name(default_name() if name is None else name)
+        if leftovers not in ("remove", "keep"):
+            raise BadArgument("leftovers", leftovers, "use 'remove' (the default) or 'keep'")
         if isinstance(engine, docker.DockerClient):
             self.client = engine
         elif isinstance(engine, str) or engine is None:
@@ -469,25 +732,189 @@ class Lab:
         else:
             raise BadArgument("engine", engine, "use 'sim', 'docker', 'auto' or a docker.DockerClient")
         self.api = self.client.api
+        self.quiet = quiet
         self.history: list[str] = []
         self.last_command: str | None = None   # the CLI line of the last action, also when it failed
+        self.notices: list[str] = []           # what the lab said (leftovers removed, engine back)
+        self.leftovers: dict[str, list[str]] = {"containers": [], "networks": []}   # removed ones
         self._known: dict[str, _Known] = {}    # by container ID
         self._ids: dict[str, str] = {}         # container name -> ID, for the lab's containers
         self._networks: set[str] = set()       # the names of the lab's networks
         self._host: model.Host | None = None
+        self._in_process = engines.serves_in_process(self.client)   # labkit's own simulator
+        self._outage = False                   # a call found the engine gone: reconnect first
+        self._depth = 0                        # verbs call verbs: only the outer one checks
+        self._leftovers_pending = leftovers == "remove"
+        if self._leftovers_pending:
+            try:
+                self._remove_leftovers()
+            except ENGINE_DOWN:
+                pass                           # the first verb that reaches the engine does it
 
     def __repr__(self) -> str:
         return f"Lab(name={self.name!r}, engine={self.api.base_url!r})"
 
     @property
     def labels(self) -> dict:
-        """The labels that mark an object as this lab's."""
-        return {MARK_LABEL: "1", LAB_LABEL: self.name}
+        """The labels that mark an object as this lab's, made in this session: give them to
+        objects made with the raw client (services, ...) so that reset() and a later session's
+        leftover check find them like the lab's own."""
+        return {MARK_LABEL: "1", LAB_LABEL: self.name, SESSION_LABEL: session_id()}
+
+    @property
+    def address(self) -> str:
+        """Where the engine is: its socket's path, or its URL."""
+        path = getattr(getattr(self.api, "_custom_adapter", None), "socket_path", None)
+        return f"unix://{path}" if path else self.api.base_url
 
     def _did(self, line: str) -> None:
         self.history.append(line)
 
+    def _notice(self, text: str) -> None:
+        self.notices.append(text)
+        if not self.quiet:
+            print(f"labkit: {text}")
+
+    # -- the engine: leftovers, outages ---------------------------------------------------------
+    def _remove_leftovers(self) -> None:
+        """Remove what ended sessions left with this lab's labels; say what was removed, and
+        what was left alone because a running session (or another machine) made it."""
+        mine = [f"{LAB_LABEL}={self.name}", f"{MARK_LABEL}=1"]
+        removed: dict[str, list[str]] = {"containers": [], "networks": []}
+        kept: dict[str, list[str]] = {}
+        containers = self.api.containers(all=True, filters={"label": mine})
+        networks = self.api.networks(filters={"label": mine})
+        self._leftovers_pending = False
+
+        def whose(labels: dict) -> str:
+            session = (labels or {}).get(SESSION_LABEL)
+            state = session_state(session)
+            if state == "running":
+                return f"a session that still runs on this machine (pid {session.split('-')[2]})"
+            return "another machine" if state == "elsewhere" else state
+
+        for c in containers:
+            name = (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")
+            who = whose(c.get("Labels"))
+            if who == "ended":
+                try:
+                    self.api.remove_container(c["Id"], force=True, v=True)
+                except docker.errors.NotFound:
+                    continue
+                except docker.errors.APIError as e:
+                    kept.setdefault(f"could not remove it: {e.explanation}", []).append(f"container {name}")
+                    continue
+                removed["containers"].append(name)
+            elif who != "this":
+                kept.setdefault(f"made by {who}", []).append(f"container {name}")
+        for n in networks:
+            who = whose(n.get("Labels"))
+            if who == "ended":
+                try:
+                    self.api.remove_network(n["Id"])
+                except docker.errors.NotFound:
+                    continue
+                except docker.errors.APIError:
+                    users = self._users_of(n["Id"])
+                    kept.setdefault("still in use", []).append(
+                        f"network {n['Name']}" + (f" (by {', '.join(users)})" if users else ""))
+                    continue
+                removed["networks"].append(n["Name"])
+            elif who != "this":
+                kept.setdefault(f"made by {who}", []).append(f"network {n['Name']}")
+        self.leftovers = removed
+        if removed["containers"] or removed["networks"]:
+            self._notice(f"lab {self.name!r}: removed what an earlier run left on this engine: "
+                         f"{_listing(removed)}")
+        for why, things in kept.items():
+            self._notice(f"lab {self.name!r}: left alone {', '.join(things)}: {why} "
+                         "(lab.reset() removes them; give this lab its own name to keep apart)")
+
+    def _users_of(self, network: str) -> list[str]:
+        try:
+            attrs = self.api.inspect_network(network)
+        except docker.errors.APIError:
+            return []
+        return sorted(c.get("Name") or cid[:12] for cid, c in (attrs.get("Containers") or {}).items())
+
+    def _unavailable(self, e: BaseException, doing: str) -> EngineUnavailable:
+        text = str(e)
+        if isinstance(e, (requests.exceptions.Timeout, TimeoutError)) or "timed out" in text.lower():
+            why = "it did not answer in time"
+        elif "No such file" in text or "FileNotFound" in text:
+            why = "its socket is gone"
+        elif "refused" in text.lower():
+            why = "the connection was refused"
+        else:
+            why = "the connection broke"
+        return EngineUnavailable(
+            f"the Docker engine at {self.address} does not answer ({why}): {doing} was not done. "
+            "Is it stopped? Start it again, then repeat this step: the lab reconnects by itself.")
+
+    def _reconnect(self, doing: str) -> None:
+        """After an outage: is an engine back at the lab's address, and is it the same one?"""
+        timeout = self.api.timeout
+        self.api.timeout = min(5, timeout or 5)   # a quick look: the step itself waits the full time
+        try:
+            info = self.api.info()
+        except ENGINE_DOWN as e:
+            raise self._unavailable(e, doing) from None
+        finally:
+            self.api.timeout = timeout
+        self._outage = False
+        before = self._host
+        if before is not None and info.get("ID") == before.id:
+            self._notice(f"the engine at {self.address} answers again")
+            return
+        # Another engine (or one the lab had not looked at): what it knew of containers is void.
+        self._known.clear()
+        self._ids.clear()
+        self._networks.clear()
+        self._host = None
+        self._notice(f"the engine at {self.address} answers again" + (
+            f", but it is another engine (ID {str(info.get('ID'))[:12]}): what this lab made on "
+            "the one before is not on it" if before is not None else ""))
+
+    def _before(self, doing: str, leftovers: bool = True) -> None:
+        if self._in_process and engines.sim_server_closed():
+            engines.sim_server()      # the same simulated engine, served again at its socket
+            self._notice("labkit's simulated engine had been stopped: it runs again, with all it held")
+        if self._outage:
+            try:
+                self._reconnect(doing)
+            except EngineUnavailable:
+                return                # the step tries itself: its error says what was not done
+        if self._host is None:
+            self.host()
+        if leftovers and self._leftovers_pending:
+            self._remove_leftovers()
+
+    def _ref(self, name: str) -> str:
+        """A container as the engine is asked for it: the ID this lab saw, else the name."""
+        return self._ids.get(name, name)
+
+    def _on_container(self, name: str, call):
+        """call(ref) on a container; if the ID this lab remembered is gone (the engine was
+        replaced behind its back), forget it and ask by name."""
+        ref = self._ref(name)
+        try:
+            return call(ref)
+        except docker.errors.NotFound:
+            if ref == name:
+                raise
+            try:
+                self.api.inspect_container(ref)
+                gone = False            # the container is there: something else was not found
+            except docker.errors.NotFound:
+                gone = True
+            if not gone:
+                raise
+            self._ids.pop(name, None)
+            self._known.pop(ref, None)
+            return call(name)
+
     # -- networks -------------------------------------------------------------------------------
+    @_step("create a network")
     def network(self, name: str, driver: str = "bridge", subnet: str | None = None,
                 gateway: str | None = None, ip_range: str | None = None, internal: bool = False,
                 attachable: bool = False, options: dict | None = None,
@@ -495,15 +922,28 @@ class Lab:
         """Create a network, like `docker network create`; or return the lab's network of that
         name when it has these settings."""
         _check_name("network", name)
-        if driver not in DRIVERS:
+        if not isinstance(driver, str) or driver not in DRIVERS:
             raise BadArgument(f"driver of network {name}", driver,
                               f"use one of {', '.join(DRIVERS[:4])} (plugins are not part of the lab)")
         net = _check_network(subnet, "subnet", name) if subnet is not None else None
+        if net is not None and net.version == 6:
+            raise BadArgument(f"subnet of network {name}", subnet,
+                              "IPv6 networks are not part of this lab: give an IPv4 subnet, like 10.10.0.0/24")
+        if net is not None and net.prefixlen > 30 and "/" in subnet:   # no "/": the engine says what it wants
+            raise BadArgument(f"subnet of network {name}", subnet, f"a /{net.prefixlen} leaves no address for "
+                              "the gateway and a container: use /30 or larger, like 10.10.0.0/24")
+        for flag, value in (("internal", internal), ("attachable", attachable)):
+            if not isinstance(value, bool):
+                raise BadArgument(f"{flag} of network {name}", value, "give True or False")
+        if options is not None and not isinstance(options, dict):
+            raise BadArgument(f"options of network {name}", options, "give a dict, like {'com.docker.network.driver.mtu': '1400'}")
         if (gateway or ip_range) and net is None:
             raise BadArgument(f"{'gateway' if gateway else 'IP range'} of network {name}",
                               gateway or ip_range, "it needs a subnet: give subnet= too")
         if gateway is not None:
             try:
+                if not isinstance(gateway, str):
+                    raise ValueError(gateway)
                 gw = ipaddress.ip_address(gateway)
             except ValueError:
                 raise BadArgument(f"gateway of network {name}", gateway, "it is not an IP address") from None
@@ -514,6 +954,8 @@ class Lab:
             if rng.version != net.version or not rng.subnet_of(net):
                 raise BadArgument(f"IP range of network {name}", ip_range, f"it is not inside the subnet {net}")
         options = {str(k): str(v) for k, v in (options or {}).items()}
+        for k, v in options.items():
+            _check_text(f"option of network {name}", k + v, "'1400'")
         labels = _labels(labels, self.name, f"network {name}")
         words = ["docker", "network", "create", "--driver", driver]
         for flag, value in (("--subnet", subnet), ("--gateway", gateway), ("--ip-range", ip_range)):
@@ -522,7 +964,7 @@ class Lab:
         words += ["--internal"] * internal + ["--attachable"] * attachable
         for k, v in options.items():
             words += ["--opt", f"{k}={v}"]
-        line = cli(*words, *_label_args(labels), name)
+        line = cli(*words, *_label_args(_shown_labels(labels)), name)
         self.last_command = line
         ipam = None
         if net is not None:
@@ -562,8 +1004,8 @@ class Lab:
         diffs += [f"option {k}={have_opts.get(k)} (asked: {k}={v})" for k, v in want["options"].items()
                   if have_opts.get(k) != v]
         have_labels = attrs.get("Labels") or {}
-        diffs += [f"label {k}={have_labels.get(k)} (asked: {k}={v})" for k, v in want["labels"].items()
-                  if have_labels.get(k) != v]
+        diffs += [f"label {k}={have_labels.get(k)} (asked: {k}={v})"
+                  for k, v in _shown_labels(want["labels"]).items() if have_labels.get(k) != v]
         if diffs:
             raise Differs("network", name, diffs, f"docker network rm {name}")
         if line not in self.history:
@@ -572,6 +1014,7 @@ class Lab:
         return self.client.networks.prepare_model(attrs)
 
     # -- containers -----------------------------------------------------------------------------
+    @_step("run a container")
     def container(self, name: str, networks: str | Iterable[str] | None = None, image: str = IMAGE,
                   command: str | list[str] | None = None, ports=None, network_mode: str | None = None,
                   hostname: str | None = None, aliases: str | list[str] | dict | None = None,
@@ -593,8 +1036,17 @@ class Lab:
             aliases0, ip0 = spec.endpoint.get(first[0], ([], None))
             networking = self.api.create_networking_config({first[0]: self.api.create_endpoint_config(
                 aliases=aliases0 or None, ipv4_address=ip0)})
-        host_config = self.api.create_host_config(
-            network_mode=spec.mode, port_bindings=spec.bindings() or None, cap_add=spec.cap_add or None)
+        if spec.mode == "host" and spec.ports:
+            raise BadArgument(f"ports of container {name}", " ".join(b.cli() for b in spec.ports),
+                              "a container in host mode uses the host's own ports: there is nothing to "
+                              "publish (docker-py refuses port bindings in host mode)")
+        # Never privileged, no mounts (so never the engine's socket): see the module's docstring.
+        try:
+            host_config = self.api.create_host_config(
+                network_mode=spec.mode, port_bindings=spec.bindings() or None, cap_add=spec.cap_add or None,
+                privileged=False)
+        except docker.errors.InvalidArgument as e:   # docker-py's own checks, before the engine
+            raise BadArgument(f"settings of container {name}", spec.mode, str(e)) from None
         try:
             made = self.api.create_container(
                 spec.image, spec.argv, name=name, hostname=spec.hostname, labels=spec.labels,
@@ -625,8 +1077,8 @@ class Lab:
             del self.history[mark:]
             self._known.pop(cid, None)
             try:
-                self.api.remove_container(cid, force=True)
-            except docker.errors.DockerException:
+                self.api.remove_container(cid, force=True, v=True)
+            except (docker.errors.DockerException, *ENGINE_DOWN):
                 pass
             raise
         self._ids[name] = cid
@@ -637,18 +1089,21 @@ class Lab:
                         aliases, ip, labels, environment, cap_add) -> _Spec:
         _check_name("container", name, CONTAINER_NAME,
                     NAME_RULE + "; at least two characters")
-        if isinstance(networks, str):
+        if isinstance(networks, (str, DockerNetwork, model.Network)):
             networks = [networks]
-        networks = list(networks or [])
-        for net in networks:
-            _check_name("network", _name_of(net))
-        networks = [_name_of(n) for n in networks]
+        if networks is not None and not isinstance(networks, (list, tuple)):
+            raise BadArgument(f"networks of container {name}", networks,
+                              "give a network's name, or a list of names like ['front', 'back']")
+        networks = [_name_of(n, "network") for n in networks or []]
         if len(set(networks)) != len(networks):
             raise BadArgument(f"networks of container {name}", networks, "a network is named twice")
         if network_mode is not None:
             if networks:
                 raise BadArgument(f"network_mode of container {name}", network_mode,
                                   "give networks or network_mode, not both")
+            if not isinstance(network_mode, str):
+                raise BadArgument(f"network_mode of container {name}", network_mode,
+                                  "use 'host', 'none', 'bridge' or 'container:NAME'")
             kind, _, other = network_mode.partition(":")
             if network_mode in ("host", "none", "bridge", "default"):
                 pass
@@ -661,19 +1116,23 @@ class Lab:
         if network_mode == "bridge":
             networks, network_mode = ["bridge"], None
         mode = networks[0] if networks else (network_mode or "default")
-        if not isinstance(image, str) or not image or any(ch.isspace() for ch in image):
-            raise BadArgument(f"image of container {name}", image, "give an image name like busybox")
+        _check_image(image, name)
+        what = f"command of container {name}"
         if command is None:
             argv = list(COMMAND)
         elif isinstance(command, str):
+            _check_text(what, command, "'sleep 600'")
             try:
                 argv = shlex.split(command)
             except ValueError as e:
-                raise BadArgument(f"command of container {name}", command, str(e)) from None
+                raise BadArgument(what, command, str(e)) from None
+        elif isinstance(command, (list, tuple)):
+            argv = [_check_text(what, str(a) if isinstance(a, int) and not isinstance(a, bool) else a,
+                                "['sleep', '600']") for a in command]
         else:
-            argv = [str(a) for a in command]
+            raise BadArgument(what, command, "give it as text, like 'sleep 600', or a list, like ['sleep', '600']")
         if not argv:
-            raise BadArgument(f"command of container {name}", command, "it is empty")
+            raise BadArgument(what, command, "it is empty")
         if hostname is not None:
             _check_name("hostname", hostname, re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?"),
                         "use letters, digits, '.' and '-'")
@@ -685,28 +1144,32 @@ class Lab:
         endpoint: dict[str, tuple[list[str], str | None]] = {}
         per_net_aliases = aliases if isinstance(aliases, dict) else ({networks[0]: aliases} if aliases else {})
         per_net_ip = ip if isinstance(ip, dict) else ({networks[0]: ip} if ip else {})
+        for key in list(per_net_aliases) + list(per_net_ip):
+            if not isinstance(key, str):
+                raise BadArgument(f"aliases or ip of container {name}", key, "key them by the network's name")
         for net in set(per_net_aliases) | set(per_net_ip):
             if net not in networks:
                 raise BadArgument(f"aliases or ip of container {name}", net,
                                   "it is not one of the networks asked for")
             a = per_net_aliases.get(net) or []
+            if not isinstance(a, (str, list, tuple)):
+                raise BadArgument(f"aliases of container {name} on {net}", a, "give a name, or a list of names")
             a = [a] if isinstance(a, str) else list(a)
             for alias in a:
                 _check_name("alias", alias)
             address = per_net_ip.get(net)
             if address is not None:
                 try:
+                    if not isinstance(address, str):
+                        raise ValueError(address)
                     address = str(ipaddress.IPv4Address(address))
                 except ValueError:
                     raise BadArgument(f"ip of container {name} on {net}", address,
                                       "it is not an IPv4 address") from None
             endpoint[net] = (a, address)
         bindings = parse_ports(ports)   # in host mode the engine discards them (and says so)
-        if isinstance(environment, dict):
-            env = [f"{k}={v}" for k, v in environment.items()]
-        else:
-            env = [str(e) for e in environment or []]
-        caps = [str(c) for c in cap_add or []]
+        env = _environment(environment, name)
+        caps = _capabilities(cap_add, name)
         return _Spec(name, image, argv, mode, networks, endpoint, bindings, hostname,
                      _labels(labels, self.name, f"container {name}"), env, caps)
 
@@ -768,20 +1231,25 @@ class Lab:
         return self.client.containers.prepare_model(attrs)
 
     # -- connecting -----------------------------------------------------------------------------
+    @_step("connect a container")
     def connect(self, container, network, aliases: str | list[str] | None = None,
                 ip: str | None = None) -> bool:
         """Connect a container to a network, like `docker network connect`. Does nothing (and
         returns False) when it is connected there already with these aliases and address."""
-        cname, net = _name_of(container), _name_of(network)
+        cname, net = _name_of(container, "container"), _name_of(network, "network")
+        if aliases is not None and not isinstance(aliases, (str, list, tuple)):
+            raise BadArgument(f"aliases of container {cname} on {net}", aliases, "give a name, or a list of names")
         aliases = [aliases] if isinstance(aliases, str) else list(aliases or [])
         for alias in aliases:
             _check_name("alias", alias)
         if ip is not None:
             try:
+                if not isinstance(ip, str):
+                    raise ValueError(ip)
                 ip = str(ipaddress.IPv4Address(ip))
             except ValueError:
                 raise BadArgument(f"ip of container {cname} on {net}", ip, "it is not an IPv4 address") from None
-        return self._connect(self._ids.get(cname, cname), cname, net, aliases, ip)
+        return self._on_container(cname, lambda ref: self._connect(ref, cname, net, aliases, ip))
 
     def _connect(self, cid: str, cname: str, net: str, aliases: list[str], ip: str | None) -> bool:
         words = ["docker", "network", "connect"]
@@ -807,15 +1275,16 @@ class Lab:
         self._did(line)
         return True
 
+    @_step("disconnect a container")
     def disconnect(self, container, network) -> bool:
         """Disconnect a container from a network, like `docker network disconnect`. Does
         nothing (and returns False) when it is not connected there."""
-        cname, net = _name_of(container), _name_of(network)
-        cid = self._ids.get(cname, cname)
+        cname, net = _name_of(container, "container"), _name_of(network, "network")
         line = cli("docker", "network", "disconnect", net, cname)
         self.last_command = line
         try:
-            self.api.disconnect_container_from_network(cid, net)
+            cid = self._on_container(cname, lambda ref: (
+                self.api.disconnect_container_from_network(ref, net), ref)[1])
         except docker.errors.APIError as e:
             if "is not connected to network" in str(e.explanation):
                 return False
@@ -827,6 +1296,7 @@ class Lab:
         return True
 
     # -- removing -------------------------------------------------------------------------------
+    @_step("remove a container or network")
     def remove(self, thing) -> str:
         """Remove a container (`docker rm -f`, also when it runs) or a network (`docker network
         rm`). A name is looked up as a container first, then as a network. Returns which it was."""
@@ -845,7 +1315,7 @@ class Lab:
         for kind in order:
             try:
                 if kind == "container":
-                    self._remove_container(name, self._ids.get(name, name))
+                    self._on_container(name, lambda ref: self._remove_container(name, ref))
                 else:
                     self._remove_network(name, name)
                 return kind
@@ -859,7 +1329,7 @@ class Lab:
         line = cli("docker", "rm", "-f", name)
         self.last_command = line
         try:
-            self.api.remove_container(ref, force=True)
+            self.api.remove_container(ref, force=True, v=True)
         except docker.errors.APIError as e:
             raise _named(e, f"cannot remove container {name}") from e
         cid = self._ids.pop(name, None)
@@ -878,6 +1348,7 @@ class Lab:
             known.joins.pop(name, None)
         self._did(line)
 
+    @_step("reset the lab", leftovers=False)
     def reset(self) -> dict[str, list[str]]:
         """Remove this lab's containers, then its networks: exactly those with its labels.
         Returns their names: {"containers": [...], "networks": [...]}."""
@@ -887,20 +1358,25 @@ class Lab:
         for c in self.api.containers(all=True, filters={"label": mine}):
             name = (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")
             try:
-                self.api.remove_container(c["Id"], force=True)
+                self.api.remove_container(c["Id"], force=True, v=True)
             except docker.errors.NotFound:
                 continue
             except docker.errors.APIError as e:
                 failures.append(f"container {name}: {e.explanation}")
                 continue
             removed["containers"].append(name)
+        self._leftovers_pending = False          # this removed them, with everything else
         for n in self.api.networks(filters={"label": mine}):
             try:
                 self.api.remove_network(n["Id"])
             except docker.errors.NotFound:
                 continue
             except docker.errors.APIError as e:
-                failures.append(f"network {n['Name']}: {e.explanation}")
+                users = self._users_of(n["Id"])
+                failures.append(f"network {n['Name']} is still used by {', '.join(users)}, not this lab's: "
+                                f"disconnect {'them' if len(users) > 1 else 'it'} first (`docker network "
+                                f"disconnect {n['Name']} {users[0]}`)" if users else
+                                f"network {n['Name']}: {e.explanation}")
                 continue
             removed["networks"].append(n["Name"])
         if removed["containers"]:
@@ -917,11 +1393,11 @@ class Lab:
 
     # -- probes ---------------------------------------------------------------------------------
     def _exec(self, src, argv: list[str], what: str) -> tuple[str, int, str]:
-        name = _name_of(src)
+        name = _name_of(src, "probe source")
         line = cli("docker", "exec", name, *argv)
         self.last_command = line
         try:
-            eid = self.api.exec_create(self._ids.get(name, name), argv)["Id"]
+            eid = self._on_container(name, lambda ref: self.api.exec_create(ref, argv))["Id"]
             output = self.api.exec_start(eid)
             code = self.api.exec_inspect(eid)["ExitCode"]
         except docker.errors.APIError as e:
@@ -929,29 +1405,35 @@ class Lab:
         self._did(line)
         return line, code, output.decode(errors="replace")
 
+    @_step("ping")
     def ping(self, src, dst, count: int = 1, timeout: int = 1) -> Probe:
         """Ping dst (a name or an address) from inside src: `docker exec SRC ping -c 1 -W 1 DST`."""
-        dst = _name_of(dst)
-        line, code, out = self._exec(src, ["ping", "-c", str(int(count)), "-W", str(int(timeout)), dst],
+        dst = _target(dst)
+        count, timeout = _check_int("ping count", count, 1, 100), _check_int("ping timeout", timeout, 1, 60)
+        line, code, out = self._exec(src, ["ping", "-c", str(count), "-W", str(timeout), dst],
                                      f"ping {dst}")
         m = PING_HEAD.search(out)
         return Probe(line, code == 0, "reachable" if code == 0 else "unreachable", code, out,
                      m.group(1) if m else _literal(dst))
 
+    @_step("look up a name")
     def resolve(self, src, name: str, timeout: int | None = None) -> list[str]:
         """The addresses `nslookup NAME` finds from inside src (an empty list when none).
         With timeout, nslookup waits that many seconds for the name server, once."""
-        name = _name_of(name)
-        argv = ["nslookup"] + ([f"-timeout={int(timeout)}", "-retry=1"] if timeout else []) + [name]
+        name = _name_of(name, "name to look up")
+        timeout = None if timeout is None else _check_int("lookup timeout", timeout, 1, 60)
+        argv = ["nslookup"] + ([f"-timeout={timeout}", "-retry=1"] if timeout else []) + [name]
         _, code, out = self._exec(src, argv, f"look up {name}")
         return parse_nslookup(out) if code == 0 else []
 
+    @_step("probe a port")
     def port(self, src, dst, port: int, timeout: int = 1) -> Probe:
         """Is dst:port open from inside src? `docker exec SRC nc -w 1 DST PORT`: "open" (it
         connected), "closed" (refused) or "unreachable" (no answer, or no route)."""
-        dst = _name_of(dst)
+        dst = _target(dst)
         port = _port_number(port, "port", port)
-        line, code, out = self._exec(src, ["nc", "-w", str(int(timeout)), dst, str(port)],
+        timeout = _check_int("port probe timeout", timeout, 1, 60)
+        line, code, out = self._exec(src, ["nc", "-w", str(timeout), dst, str(port)],
                                      f"connect to {dst}:{port}")
         m = NC_HOST.search(out)
         if code == 0:
@@ -962,15 +1444,16 @@ class Lab:
             state = "unreachable"
         return Probe(line, code == 0, state, code, out, m.group(1) if m else _literal(dst))
 
+    @_step("list the interfaces")
     def interfaces(self, container) -> dict[str, list[str]]:
         """The container's interfaces and their IPv4 addresses, from `ip -o -4 addr` inside it;
         also teaches the lab their names for the snapshot."""
-        name = _name_of(container)
+        name = _name_of(container, "container")
         _, code, out = self._exec(container, ["ip", "-o", "-4", "addr"], "list the interfaces")
         found: dict[str, list[str]] = {}
         for m in re.finditer(r"^\d+:\s+(\S+)\s+inet\s+(\S+)", out, re.M):
             found.setdefault(m.group(1), []).append(m.group(2))
-        attrs = self.api.inspect_container(self._ids.get(name, name))
+        attrs = self.api.inspect_container(self._ref(name))
         known = self._known.setdefault(attrs["Id"], _Known(next_eth=None))
         known.learn(attrs)
         by_ip = {ip.split("/")[0]: ifname for ifname, ips in found.items() for ip in ips}
@@ -980,6 +1463,7 @@ class Lab:
         return found
 
     # -- the snapshot ---------------------------------------------------------------------------
+    @_step("ask the engine who it is")
     def host(self) -> model.Host:
         """The engine this lab talks to (asked once, then remembered)."""
         if self._host is None:
@@ -989,6 +1473,7 @@ class Lab:
                                     "sim" if sim else "docker", info.get("ServerVersion") or "")
         return self._host
 
+    @_step("take a snapshot")
     def snapshot(self, inspect: bool = False) -> model.Topology:
         """Everything on the engine now, the lab's objects and foreign ones, as a plain model.
 
@@ -1063,4 +1548,5 @@ def _literal(text: str) -> str | None:
 
 
 __all__ = ["Lab", "Probe", "Binding", "BadArgument", "NotTheLabs", "Differs", "RemoveFailed",
-           "parse_ports", "parse_nslookup", "IMAGE", "COMMAND", "PUBLISH_IP"]
+           "EngineUnavailable", "parse_ports", "parse_nslookup", "session_id", "session_state",
+           "default_name", "IMAGE", "COMMAND", "PUBLISH_IP", "CAPABILITIES", "SESSION_LABEL"]

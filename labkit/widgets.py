@@ -17,6 +17,9 @@ widget state by default (nbclient, `jupyter nbconvert --execute`): turn it off t
 Callbacks only call the Lab and redraw. The learner's input goes to the Lab as text, never
 evaluated; what the Lab or the engine refuses comes back as a message with the engine's own text
 (docker's and labkit's errors share the root docker.errors.DockerException), never a traceback.
+When the engine stops, each action says so (the Lab's EngineUnavailable: which engine, what was not
+done), the last drawing stays, and the panel works again as soon as the engine answers. An error
+inside labkit itself (a bug) is shown as a one-line message too, and kept in `panel.error`.
 """
 from __future__ import annotations
 
@@ -30,7 +33,8 @@ import requests.exceptions
 
 from . import model, paths
 from .drawing import HEIGHT, Drawing, build, draw, highlight
-from .lab import DRIVERS, IMAGE, NAME, NAME_RULE, BadArgument, Lab
+from .errors import EngineUnavailable
+from .lab import DRIVERS, IMAGE, MAX_NAME, NAME, NAME_RULE, BadArgument, Lab
 from .reachability import matrix
 
 ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)
@@ -101,13 +105,15 @@ class Panel(w.VBox):
     run_container, remove_container; link_container, link_network, connect, disconnect;
     probe_source, probe_target, probe_kind, probe_port, probe; reset; show_matrix.
     After each action: `command` (the docker CLI lines it ran, also when refused), `message`, `ok`,
-    and the graph redrawn (with the route of the last probe highlighted)."""
+    `error` (the exception when it failed, else None), and the graph redrawn (with the route of the
+    last probe highlighted)."""
 
     def __init__(self, lab: Lab, height: str = "460px"):
         self.lab = lab
         self.command: list[str] = []
         self.message = ""
         self.ok = True
+        self.error: BaseException | None = None
         self.topology: model.Topology | None = None
 
         self.network_name = _text("name", "front", options=[])
@@ -179,7 +185,7 @@ class Panel(w.VBox):
     def _act(self, action) -> bool:
         """Run one action: the CLI lines it ran, its message or the error's, then the redraw."""
         self.lab.last_command = None
-        mark = len(self.lab.history)
+        mark, notes = len(self.lab.history), len(self.lab.notices)
         path = None
         try:
             result = action()
@@ -187,14 +193,21 @@ class Panel(w.VBox):
                 self.message, path = result
             else:
                 self.message = result
-            self.ok = True
+            self.ok, self.error = True, None
         except ERRORS as e:
-            self.ok, self.message = False, error_text(e)
+            self.ok, self.message, self.error = False, error_text(e), e
+        except Exception as e:  # noqa: BLE001 -- a bug in labkit: a message in the panel, not a traceback
+            self.ok, self.error = False, e
+            what = str(e) if len(str(e)) <= 200 else str(e)[:190] + "..."
+            self.message = f"labkit could not do this: an error inside labkit ({type(e).__name__}: {what}). Please report it."
         ran = self.lab.history[mark:]
         if not ran and self.lab.last_command:
             ran = [self.lab.last_command]    # refused by the engine: what it was asked
         self.command = ran
         self._redraw(path)
+        said = self.lab.notices[notes:]      # the lab's notes: leftovers removed, engine back
+        if said:
+            self.message = "\n".join(said + ([self.message] if self.message else []))
         self._show_status()
         return self.ok
 
@@ -206,8 +219,13 @@ class Panel(w.VBox):
                 highlight(d, path)
             self.graph.show(d)
         except ERRORS as e:
+            if isinstance(e, EngineUnavailable) and isinstance(self.error, EngineUnavailable):
+                note = "(the drawing shows the engine as it was when it last answered)"
+            else:
+                note = "cannot redraw: " + error_text(e)
+                self.error = self.error or e
             self.ok = False
-            self.message = (self.message + "\n" if self.message else "") + "cannot redraw: " + error_text(e)
+            self.message = (self.message + "\n" if self.message else "") + note
             return
         networks = sorted({n.name for n in topo.networks})
         containers = sorted({c.name for c in topo.containers})
@@ -316,6 +334,8 @@ def _name(kind: str, value: str, what: str | None = None) -> str:
     value = (value or "").strip()
     if not NAME.fullmatch(value):
         raise BadArgument(what or f"{kind} name", value, NAME_RULE)
+    if len(value) > MAX_NAME:
+        raise BadArgument(what or f"{kind} name", value, f"it is {len(value)} characters long: use at most {MAX_NAME}")
     return value
 
 

@@ -19,7 +19,7 @@ import pytest
 import labkit
 import labkit.sim as sim
 from labkit import model
-from labkit.lab import BadArgument, Binding, Differs, Lab, NotTheLabs, parse_nslookup, parse_ports
+from labkit.lab import BadArgument, Binding, Differs, Lab, NotTheLabs, parse_nslookup, parse_ports, session_id
 from tests.conftest import private_engines_unavailable
 
 PREFIX = "lkl"
@@ -152,7 +152,7 @@ def test_lab_names_and_engines_are_checked():
 def test_networks_in_every_form(lab, client):
     plain = lab.network("plain")
     assert plain.attrs["Driver"] == "bridge"
-    assert plain.attrs["Labels"] == {"labkit": "1", "labkit.lab": "lab"}
+    assert plain.attrs["Labels"] == {"labkit": "1", "labkit.lab": "lab", "labkit.session": session_id()}
     full = lab.network("full", subnet="10.31.0.0/16", gateway="10.31.0.254", ip_range="10.31.5.0/24",
                        internal=True, attachable=True, options={"com.docker.network.driver.mtu": "1400"},
                        labels={"tier": "back"})
@@ -160,7 +160,7 @@ def test_networks_in_every_form(lab, client):
                                              "Gateway": "10.31.0.254"}]
     assert full.attrs["Internal"] and full.attrs["Attachable"]
     assert full.attrs["Options"]["com.docker.network.driver.mtu"] == "1400"
-    assert full.attrs["Labels"] == {"labkit": "1", "labkit.lab": "lab", "tier": "back"}
+    assert full.attrs["Labels"] == {"labkit": "1", "labkit.lab": "lab", "labkit.session": session_id(), "tier": "back"}
     assert lab.history == [
         f"docker network create --driver bridge {LABELS} plain",
         "docker network create --driver bridge --subnet 10.31.0.0/16 --gateway 10.31.0.254 "
@@ -207,7 +207,8 @@ def test_containers_in_every_form(lab, client):
     assert web.attrs["Config"]["Cmd"] == ["sleep", "86400"]
     assert web.attrs["Config"]["Hostname"] == "www1"
     assert "MODE=test" in web.attrs["Config"]["Env"]
-    assert web.attrs["Config"]["Labels"] == {"labkit": "1", "labkit.lab": "lab", "tier": "front"}
+    assert web.attrs["Config"]["Labels"] == {"labkit": "1", "labkit.lab": "lab", "labkit.session": session_id(),
+                                             "tier": "front"}
     assert web.attrs["HostConfig"]["PortBindings"] == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}]}
 
     api = lab.container("api", networks="back", ports={"81/tcp": ("0.0.0.0", 8081)}, command="httpd -f -p 81")
