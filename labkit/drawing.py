@@ -114,7 +114,8 @@ def topology_of(x) -> model.Topology:
     if isinstance(x, Lab):
         return x.snapshot()
     if isinstance(x, docker.DockerClient):
-        return Lab(x).snapshot()
+        # Only to look: drawing an engine must never remove anything (no leftover clean-up).
+        return Lab(x, leftovers="keep", quiet=True).snapshot()
     if isinstance(x, Iterable) and not isinstance(x, (str, bytes, dict)):
         parts = [topology_of(item) for item in x]
         if not parts:
