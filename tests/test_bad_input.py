@@ -501,25 +501,10 @@ PROBE_ARGS = mostly_plausible(
 
 # Differences found by these tests and reported as simulator bugs (labkit/sim is not this test's
 # to change): (what the simulator gives (None: anything), what the real engine gives, when).
-KNOWN_SIM_BUGS = [
-    # `docker run --network container:X -p ...`: the engine answers 400 "conflicting options:
-    # port publishing and the container type network mode" before anything else; the simulator
-    # does not check it (it runs the container, or fails on the image or the other container).
-    (None, ("refused", "APIError", 400),
-     lambda args: str(args.get("mode") or "").startswith("container:") and bool(args.get("ports"))),
-    # `docker network disconnect host C` for a container that is not in host mode: the engine
-    # answers 500 "container ID is not connected to network host" (so the lab's disconnect does
-    # nothing); the simulator answers 400 "container cannot be disconnected from host network or
-    # connected to host network", which the engine says only of host-mode containers.
-    (("refused", "APIError", 400), ("done",),
-     lambda args: args.get("disconnect") is True and args.get("network") == "host" and args.get("container") == "web"),
-    # `docker network connect --ip ADDR front web` when web is on front already and ADDR is not in
-    # front's subnet: the engine answers 403 "endpoint with name web already exists in network
-    # front" (it looks at the endpoint first); the simulator 500 "Invalid address ADDR: It does
-    # not belong to any of this network's subnets".
-    (("refused", "APIError", 500), ("refused", "APIError", 403),
-     lambda args: args.get("disconnect") is False and args.get("network") == "front" and args.get("container") == "web"
-     and _outside(args.get("ip"), "10.123.0.0/24")),
+KNOWN_SIM_BUGS: list = [
+    # (simulator outcome or None, real outcome, when): differences known and reported. None left:
+    # the simulator now refuses container mode with ports, answers a host disconnect of a bridge
+    # container and orders connect's checks as the engine does.
 ]
 
 

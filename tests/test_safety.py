@@ -691,12 +691,8 @@ def test_a_host_of_a_cluster_goes_down_its_engine_stops_answering(overlay_cluste
     assert {c.name for c in labs[1].snapshot().containers} == {"right"}
 
 
-def test_a_host_of_a_cluster_goes_down_the_swarm_shows_it(overlay_cluster, request):
+def test_a_host_of_a_cluster_goes_down_the_swarm_shows_it(overlay_cluster):
     kind, cluster, labs = overlay_cluster
-    if kind == "sim":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "the simulator cannot take a host down yet: its node stays ready and its containers "
-            "reachable (reported; labkit.Cluster calls World.take_down/bring_up once they exist)")))
     assert [(n["host"], n["state"]) for n in cluster.nodes()] == [("host1", "ready"), ("host2", "ready")]
     cluster.stop_host("host2", crash=True)
     TALLY["faults injected"] += 1

@@ -556,8 +556,8 @@ def network_prune(engine, m, q, body):
 @route("POST", r"/networks/(?P<id>[^/]+)/connect")
 def network_connect(engine, m, q, body):
     host = engine.host
+    c = host.find_container(body.get("Container") or "")  # the engine looks for the container first
     net = host.find_network(m["id"], attach=True)
-    c = host.find_container(body.get("Container") or "")
     ctr.connect(c, net, body.get("EndpointConfig") or {})
     return Reply(200, b"")
 

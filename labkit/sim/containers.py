@@ -55,6 +55,19 @@ _FILL = {"CgroupnsMode": "host", "IpcMode": "private", "ShmSize": 67108864, "Run
 _NULL_WHEN = {"MemorySwappiness": -1, "PidsLimit": 0}
 
 
+def check_network_mode(body: dict) -> None:
+    """What the engine refuses while it reads the request, before anything else (runconfig)."""
+    hc = body.get("HostConfig") or {}
+    if not str(hc.get("NetworkMode") or "").startswith("container:"):
+        return
+    if body.get("Hostname"):
+        raise InvalidParameter("conflicting options: hostname and the network mode")
+    if hc.get("PortBindings") or hc.get("PublishAllPorts"):
+        raise InvalidParameter("conflicting options: port publishing and the container type network mode")
+    if body.get("ExposedPorts"):
+        raise InvalidParameter("conflicting options: port exposing and the container type network mode")
+
+
 def engine_defaults(hc: dict) -> dict:
     from .api import HOST_CONFIG_DEFAULTS
     for key, value in _FILL.items():
@@ -72,6 +85,7 @@ def engine_defaults(hc: dict) -> dict:
 
 
 def create(host: Host, name: str | None, body: dict) -> Container:
+    check_network_mode(body)
     if name is not None and name != "":
         if not CONTAINER_NAME.match(name):
             raise InvalidParameter(f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
@@ -368,6 +382,10 @@ def _bind_ports(c: Container) -> None:
             hp = _ephemeral(c.host, taken, proto)
         else:
             hp = int(str(hport).split("-")[0])
+        if hip not in ("", "0.0.0.0", "::") and not _host_has(c.host, hip):
+            raise EngineError(f"driver failed programming external connectivity on endpoint {c.name} "
+                              f"({ep.id if ep else ''}): Error starting userland proxy: listen {proto}4 "
+                              f"{hip}:{hp}: bind: cannot assign requested address")
         if (proto, hp) in taken and _overlap(taken[(proto, hp)], hip):
             where = f"driver failed programming external connectivity on endpoint {c.name} ({ep.id if ep else ''})"
             if taken[(proto, hp)] == hip:  # the engine's port allocator knows this one
@@ -378,6 +396,10 @@ def _bind_ports(c: Container) -> None:
         taken[(proto, hp)] = hip
         bound.append((proto, hip, hp, proto, cport))
     c.ports_bound = bound
+
+
+def _host_has(host: Host, address: str) -> bool:
+    return address.startswith("127.") or any(str(i.ip) == address for i in host.ifaces if i.ip is not None)
 
 
 def _overlap(a: str, b: str) -> bool:
@@ -469,11 +491,12 @@ def connect(c: Container, net: Network, req: dict) -> None:
                                "networks in private (none) mode")
     if net.driver == "host":
         raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
-    check_request(net, req)
+    check_request(net, {k: v for k, v in req.items() if k != "IPAMConfig"} if net.user_defined else req)
     if net.id in c.endpoints or (not c.running and net.name in c.net_requests):
         if net.swarm is not None:
             raise Conflict(f"{c.name} is already attached to network {net.name}")
         raise Forbidden(f"endpoint with name {c.name} already exists in network {net.name}")
+    check_request(net, req)  # an address in the network's subnets: looked at after the endpoint
     if net.swarm is not None and not net.attachable:
         raise EngineError(f"Could not attach to network {net.id}: rpc error: code = PermissionDenied "
                           f"desc = network {net.id} not manually attachable")
@@ -486,6 +509,8 @@ def connect(c: Container, net: Network, req: dict) -> None:
 
 def disconnect(c: Container, net: Network, force: bool = False) -> None:
     if net.driver == "host":
+        if c.mode_kind != "host":
+            raise EngineError(f"container {c.id} is not connected to network host")
         raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
     if c.running:
         if net.id not in c.endpoints:

@@ -80,7 +80,10 @@ def allocate_pools(net: Network, space: ipam.AddressSpace, configs: list[dict]) 
                 except EngineError as e:
                     raise EngineError(f"failed to allocate gateway ({cfg['Gateway']}): {e.message}") from None
             else:
-                gw = pool.take()
+                try:
+                    gw = pool.take()
+                except EngineError as e:
+                    raise EngineError(f"failed to allocate gateway (): {e.message}") from None
             for aux in (cfg.get("AuxiliaryAddresses") or {}).values():
                 ip = parse_ip(aux)
                 if ip is not None and ip in pool.subnet:

@@ -48,9 +48,10 @@ class Pool:
     last: int = 0
 
     def __post_init__(self) -> None:
+        # 20.10 keeps an IPv4 pool's first and last address, whatever its size (so a /31 or a
+        # /32 has none to give).
         size = self.subnet.num_addresses
-        if size > 2:
-            self.used.update({0, size - 1})
+        self.used.update({0, size - 1})
 
     def contains(self, addr: IPv4Addr) -> bool:
         return addr in self.subnet
@@ -78,7 +79,7 @@ class Pool:
                 self.used.add(off)
                 self.last = off
                 return IPv4Addr(base + off)
-        raise EngineError("no available IPv4 addresses")
+        raise EngineError("No available addresses on this pool")
 
     def give_back(self, addr: IPv4Addr) -> None:
         self.used.discard(int(addr) - int(self.subnet.network_address))

@@ -256,7 +256,7 @@ class Sandbox:
                 return Outcome(True, "the underlay's switch", target=None) if port is None else \
                     Outcome(False, "nothing listens on the switch", refused=True)
             for other in self.host.world.hosts.values():
-                if other is not self.host and other.underlay_ip == dst:
+                if other is not self.host and other.underlay_ip == dst and not other.down:
                     return Outcome(True, f"host {other.name}", target=other) if port is None else \
                         host_listens(other, dst, port, proto, local=False)
         if dst in net.gateways and net.driver == "bridge":
@@ -278,7 +278,7 @@ class Sandbox:
         if net.internal:
             return Outcome(False, f"network {net.name} is internal: nothing leaves it", hops=gw)
         for other in host.world.hosts.values():
-            if other is not host and other.underlay_ip == dst:
+            if other is not host and other.underlay_ip == dst and not other.down:
                 # Out through the host's NAT (MASQUERADE) onto the underlay: one hop further.
                 if port is None:
                     return Outcome(True, f"host {other.name}, through {host.name}'s NAT", ttl=63, target=other, hops=gw)
@@ -302,7 +302,7 @@ class Sandbox:
                 return Outcome(True, "the underlay's switch") if port is None else \
                     Outcome(False, "nothing listens on the switch", refused=True)
             for other in host.world.hosts.values():
-                if other is not host and other.underlay_ip == dst:
+                if other is not host and other.underlay_ip == dst and not other.down:
                     if port is None:
                         return Outcome(True, f"host {other.name}", target=other)
                     return host_listens(other, dst, port, proto, local=False)

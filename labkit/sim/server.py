@@ -54,6 +54,14 @@ def wait_until_read(sock: socket.socket, limit: float = 2.0) -> None:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        self.server.connections.add(self.connection)
+
+    def finish(self):
+        self.server.connections.discard(self.connection)
+        super().finish()
     server_version = "Docker/20.10.24+dfsg1"
     sys_version = ""
     engine: Engine  # set on the per-server subclass
@@ -189,6 +197,10 @@ class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def __init__(self, *args, **kwargs):
+        self.connections: set[socket.socket] = set()  # open client connections (keep-alive)
+        super().__init__(*args, **kwargs)
+
     def handle_error(self, request, client_address):
         # A client that hangs up early is no error of the engine's (dockerd logs nothing either).
         import sys
@@ -230,6 +242,12 @@ class SimServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+        # A stopped engine answers nobody: close the clients' kept-alive connections too.
+        for conn in list(self.httpd.connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         try:
             os.unlink(self.path)
         except OSError:

@@ -486,7 +486,8 @@ class Swarm:
         raise NotFound(f"service {term} not found")
 
     def ready_nodes(self) -> list[Node]:
-        return [n for n in self.nodes.values() if n.state == "ready" and n.availability == "active"]
+        return [n for n in self.nodes.values() if n.state == "ready" and n.availability == "active"
+                and not n.host.down]
 
     def converge(self, svc: Service) -> None:
         """Start or stop tasks until the service has what it asks for (at once, here): one

@@ -329,12 +329,53 @@ class World:
         self.pid += 1
         return self.pid
 
+    def take_down(self, name: str) -> None:
+        """A host stops (its engine and everything on it): its containers end, the underlay loses
+        it, its swarm's managers see its node down. (The engine's managers say so after ~15 s of
+        missed heartbeats; here at once.)"""
+        from . import containers
+        with self.lock:
+            host = self.hosts[name]
+            host.down = True
+            for c in list(host.containers.values()):
+                if c.running:
+                    containers._exited(c, 137)
+            if host.swarm_node is not None:
+                host.swarm_node.state, host.swarm_node.message = "down", "heartbeat failure"
+
+    def bring_up(self, name: str) -> None:
+        """The host is back: its engine answers, its node reports ready again."""
+        with self.lock:
+            host = self.hosts[name]
+            host.down = False
+            if host.swarm_node is not None:
+                host.swarm_node.state, host.swarm_node.message = "ready", ""
+
     def add_host(self, name: str | None = None, underlay: bool = True) -> "Host":
         with self.lock:
             n = len(self.hosts) + 1
             host = Host(self, name or f"host{n}", number=n, underlay=underlay)
             self.hosts[host.name] = host
             return host
+
+
+# Docker's image reference grammar (distribution/reference), for the engine's refusals.
+_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?"
+REFERENCE = re.compile(rf"^(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
+                       r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$")
+
+
+def check_reference(ref: str) -> None:
+    """The engine's refusal of an image name it cannot parse (400)."""
+    if re.fullmatch(r"(sha256:)?[0-9a-f]{64}", ref) or REFERENCE.match(ref):
+        name = ref.split("@")[0].rsplit(":", 1)[0] if ":" in ref.split("/")[-1] else ref.split("@")[0]
+        if len(name) > 255:
+            raise InvalidParameter("repository name must not be more than 255 characters")
+        return
+    if REFERENCE.match(ref.lower()):
+        raise InvalidParameter("invalid reference format: repository name must be lowercase")
+    raise InvalidParameter("invalid reference format")
 
 
 def _read(path: str, default: str = "") -> str:
@@ -390,6 +431,7 @@ class Host:
         self.ifaces: list[Iface] = []
         self.lo = self._alloc_ifindex()
         self.swarm_node = None
+        self.down = False  # taken down (World.take_down): off the underlay, its engine gone
         self.daemon_id = ":".join(world.new_id("daemon", name)[i:i + 4].upper() for i in range(0, 48, 4))
         if underlay:
             # The host's link to the underlay (labkit.hosts gives real hosts the same: index 2,
@@ -493,6 +535,7 @@ class Host:
         raise NotFound(f"No such container: {term}")
 
     def find_image(self, ref: str) -> Image:
+        check_reference(ref)
         full = ref if (":" in ref.rsplit("/", 1)[-1] or "@" in ref) else ref + ":latest"
         for img in self.images.values():
             if full in img.tags or ref == img.id or (len(ref) >= 4 and img.id.split(":")[1].startswith(ref)):

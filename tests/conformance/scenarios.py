@@ -1260,3 +1260,28 @@ def s_service_replicas(env):
     env.note("task addresses", sorted(a for t in tasks for na in t["NetworksAttachments"] for a in na["Addresses"]))
     # (Which slot lands on which node among equally loaded ones is the scheduler's choice: not compared.)
     env.on(2).networks("worker list with a task")
+
+
+@scenario("containers: errors and name conflicts", "networks: connect and disconnect errors")
+def s_refusals_in_order(env):
+    """What the engine refuses first: conflicting options, image names, tiny subnets, the order of
+    connect's checks."""
+    api = env.api
+    run(env, "web")
+    env.attempt("container mode with a port", run, env, "side1", network_mode="container:web",
+                ports={"80/tcp": 8080})
+    env.attempt("container mode with a hostname", run, env, "side2", network_mode="container:web",
+                hostname="other")
+    for image in ("BusyBox", "a" * 300, "::", "busy box", "busybox:"):
+        env.attempt(f"image {image[:20]!r}", api.create_container, image, SLEEP, name="img")
+    for subnet in ("10.31.0.0/31", "10.32.0.1/32", "10.33.0.0/30"):
+        env.attempt(f"subnet {subnet}", env.client.networks.create, f"tiny{subnet[3:5]}",
+                    ipam=IPAMConfig(pool_configs=[IPAMPool(subnet=subnet)]))
+    env.client.networks.create("front", ipam=IPAMConfig(pool_configs=[IPAMPool(subnet="10.123.0.0/24")]))
+    env.client.networks.get("front").connect("web")
+    env.attempt("connect again with an address outside", env.client.networks.get("front").connect, "web",
+                ipv4_address="10.124.0.5")
+    env.attempt("disconnect host from a bridge container", env.client.networks.get("host").disconnect, "web")
+    env.attempt("unknown container to unknown network", api.connect_container_to_network, "nosuch", "nonet")
+    env.attempt("publish on an address the host lacks", run, env, "far", ports={"80/tcp": ("10.55.0.1", 8080)})
+    env.container("far", "after the failed start")
