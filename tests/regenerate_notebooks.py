@@ -1,0 +1,40 @@
+"""Re-make the notebooks' stored outputs on the simulator (what nbval compares them with).
+
+    python tests/regenerate_notebooks.py [notebooks/NN-name.ipynb ...]
+
+Each notebook is executed top to bottom in a fresh python3 kernel with LABKIT_ENGINE=sim (so its
+outputs come from a fresh simulated engine), without widget state (it would add hundreds of KB),
+and saved without the execution timestamps nbconvert adds to every cell. Any error stops it: a
+notebook that fails is not written. Run it after a change to the simulator, the drawing or labkit
+that shows in a notebook, then check the diff and run `./run.sh test`.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import sys
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def regenerate(path: str) -> None:
+    nb = nbformat.read(path, as_version=4)
+    os.environ["LABKIT_ENGINE"] = "sim"
+    NotebookClient(nb, kernel_name="python3", timeout=300, store_widget_state=False,
+                   resources={"metadata": {"path": os.path.dirname(path)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nbformat.write(nb, path)
+    print(f"{path}: {os.path.getsize(path):,} bytes")
+
+
+def main(paths: list[str]) -> None:
+    for path in paths or sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb"))):
+        regenerate(path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
