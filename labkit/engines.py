@@ -330,7 +330,9 @@ def _cluster_of_urls(urls: list[str]) -> Cluster:
     for url in urls:
         client = None
         try:
-            client = docker.DockerClient(base_url=url, version="auto", timeout=30, use_ssh_client=False)
+            # ssh:// goes through the machine's own ssh command (no paramiko needed).
+            client = docker.DockerClient(base_url=url, version="auto", timeout=30,
+                                         use_ssh_client=url.startswith("ssh://"))
             names.append(client.info()["Name"])
         except UNREACHABLE as e:
             for c in clients + ([client] if client is not None else []):

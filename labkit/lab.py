@@ -1047,12 +1047,22 @@ class Lab:
                 privileged=False)
         except docker.errors.InvalidArgument as e:   # docker-py's own checks, before the engine
             raise BadArgument(f"settings of container {name}", spec.mode, str(e)) from None
-        try:
-            made = self.api.create_container(
+        def create():
+            return self.api.create_container(
                 spec.image, spec.argv, name=name, hostname=spec.hostname, labels=spec.labels,
                 ports=[(b.container_port, b.protocol) for b in spec.ports] or None,
                 environment=spec.environment or None, host_config=host_config,
                 networking_config=networking)
+        try:
+            try:
+                made = create()
+            except docker.errors.ImageNotFound:
+                if spec.image not in (IMAGE, IMAGE + ":latest"):
+                    raise
+                # The lab image, missing on this engine: made here, offline, then used.
+                from .images import ensure_lab_image
+                ensure_lab_image(self.client, progress=None if self.quiet else print)
+                made = create()
         except docker.errors.APIError as e:
             if e.status_code == 409 and "already in use" in str(e.explanation):
                 return self._existing_container(spec, line)
@@ -1404,6 +1414,16 @@ class Lab:
             raise _named(e, f"cannot {what} from container {name}") from e
         self._did(line)
         return line, code, output.decode(errors="replace")
+
+    @_step("run a command")
+    def exec(self, src, command: str | list[str]) -> Probe:
+        """Run a command inside src, as `docker exec SRC COMMAND` (in the history too): ok when
+        it exits 0; `output` is what it printed (stdout and stderr)."""
+        argv = shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
+        if not argv:
+            raise BadArgument("command", command, "give the command to run, e.g. 'ip addr'")
+        line, code, out = self._exec(src, argv, f"run {argv[0]}")
+        return Probe(line, code == 0, "ok" if code == 0 else f"exit {code}", code, out)
 
     @_step("ping")
     def ping(self, src, dst, count: int = 1, timeout: int = 1) -> Probe:

@@ -541,3 +541,26 @@ def test_engine_errors_name_the_thing_and_leave_nothing(lab, client):
     assert "host" in e.value.explanation
     assert state(client) == before and lab.history == history
     assert lab.last_command == f"docker network create --driver host {LABELS} myhost"
+
+
+def test_exec_runs_a_command_and_records_it(lab):
+    lab.container("box")
+    res = lab.exec("box", "hostname")
+    assert res.ok and res.exit_code == 0 and res.output.strip()
+    assert lab.history[-1] == "docker exec box hostname"
+    bad = lab.exec("box", ["sh", "-c", "exit 3"])
+    assert not bad.ok and bad.exit_code == 3
+
+
+def test_the_lab_image_is_made_when_missing(private_engines):
+    from labkit import hosts
+    host = hosts.fresh_engine("lkli")  # not the module's "lkl" engine: this one loses its image
+    try:
+        client = host.client()
+        client.images.remove("busybox:latest", force=True)
+        lab = labkit.Lab(client, name="img", quiet=True)
+        lab.container("web")
+        assert lab.exec("web", "echo made").output == "made\n"
+        assert client.images.get("busybox:latest")
+    finally:
+        host.stop()
