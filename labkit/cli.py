@@ -213,14 +213,7 @@ def progress(message: str) -> None:
 # ---- labkit reset -----------------------------------------------------------------------------
 
 def cmd_reset(args) -> int:
-    import importlib
-    try:
-        lab = importlib.import_module(f"{__package__}.lab")
-    except ModuleNotFoundError as e:
-        if e.name != f"{__package__}.lab":
-            raise
-        raise CommandError("`labkit reset` is not yet available: this labkit has no labkit.lab "
-                           "(the Lab layer comes in a later version)") from None
+    from . import lab
     from .engines import connect
     name = lab.default_name() if args.lab is None else args.lab
     lab.check_lab_name(name)   # before any engine is asked

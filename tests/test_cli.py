@@ -6,7 +6,6 @@ The command runs as `python -m labkit.cli` from this checkout, so the tests need
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import signal
@@ -243,17 +242,6 @@ def test_errors_are_one_line(args):
     assert "Traceback" not in done.stderr
 
 
-HAS_LAB = importlib.util.find_spec("labkit.lab") is not None
-
-
-@pytest.mark.skipif(HAS_LAB, reason="labkit.lab exists")
-def test_reset_without_the_lab_layer_says_so():
-    done = labkit("reset", "--lab", "demo", env=labkit_env(LABKIT_ENGINE="sim"), timeout=30)
-    assert (done.returncode, done.stderr.count("\n")) == (1, 1)
-    assert done.stderr.startswith("labkit: error: `labkit reset` is not yet available")
-
-
-@pytest.mark.skipif(not HAS_LAB, reason="needs labkit.lab")
 def test_reset_removes_exactly_the_labs_objects(daemon):
     from labkit.lab import Lab
     with contextlib.closing(docker.DockerClient(base_url=daemon.url, version="1.41")) as client:
