@@ -86,7 +86,11 @@ VIS_JS = os.path.join(os.path.dirname(__import__("pyvis").__file__), "templates"
 LIBRARY_MARK = "<!--labkit:library-->"
 LEGEND_MARK = "<!--labkit:legend-->"
 ROW_Y = (0, 170, 370)       # hosts; networks, published ports and host-mode containers; containers
-NET_SPACING, CONTAINER_SPACING, ROW_SPACING = 200, 130, 80
+NET_SPACING, CONTAINER_SPACING, ROW_SPACING = 200, 200, 80
+# Edge labels sit at the middle of their edges, so two containers under one network have their
+# labels CONTAINER_SPACING / 2 apart: 100 px holds "172.17.0.2/16" (13 characters of 11 px
+# monospace, about 86 px) without overlap. A row holds at most ROW_WIDTH of containers (more wrap).
+ROW_WIDTH = 1050
 OPTIONS = {
     "layout": {"randomSeed": SEED, "improvedLayout": False, "hierarchical": {"enabled": False}},
     "physics": {"enabled": False},
@@ -442,7 +446,7 @@ def _layout(net: Drawing) -> None:
         xs = [x[m] for m in near.get(node_id, ()) if m in x]
         return sum(xs) / len(xs) if xs else default
     containers = sorted(rows[2], key=lambda n: (mean(n["id"], float("inf")), n["id"]))
-    per_row = max(1, int(max(width, 8 * CONTAINER_SPACING) // CONTAINER_SPACING) + 1)
+    per_row = max(1, int(max(width, ROW_WIDTH) // CONTAINER_SPACING) + 1)
     used = (min(per_row, len(containers)) - 1) * CONTAINER_SPACING
     for i, n in enumerate(containers):
         x[n["id"]] = (width - used) / 2 + (i % per_row) * CONTAINER_SPACING

@@ -963,7 +963,7 @@ class Lab:
                 words += [flag, value]
         words += ["--internal"] * internal + ["--attachable"] * attachable
         for k, v in options.items():
-            words += ["--opt", f"{k}={v}"]
+            words += ["--opt", f"{k}={v}" if v else k]   # `--opt encrypted`, as Docker's docs write it
         line = cli(*words, *_label_args(_shown_labels(labels)), name)
         self.last_command = line
         ipam = None

@@ -4,7 +4,9 @@
 
 Each notebook is executed top to bottom in a fresh python3 kernel with LABKIT_ENGINE=sim (so its
 outputs come from a fresh simulated engine), without widget state (it would add hundreds of KB),
-and saved without the execution timestamps nbconvert adds to every cell. Any error stops it: a
+and saved without the execution timestamps nbconvert adds to every cell, and with a cell's
+consecutive stream outputs joined (how prints are split into messages depends on timing; nbval
+joins them before comparing, so joining keeps the stored files from changing for nothing). Any error stops it: a
 notebook that fails is not written. Run it after a change to the simulator, the drawing or labkit
 that shows in a notebook, then check the diff and run `./run.sh test`.
 """
@@ -27,8 +29,22 @@ def regenerate(path: str) -> None:
                    resources={"metadata": {"path": os.path.dirname(path)}}).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = joined_streams(cell.outputs)
     nbformat.write(nb, path)
     print(f"{path}: {os.path.getsize(path):,} bytes")
+
+
+def joined_streams(outputs: list) -> list:
+    joined = []
+    for out in outputs:
+        last = joined[-1] if joined else None
+        if (out.output_type == "stream" and last is not None and last.output_type == "stream"
+                and last.name == out.name):
+            last.text += out.text
+        else:
+            joined.append(out)
+    return joined
 
 
 def main(paths: list[str]) -> None:
