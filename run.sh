@@ -27,6 +27,10 @@ setup() {
         "$VENV/bin/python" -m pip install --quiet -e '.[test]'
         echo "$want" > "$stamp"
     fi
+    # JupyterLab's settings for this environment: no "Jupyter news" question in a corner of every
+    # learner's screen (and of the projector), and no fetch of news or of update checks.
+    mkdir -p "$VENV/share/jupyter/lab/settings"
+    cp binder/overrides.json "$VENV/share/jupyter/lab/settings/overrides.json"
 }
 
 case "${1:-}" in

@@ -131,6 +131,9 @@ class LabServer:
             json.dump(_notebook(PANEL_SOURCE), f)
         env = dict(os.environ, LABKIT_ENGINE="sim",
                    PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p))
+        app_settings = os.path.join(folder, "app-settings")
+        os.makedirs(app_settings)
+        shutil.copy(os.path.join(ROOT, "binder", "overrides.json"), app_settings)
         for variable, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
                               ("JUPYTERLAB_SETTINGS_DIR", "settings"),
                               ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"), ("IPYTHONDIR", "ipython")):
@@ -139,7 +142,9 @@ class LabServer:
                    "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
                    f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={work}",
                    "--LabApp.expose_app_in_browser=True",
-                   "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+                   "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                   # the settings ./run.sh and binder/postBuild give JupyterLab (no news question)
+                   f"--LabApp.app_settings_dir={app_settings}"]
         if os.geteuid() == 0:
             command.append("--allow-root")
         self.log = open(self.log_path, "wb")   # noqa: SIM115 -- the server's output, until stop()
@@ -461,6 +466,7 @@ def test_notebook_00_runs_in_jupyterlab(lab_server, session):
     os.makedirs(ARTIFACTS, exist_ok=True)
     page.screenshot(path=os.path.join(ARTIFACTS, "browser-notebook00.png"))
     assert page.locator(".jp-Dialog").count() == 0, "a dialog is open (a kernel to select?)"
+    assert page.get_by_text("Jupyter news").count() == 0, "binder/overrides.json should keep the news question away"
     assert session.remote() == [], f"requests that would leave the machine: {session.remote()}"
 
 

@@ -8,6 +8,7 @@ can install the environment before it copies the repository (see binder/environm
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
@@ -148,3 +149,30 @@ def test_readme_binder_link_opens_notebook_00_in_jupyterlab():
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
         assert query.get("urlpath") == [f"lab/tree/{NOTEBOOK_00}"], link
     assert os.path.isfile(os.path.join(ROOT, NOTEBOOK_00))
+
+
+# -- JupyterLab's settings -----------------------------------------------------------------------------
+def test_lab_settings_are_valid_and_installed_by_both_launchers():
+    """binder/overrides.json holds settings JupyterLab knows (checked against its own schemas), and both
+    ./run.sh and binder/postBuild put it where JupyterLab reads it ({prefix}/share/jupyter/lab/settings).
+    The browser test shows that JupyterLab then asks no news question."""
+    import jupyterlab
+    with open(os.path.join(ROOT, "binder", "overrides.json")) as f:
+        overrides = json.load(f)
+    schemas = os.path.join(os.path.dirname(jupyterlab.__file__), "schemas")
+    types = {"boolean": bool, "string": str, "integer": int, "number": (int, float)}
+    for plugin, settings in overrides.items():
+        package, name = plugin.split(":")
+        with open(os.path.join(schemas, package, name + ".json")) as f:
+            properties = json.load(f)["properties"]
+        for key, value in settings.items():
+            assert key in properties, f"{plugin} has no setting {key!r}"
+            schema = properties[key]
+            assert isinstance(value, types[schema["type"]]), (plugin, key, value)
+            allowed = schema.get("enum") or [choice["const"] for choice in schema.get("oneOf", [])]
+            assert not allowed or value in allowed, (plugin, key, value, allowed)
+    for launcher in ("run.sh", "binder/postBuild"):
+        with open(os.path.join(ROOT, launcher)) as f:
+            text = f.read()
+        assert re.search(r"cp binder/overrides\.json \S+/overrides\.json", text), launcher
+        assert "share/jupyter/lab/settings" in text, launcher
