@@ -20,10 +20,13 @@ import docker
 
 import labkit
 from labkit.drawing import build
-from labkit.lab import Lab
+from labkit.lab import Lab, session_id
 from labkit.model import Topology
 
 TARGET = 2.0
+# The labels a Lab named "bench" gives its objects, this process's session included: without it the
+# Labs made below would take the objects for an ended session's leftovers and remove them.
+LABELS = {"labkit": "1", "labkit.lab": "bench", "labkit.session": session_id()}
 
 
 def populate(client: docker.DockerClient, networks: int, containers: int, first_net: int) -> None:
@@ -33,7 +36,7 @@ def populate(client: docker.DockerClient, networks: int, containers: int, first_
     names = []
     for i in range(networks):
         name = f"net{first_net + i:02}"
-        api.create_network(name, driver="bridge", labels={"labkit": "1", "labkit.lab": "bench"},
+        api.create_network(name, driver="bridge", labels=LABELS,
                            ipam=docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(
                                subnet=f"10.{(first_net + i) // 200}.{(first_net + i) % 200}.0/24")]))
         names.append(name)
@@ -42,7 +45,7 @@ def populate(client: docker.DockerClient, networks: int, containers: int, first_
         ports = {80: 20000 + i} if i % 10 == 0 else None
         cid = api.create_container(
             "busybox", ["sleep", "86400"], name=f"c{first_net:02}-{i:04}",
-            labels={"labkit": "1", "labkit.lab": "bench"},
+            labels=LABELS,
             ports=[80] if ports else None,
             host_config=api.create_host_config(network_mode=net, port_bindings=ports),
             networking_config=api.create_networking_config({net: api.create_endpoint_config()}))["Id"]
@@ -81,6 +84,8 @@ def main() -> None:
             lab.host()   # `docker info` is asked once per lab, not per redraw
 
         snap_s, topo = best(args.runs, lambda: Topology.combine([lab.snapshot() for lab in labs]))
+        if len(topo.containers) != args.containers:
+            raise SystemExit(f"the snapshot holds {len(topo.containers)} containers, not {args.containers}")
         draw_s, drawing = best(args.runs, lambda: build(topo))
         html_s, page = best(args.runs, lambda: drawing.iframe("inline"))
         total = snap_s + draw_s + html_s
