@@ -40,6 +40,27 @@ def private_engines():
     return True
 
 
+def private_engine_fixtures(prefix: str):
+    """The module fixtures of a test module that uses one fresh private real engine (labkit.hosts
+    prefix `prefix`): `real_engine`, started once for the module when a test first asks for it;
+    and `cleanup_private_engines` (autouse), which removes whatever that prefix left after the
+    module. In a module: `real_engine, cleanup_private_engines = private_engine_fixtures("lkx")`."""
+    @pytest.fixture(scope="module")
+    def real_engine(private_engines):
+        from labkit import hosts
+        host = hosts.fresh_engine(prefix)
+        yield host
+        host.stop()
+
+    @pytest.fixture(scope="module", autouse=True)
+    def cleanup_private_engines():
+        yield
+        if private_engines_unavailable() is None:
+            from labkit import hosts
+            hosts.stop_hosts(prefix)
+    return real_engine, cleanup_private_engines
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from tests.conformance.report import REPORT
     if REPORT.rows:

@@ -17,25 +17,12 @@ import pytest
 from labkit import sim
 from labkit.checks import Result, nb04, nb05, nb07
 from labkit.lab import Lab
-from tests.conftest import private_engines_unavailable
+from tests.conftest import private_engine_fixtures
 
 PREFIX = "lkn2t"   # one private real engine for this module (lkn2 is for runs by hand)
 
 
-@pytest.fixture(scope="module")
-def real_engine(private_engines):
-    from labkit import hosts
-    host = hosts.fresh_engine(PREFIX)
-    yield host
-    host.stop()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cleanup_private_engines():
-    yield
-    if private_engines_unavailable() is None:
-        from labkit import hosts
-        hosts.stop_hosts(PREFIX)
+real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
 
 
 @pytest.fixture(scope="module")

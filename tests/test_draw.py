@@ -35,27 +35,14 @@ from labkit.drawing import (
     vis_library,
 )
 from labkit.lab import Lab
-from tests.conftest import private_engines_unavailable
+from tests.conftest import private_engine_fixtures
 
 PREFIX = "lkw"            # one private real engine for this module
 CLUSTER_PREFIX = "lkw2"   # two private real engines in a swarm, for overlays
 
 
 # -- engines ------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def real_engine(private_engines):
-    from labkit import hosts
-    host = hosts.fresh_engine(PREFIX)
-    yield host
-    host.stop()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cleanup_private_engines():
-    yield
-    if private_engines_unavailable() is None:
-        from labkit import hosts
-        hosts.stop_hosts(PREFIX)
+real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
 
 
 def empty(client: docker.DockerClient) -> None:

@@ -20,27 +20,14 @@ import labkit
 import labkit.sim as sim
 from labkit import model
 from labkit.lab import BadArgument, Binding, Differs, Lab, NotTheLabs, parse_nslookup, parse_ports, session_id
-from tests.conftest import private_engines_unavailable
+from tests.conftest import private_engine_fixtures
 
 PREFIX = "lkl"
 LABELS = "--label labkit=1 --label labkit.lab=lab"
 
 
 # -- engines ------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def real_engine(private_engines):
-    from labkit import hosts
-    host = hosts.fresh_engine(PREFIX)
-    yield host
-    host.stop()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cleanup_private_engines():
-    yield
-    if private_engines_unavailable() is None:
-        from labkit import hosts
-        hosts.stop_hosts(PREFIX)
+real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
 
 
 def empty(client: docker.DockerClient) -> None:

@@ -15,6 +15,11 @@ be, and that it runs twice in a row in one kernel, on the simulator and on a rea
   are not compared here (nbval does that, tests/run_all.py): on a real engine addresses move on
   between the runs (pools rotate).
 
+- It has at least two exercises, each a cell to fill in ("# your code here"), a cell that calls
+  its check (labkit.checks.nbNN.exercise_N) and a Solution; with each solution put in its cell,
+  the whole notebook runs on the simulator and every check says right. (The stored notebook, with
+  nothing filled in, is what nbval checks: every check there says "not yet".)
+
 How long all notebooks take under nbval on the simulator (the target is under 60 s in total) is a
 benchmark, not a test: `python bench/notebooks_sim.py` (it prints the time per notebook).
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 import ast
 import glob
 import os
+import re
 
 import nbformat
 import pytest
@@ -203,3 +209,47 @@ def teardown_module():
     if private_engines_unavailable() is None:
         from labkit import hosts
         hosts.stop_hosts(PREFIX)
+
+
+# -- exercises -----------------------------------------------------------------------------------------
+CHECK_CALL = re.compile(r"\bnb\d\d\.exercise_\d+\(")
+TO_FILL = "# your code here"
+SOLUTION = "<summary>Solution</summary>"
+
+
+def exercises(nb) -> list[tuple[int, int, int]]:
+    """(cell to fill, check cell, solution cell) of each exercise, by cell index: the check follows
+    the cell to fill, and the solution follows the check."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and CHECK_CALL.search(cell.source):
+            fill = next((j for j in range(i - 1, -1, -1) if nb.cells[j].cell_type == "code"), None)
+            solution = next((j for j in range(i + 1, len(nb.cells)) if nb.cells[j].cell_type == "markdown"
+                             and SOLUTION in nb.cells[j].source), None)
+            found.append((fill, i, solution))
+    return found
+
+
+def test_has_exercises_with_solutions(path):
+    nb = read(path)
+    found = exercises(nb)
+    assert len(found) >= 2, f"{len(found)} exercise(s): each notebook has at least two"
+    for fill, check, solution in found:
+        assert fill is not None and TO_FILL in nb.cells[fill].source, \
+            f"cell {check} checks an exercise; the code cell before it should be the one to fill ({TO_FILL!r})"
+        assert solution is not None and re.search(r"```python\n.+?```", nb.cells[solution].source, re.S), \
+            f"cell {check} checks an exercise; a Solution with a python block should follow it"
+
+
+def test_solutions_are_right_on_the_simulator(path, kernel_env):
+    nb = read(path)
+    found = exercises(nb)
+    for fill, _, solution in found:
+        nb.cells[fill].source = re.search(r"```python\n(.+?)```", nb.cells[solution].source, re.S).group(1)
+    kernel_env.setenv("LABKIT_ENGINE", "sim")
+    kernel_env.delenv("DOCKER_HOST", raising=False)
+    NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, store_widget_state=False,
+                   resources={"metadata": {"path": NOTEBOOK_DIR}}).execute()
+    for _, check, _ in found:
+        said = "".join("".join(out.get("data", {}).get("text/plain", "")) for out in nb.cells[check].outputs)
+        assert said.startswith("✔"), f"with the notebook's solutions filled in, cell {check} says:\n{said}"

@@ -42,7 +42,7 @@ from labkit import engines, hosts
 from labkit.drawing import STOPPED_COLOR
 from labkit.errors import EngineUnavailable, LabkitError
 from labkit.lab import CAPABILITIES, BadArgument, Lab, NotTheLabs, RemoveFailed, session_id, session_state
-from tests.conftest import private_engines_unavailable
+from tests.conftest import private_engine_fixtures, private_engines_unavailable
 from tests.figures import report
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -79,11 +79,7 @@ class SimEngine:
             os.rmdir(self.folder)
 
 
-@pytest.fixture(scope="module")
-def real_engine(private_engines):
-    host = hosts.fresh_engine(PREFIX)
-    yield host
-    host.stop()
+real_engine = private_engine_fixtures(PREFIX)[0]   # its clean-up is cleanup_and_figures, below
 
 
 @pytest.fixture(scope="module", autouse=True)

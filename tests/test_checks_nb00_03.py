@@ -1,4 +1,4 @@
-"""The exercise checks of notebooks 01-03 (labkit.checks.nb01, nb02, nb03), on both engines.
+"""The exercise checks of notebooks 00-03 (labkit.checks.nb00 to nb03), on both engines.
 
 For every exercise: the solution the notebook gives is right; a wrong answer is not right and
 comes with a hint; and nothing done yet (the notebook's stored output) is not right either.
@@ -14,8 +14,8 @@ import pytest
 
 import labkit
 from labkit import sim
-from labkit.checks import nb01, nb02, nb03
-from tests.conftest import private_engines_unavailable
+from labkit.checks import nb00, nb01, nb02, nb03
+from tests.conftest import private_engine_fixtures
 
 PREFIX = "lkn1"
 SERVER = "httpd -f -p 80"
@@ -30,23 +30,12 @@ def client(request):
         c.close()
         server.close()
         return
-    request.getfixturevalue("private_engines")
-    from labkit import hosts
-    host = hosts.fresh_engine(PREFIX)
-    c = host.client(timeout=60)
-    try:
-        yield c
-    finally:
-        c.close()
-        host.stop()
+    c = request.getfixturevalue("real_engine").client(timeout=60)
+    yield c
+    c.close()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def cleanup_private_engines():
-    yield
-    if private_engines_unavailable() is None:
-        from labkit import hosts
-        hosts.stop_hosts(PREFIX)
+real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
 
 
 @pytest.fixture
@@ -79,6 +68,58 @@ def address(lab, name: str, network: str) -> str:
 
 
 # -- notebook 01: the default bridge ------------------------------------------------------------------
+# -- notebook 00 --------------------------------------------------------------------------------------
+SOLVED_00 = {situation: want for situation, (want, _) in nb00.SITUATIONS.items()}
+
+
+def test_nb00_exercise_1():
+    # It asks what the learner knows: no engine. The solution, and the other name of a driver (null).
+    assert nb00.exercise_1(SOLVED_00)
+    situation = next(s for s, (want, _) in nb00.SITUATIONS.items() if want == "none")
+    assert nb00.exercise_1({**SOLVED_00, situation: " NULL "})
+
+
+@pytest.mark.parametrize("answers, seen, hint", [
+    (None, "not the dict", "run the exercise cell again"),
+    ({s: None for s in nb00.SITUATIONS}, "no driver yet for 5 of 5", "section 5"),
+    ({**SOLVED_00, "a container that must look like a machine of its own on the office network": "ipvlan"},
+     "ipvlan is not the one", "shares the host's MAC"),
+    ({**SOLVED_00, "containers on three machines that talk to each other": "bridge"},
+     "bridge is not the one", "three machines"),
+    ({**SOLVED_00, "a new situation": "host"}, "did not ask about", "keep the keys"),
+], ids=["not-a-dict", "nothing-yet", "ipvlan-for-macvlan", "bridge-for-overlay", "a-key-added"])
+def test_nb00_exercise_1_wrong(answers, seen, hint):
+    r = nb00.exercise_1(answers)
+    assert not r and any(seen in f for f in r.found), r
+    assert hint in r.hint, r
+
+
+def test_nb00_exercise_2(lab):
+    r = nb00.exercise_2(lab)
+    assert not r and "no network named front" in r.found[-1] and "lab.network('front')" in r.hint
+    lab.network("front")
+    r = nb00.exercise_2(lab)
+    assert not r and "no container named mine" in r.found[-1] and "networks=['front']" in r.hint
+    lab.container("mine")
+    r = nb00.exercise_2(lab)
+    assert not r and "mine is on bridge, not on front" in r.found[-1] and "lab.connect('mine', 'front')" in r.hint
+    lab.remove("mine")
+    lab.container("mine", networks=["front"])
+    r = nb00.exercise_2(lab)
+    address = lab.client.containers.get("mine").attrs["NetworkSettings"]["Networks"]["front"]["IPAddress"]
+    assert r, r
+    assert f"mine runs on front at {address}/" in r.found[1]
+    assert r.found[-1] == f"the drawing shows mine joined to front by the line 'eth0 {address}/16'", r
+
+
+def test_nb00_exercise_2_stopped(lab):
+    lab.network("front")
+    lab.container("mine", networks=["front"])
+    lab.client.containers.get("mine").kill()
+    r = nb00.exercise_2(lab)
+    assert not r and "exists but is exited, not running" in r.found[-1], r
+
+
 def test_nb01_exercise_1(lab):
     wrong(nb01.exercise_1(lab), "no container named ex-one")
     lab.container("ex-one")
