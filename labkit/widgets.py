@@ -103,7 +103,8 @@ class Panel(w.VBox):
     network_internal, network_attachable, create_network, remove_network; container_name,
     container_image, container_command, container_networks, container_ports, container_mode,
     run_container, remove_container; link_container, link_network, connect, disconnect;
-    probe_source, probe_target, probe_kind, probe_port, probe; reset; show_matrix.
+    probe_source, probe_target, probe_kind, probe_port, probe; refresh (Redraw: after changes made
+    outside the panel), show_matrix, reset.
     After each action: `command` (the docker CLI lines it ran, also when refused), `message`, `ok`,
     `error` (the exception when it failed, else None), and the graph redrawn (with the route of the
     last probe highlighted)."""
@@ -148,6 +149,7 @@ class Panel(w.VBox):
         self.probe_port = _text("port", "80 (for a port probe)")
         self.probe = _button("Probe", "primary")
 
+        self.refresh = _button("Redraw")       # after changes made outside the panel (code, a terminal)
         self.reset = _button("Reset the lab", "danger")
         self.show_matrix = _button("Reachability matrix")
         self.matrix_view = w.HTML()
@@ -158,7 +160,8 @@ class Panel(w.VBox):
         actions = [(self.create_network, self._create_network), (self.remove_network, self._remove_network),
                    (self.run_container, self._run_container), (self.remove_container, self._remove_container),
                    (self.connect, self._connect), (self.disconnect, self._disconnect),
-                   (self.probe, self._probe), (self.reset, self._reset), (self.show_matrix, self._matrix)]
+                   (self.probe, self._probe), (self.refresh, self._refresh), (self.reset, self._reset),
+                   (self.show_matrix, self._matrix)]
         for button, action in actions:
             button.on_click(lambda _b, action=action: self._act(action))
 
@@ -172,7 +175,7 @@ class Panel(w.VBox):
                     row([self.run_container, self.remove_container])]),
             w.VBox([self.link_container, self.link_network, row([self.connect, self.disconnect])]),
             w.VBox([self.probe_source, self.probe_target, self.probe_kind, self.probe_port, row([self.probe])]),
-            w.VBox([row([self.reset, self.show_matrix]), self.matrix_view]),
+            w.VBox([row([self.refresh, self.show_matrix, self.reset]), self.matrix_view]),
         ], titles=("Networks", "Containers", "Connect", "Probe", "Lab"))
         super().__init__(children=[tabs, self.status, self.graph])
         self._redraw(None)
@@ -244,6 +247,10 @@ class Panel(w.VBox):
                              + "</div>")
 
     # -- the actions -----------------------------------------------------------------------------
+    def _refresh(self) -> str:
+        # Nothing to change: every action ends in a redraw from the engine's state (_act).
+        return "drawn again from what the engine holds now"
+
     def _create_network(self) -> str:
         name = self.network_name.value.strip()
         net = self.lab.network(name, driver=self.network_driver.value,

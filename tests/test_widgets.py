@@ -111,6 +111,20 @@ def test_panel_actions_change_the_engine_and_the_drawing(client):
     assert repr(p) == "Panel(lab='lab')"
 
 
+def test_redraw_shows_changes_made_outside_the_panel(client):
+    lab = Lab(client, name="lab")
+    p = labkit.panel(lab)
+    lab.container("outside")                          # made with code (or a terminal's docker run)
+    client.containers.get("outside").kill()           # and changed behind the lab's back
+    assert "ctr:host1/outside" not in node_ids(p)     # the panel draws after its own actions
+    click(p, "refresh")
+    assert p.ok and p.message == "drawn again from what the engine holds now" and p.command == []
+    assert "ctr:host1/outside" in node_ids(p)
+    node = next(n for n in p.graph.drawing.nodes if n["id"] == "ctr:host1/outside")
+    assert "exited" in node["title"]
+    lab.reset()
+
+
 # -- bad input, field by field --------------------------------------------------------------------------------
 BAD = [
     ("create_network", dict(network_name="bad name"), "network name 'bad name' is not valid"),
