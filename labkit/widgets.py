@@ -321,6 +321,9 @@ class Panel(w.VBox):
         else:
             probe = self.lab.ping(source, target)
             message = f"{source} -> {target}: {probe.state}" + (f" ({probe.address})" if probe.address else "")
+            said = [line for line in (probe.output or "").splitlines() if line.strip()]
+            if not probe.ok and said:    # what ping said: "bad address 'db'", "100% packet loss"
+                message += f" ({said[-1].strip()})"
             route = paths.route(topo, source, target, address=probe.address) if is_container else None
         if route is not None:
             message += f"\n{route.verdict}: {route.why}"

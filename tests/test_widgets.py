@@ -125,6 +125,20 @@ def test_redraw_shows_changes_made_outside_the_panel(client):
     lab.reset()
 
 
+def test_a_failed_ping_says_what_ping_said(client):
+    # The engine's busybox answers "bad address" for a name the embedded DNS does not know: a
+    # container on another bridge (the default bridge has no names at all).
+    lab = Lab(client, name="lab")
+    lab.container("hello")
+    lab.network("front")
+    lab.container("web", networks=["front"])
+    p = click(labkit.panel(lab), "probe", probe_source="web", probe_target="hello", probe_kind="ping")
+    first, _, why = p.message.partition("\n")
+    assert p.ok and first == "web -> hello: unreachable (ping: bad address 'hello')", p.message
+    assert why.startswith("stops at host host1: web and hello share no network")
+    lab.reset()
+
+
 # -- bad input, field by field --------------------------------------------------------------------------------
 BAD = [
     ("create_network", dict(network_name="bad name"), "network name 'bad name' is not valid"),
