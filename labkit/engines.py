@@ -16,6 +16,7 @@ import atexit
 import os
 import re
 import threading
+import time
 from collections.abc import Sequence
 
 import docker
@@ -255,6 +256,28 @@ class Cluster(Sequence):
         self.close()
 
 
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (where a widget can show progress)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def _notebook_progress(task: str):
+    """A progress line shown in the running notebook cell, or None outside a notebook."""
+    if not _in_notebook():
+        return None
+    from IPython.display import display
+
+    from .widgets import Progress
+    shown = Progress(task)
+    display(shown)
+    return shown
+
+
 def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str = "lk", progress=None) -> Cluster:
     """Several hosts on one underlay: `cluster(3, engine="sim")`, `cluster(2, engine="docker")`
     (real engines in network namespaces on this Linux machine, as root), or
@@ -263,6 +286,9 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
     Every kind of host has its underlay on eth0, so `swarm.init(advertise_addr="eth0")` works.
     engine: "sim", "docker" or "auto" (default: LABKIT_ENGINE, else real hosts where this machine
     can start them, else the simulator).
+    progress: called with a line for each step of starting hosts (`print`, say); in a notebook, by
+    default, a progress widget in the cell shows them (on either engine, so that the saved output
+    is the same), which matters on real hosts: they take seconds each. progress=False: none.
     """
     if isinstance(hosts, (list, tuple)):
         return _cluster_of_urls(list(hosts))
@@ -281,6 +307,10 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
         # Real hosts need root and dockerd (labkit doctor says what is missing).
         from . import hosts as hostmod
         engine = "docker" if hostmod.can_start_hosts() is None else "sim"
+    started_at = time.monotonic()
+    if progress is None:
+        progress = _notebook_progress(f"starting {n} host{'s' * (n > 1)}")
+    say = progress or (lambda line: None)
     if engine == "sim":
         from . import sim
         world = sim.World()
@@ -294,9 +324,15 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
                     s.close()
         made = Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim, hosts=own)
         atexit.register(made.close)   # simulated hosts end with the process (real ones outlive it)
+        say(f"{n} simulated host{'s' * (n > 1)} up, each with its own engine socket, on one underlay")
         return made
     from . import hosts as hostmod
-    started = hostmod.start_hosts(n, prefix=prefix, progress=progress)
+    try:
+        started = hostmod.start_hosts(n, prefix=prefix, progress=say)
+    except BaseException as e:
+        say(f"failed: {e}")
+        raise
+    say(f"{n} host{'s' * (n > 1)} up in {time.monotonic() - started_at:.1f} s")
     return Cluster([h.client() for h in started], [h.name for h in started], "docker",
                    lambda: hostmod.stop_hosts(prefix), hosts=started)
 

@@ -51,6 +51,29 @@ def error_text(e: Exception) -> str:
     return str(e)
 
 
+class Progress(w.HTML):
+    """The live progress of a long step in a notebook (starting hosts, making the lab image): call
+    it with each step's line, and it shows the lines so far. Its text repr names only the task, so
+    a saved notebook (and nbval) keeps the same output whatever the steps took."""
+
+    def __init__(self, task: str, **kwargs):
+        super().__init__(**kwargs)
+        self.task, self.lines = task, []
+        self._show()
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        self._show()
+
+    def _show(self) -> None:
+        lines = "".join(f"<div>{html.escape(line)}</div>" for line in self.lines[-12:])
+        self.value = (f'<div style="font-family:monospace;font-size:12px;color:#555">'
+                      f"<div>labkit: {html.escape(self.task)}</div>{lines}</div>")
+
+    def __repr__(self) -> str:
+        return f"<labkit progress: {self.task}>"
+
+
 class GraphView(w.HTML):
     """The drawing of a Lab, client, Topology or list of them, redrawn in place by `redraw()`."""
 
@@ -364,4 +387,4 @@ def panel(lab: Lab, height: str = "460px") -> Panel:
     return Panel(lab, height=height)
 
 
-__all__ = ["GraphView", "Panel", "view", "panel", "error_text"]
+__all__ = ["GraphView", "Panel", "Progress", "view", "panel", "error_text"]

@@ -73,11 +73,39 @@ def test_close_removes_what_it_started(request):
 
 
 def test_close_removes_real_hosts(private_engines):
-    with labkit.cluster(2, engine="docker", prefix="lkct") as cl:
+    said = []
+    with labkit.cluster(2, engine="docker", prefix="lkct", progress=said.append) as cl:
         ns = [f"lkct-{n}" for n in cl.names]
+    # The progress of a long step: each engine as it comes up, then the whole.
+    assert [line.split(" in ")[0] for line in said if "engine up" in line] == \
+        ["host1 (lkct): engine up", "host2 (lkct): engine up"], said
+    assert said[-1].startswith("2 hosts up in "), said
     left = os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
     assert not [n for n in ns if n in left]
     assert not os.path.exists("/run/labkit/lkct")
+
+
+def test_progress_in_a_notebook(monkeypatch):
+    # In a Jupyter kernel, cluster() shows its progress in a widget in the cell, on either engine
+    # (so a saved notebook's output is the same on both); progress=False shows none.
+    from labkit import engines
+    from labkit.widgets import Progress
+    shown = []
+    monkeypatch.setattr(engines, "_in_notebook", lambda: True)
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    with labkit.cluster(2, engine="sim"):
+        pass
+    (widget,) = shown
+    assert isinstance(widget, Progress) and repr(widget) == "<labkit progress: starting 2 hosts>"
+    assert widget.lines == ["2 simulated hosts up, each with its own engine socket, on one underlay"]
+    assert "labkit: starting 2 hosts" in widget.value and "2 simulated hosts up" in widget.value
+    with labkit.cluster(1, engine="sim", progress=False):
+        pass
+    assert len(shown) == 1
+    monkeypatch.setattr(engines, "_in_notebook", lambda: False)
+    with labkit.cluster(1, engine="sim"):   # a script: nothing shown, nothing printed
+        pass
+    assert len(shown) == 1
 
 
 @pytest.mark.parametrize("bad", [0, -1, 10, "x"])
