@@ -66,9 +66,8 @@ class Progress(w.HTML):
         self._show()
 
     def _show(self) -> None:
-        lines = "".join(f"<div>{html.escape(line)}</div>" for line in self.lines[-12:])
-        self.value = (f'<div style="font-family:monospace;font-size:12px;color:#555">'
-                      f"<div>labkit: {html.escape(self.task)}</div>{lines}</div>")
+        text = "\n".join([f"labkit: {self.task}"] + self.lines[-12:])
+        self.value = f'<pre style="margin:0;font-size:12px;line-height:1.4;color:#555">{html.escape(text)}</pre>'
 
     def __repr__(self) -> str:
         return f"<labkit progress: {self.task}>"
