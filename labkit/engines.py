@@ -100,19 +100,26 @@ def engine_answers(timeout: float = 2.0) -> bool:
         return False
 
 
+def engine_asked(engine: str | None) -> str:
+    """The engine asked for, "auto", "docker" or "sim": LABKIT_ENGINE overrides "auto" (a
+    notebook's default); anything else is refused."""
+    if engine is not None and not isinstance(engine, str):
+        raise LabkitError(f"unknown engine {_shown(engine)}: use one of {', '.join(ENGINES)}")
+    engine = (engine or "auto").strip().lower()
+    if engine == "auto":
+        engine = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
+    if engine not in ENGINES:
+        raise LabkitError(f"unknown engine {_shown(engine)}: use one of {', '.join(ENGINES)}")
+    return engine
+
+
 def connect(engine: str | None = None, quiet: bool = False) -> docker.DockerClient:
     """A docker.DockerClient for the engine asked for ("auto", "docker" or "sim").
 
     With no argument, LABKIT_ENGINE decides, else "auto": the real engine when one answers, else
     the simulator; "auto" says which it picked unless quiet.
     """
-    if engine is not None and not isinstance(engine, str):
-        raise LabkitError(f"unknown engine {_shown(engine)}: use one of {', '.join(ENGINES)}")
-    engine = (engine or "auto").strip().lower()
-    if engine == "auto":  # LABKIT_ENGINE overrides "auto" (a notebook's default)
-        engine = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
-    if engine not in ENGINES:
-        raise LabkitError(f"unknown engine {_shown(engine)}: use one of {', '.join(ENGINES)}")
+    engine = engine_asked(engine)
     if engine == "auto":
         if engine_answers():
             client = docker_client()
@@ -296,13 +303,7 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
         raise LabkitError(f"a cluster has 1 to 9 hosts (a number), or is a list of engine URLs: "
                           f"not {_shown(hosts)}")
     n = hosts
-    if engine is not None and not isinstance(engine, str):
-        raise LabkitError(f"unknown engine {_shown(engine)}: use sim, docker or auto")
-    engine = (engine or "auto").strip().lower()
-    if engine == "auto":  # LABKIT_ENGINE overrides "auto" (a notebook's default)
-        engine = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
-    if engine not in ENGINES:
-        raise LabkitError(f"unknown engine {_shown(engine)}: use sim, docker or auto")
+    engine = engine_asked(engine)
     if engine == "auto":
         # Real hosts need root and dockerd (labkit doctor says what is missing).
         from . import hosts as hostmod

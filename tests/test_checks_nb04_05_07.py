@@ -8,54 +8,14 @@ The set-ups repeat the notebooks' cells, with the same names and subnets.
 """
 from __future__ import annotations
 
-import contextlib
-import threading
-
-import docker
-import pytest
-
-from labkit import sim
 from labkit.checks import Result, nb04, nb05, nb07
 from labkit.lab import Lab
-from tests.conftest import private_engine_fixtures
+from tests.conftest import both_engine_fixtures
 
 PREFIX = "lkn2t"   # one private real engine for this module (lkn2 is for runs by hand)
 
 
-real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
-
-
-@pytest.fixture(scope="module")
-def closing_servers():
-    servers = []
-    yield servers
-    closers = [threading.Thread(target=server.close) for server in servers]
-    for t in closers:
-        t.start()
-    for t in closers:
-        t.join()
-
-
-def empty(client: docker.DockerClient) -> None:
-    for c in client.api.containers(all=True):
-        client.api.remove_container(c["Id"], force=True)
-    for n in client.api.networks():
-        if n["Name"] not in ("bridge", "host", "none"):
-            client.api.remove_network(n["Id"])
-
-
-@pytest.fixture(params=["sim", "docker"])
-def client(request, closing_servers):
-    if request.param == "sim":
-        server = sim.serve(sim.World())
-        closing_servers.append(server)
-        with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as c:
-            yield c
-    else:
-        host = request.getfixturevalue("real_engine")
-        with contextlib.closing(host.client()) as c:
-            empty(c)
-            yield c
+real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures(PREFIX)
 
 
 def lab_for(client, name: str) -> Lab:

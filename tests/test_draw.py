@@ -13,7 +13,6 @@ import importlib
 import json
 import os
 import re
-import threading
 
 import docker
 import pytest
@@ -35,57 +34,19 @@ from labkit.drawing import (
     vis_library,
 )
 from labkit.lab import Lab
-from tests.conftest import private_engine_fixtures
+from tests.conftest import both_engine_fixtures
 
 PREFIX = "lkw"            # one private real engine for this module
 CLUSTER_PREFIX = "lkw2"   # two private real engines in a swarm, for overlays
 
 
 # -- engines ------------------------------------------------------------------------------------------
-real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
-
-
-def empty(client: docker.DockerClient) -> None:
-    for c in client.api.containers(all=True):
-        client.api.remove_container(c["Id"], force=True)
-    for n in client.api.networks():
-        if n["Name"] not in ("bridge", "host", "none"):
-            client.api.remove_network(n["Id"])
-
-
-@pytest.fixture(scope="module")
-def closing_servers():
-    servers = []
-    yield servers
-    closers = [threading.Thread(target=server.close) for server in servers]
-    for t in closers:
-        t.start()
-    for t in closers:
-        t.join()
-
-
-@pytest.fixture(params=["sim", "docker"])
-def client(request, closing_servers):
-    if request.param == "sim":
-        server = sim.serve(sim.World())
-        closing_servers.append(server)
-        with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as c:
-            yield c
-    else:
-        host = request.getfixturevalue("real_engine")
-        with contextlib.closing(host.client()) as c:
-            empty(c)
-            yield c
+real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures(PREFIX)
 
 
 @pytest.fixture
 def lab(client):
     return Lab(client, name="lab")
-
-
-def state(client) -> tuple[list[str], list[str]]:
-    return (sorted(c["Names"][0].lstrip("/") for c in client.api.containers(all=True)),
-            sorted(n["Name"] for n in client.api.networks()))
 
 
 def nodes(d: Drawing) -> dict[str, dict]:

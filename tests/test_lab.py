@@ -9,71 +9,27 @@ to the host's, which this offline machine cannot reach (5 s to time out).
 from __future__ import annotations
 
 import ast
-import contextlib
 import pathlib
-import threading
 
 import docker
 import pytest
 
 import labkit
-import labkit.sim as sim
 from labkit import model
 from labkit.lab import BadArgument, Binding, Differs, Lab, NotTheLabs, parse_nslookup, parse_ports, session_id
-from tests.conftest import private_engine_fixtures
+from tests.conftest import both_engine_fixtures, state
 
 PREFIX = "lkl"
 LABELS = "--label labkit=1 --label labkit.lab=lab"
 
 
 # -- engines ------------------------------------------------------------------------------------
-real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
-
-
-def empty(client: docker.DockerClient) -> None:
-    """Remove every container and every user-defined network of an engine."""
-    for c in client.api.containers(all=True):
-        client.api.remove_container(c["Id"], force=True)
-    for n in client.api.networks():
-        if n["Name"] not in ("bridge", "host", "none"):
-            client.api.remove_network(n["Id"])
-
-
-@pytest.fixture(scope="module")
-def closing_servers():
-    """Simulated engines to close at the end, all at once (each takes its poll interval, 0.2 s)."""
-    servers = []
-    yield servers
-    closers = [threading.Thread(target=server.close) for server in servers]
-    for t in closers:
-        t.start()
-    for t in closers:
-        t.join()
-
-
-@pytest.fixture(params=["sim", "docker"])
-def client(request, closing_servers):
-    if request.param == "sim":
-        server = sim.serve(sim.World())
-        closing_servers.append(server)
-        with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as c:
-            yield c
-    else:
-        host = request.getfixturevalue("real_engine")
-        with contextlib.closing(host.client()) as c:
-            empty(c)
-            yield c
+real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures(PREFIX)
 
 
 @pytest.fixture
 def lab(client):
     return Lab(client, name="lab")
-
-
-def state(client) -> tuple[list[str], list[str]]:
-    """The names of all containers and networks of an engine."""
-    return (sorted(c["Names"][0].lstrip("/") for c in client.api.containers(all=True)),
-            sorted(n["Name"] for n in client.api.networks()))
 
 
 # -- without an engine --------------------------------------------------------------------------

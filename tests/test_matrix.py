@@ -14,13 +14,13 @@ import labkit.sim as sim
 from labkit.lab import Lab
 from labkit.reachability import Cell, Matrix
 from tests import test_draw as shared
+from tests.conftest import empty
 
 # The engines of test_draw (a private real engine "lkw", fresh simulators), for this module too.
 real_engine = shared.real_engine
 cleanup_private_engines = shared.cleanup_private_engines
 closing_servers = shared.closing_servers
 client = shared.client
-empty = shared.empty
 
 Y, N = True, False
 # A three-tier application, segmented, plus the odd ones out: (ping, name) for every pair.

@@ -215,6 +215,7 @@ def teardown_module():
 CHECK_CALL = re.compile(r"\bnb\d\d\.exercise_\d+\(")
 TO_FILL = "# your code here"
 SOLUTION = "<summary>Solution</summary>"
+SOLUTION_CODE = re.compile(r"```python\n(.+?)```", re.S)   # the code a Solution gives
 
 
 def exercises(nb) -> list[tuple[int, int, int]]:
@@ -237,7 +238,7 @@ def test_has_exercises_with_solutions(path):
     for fill, check, solution in found:
         assert fill is not None and TO_FILL in nb.cells[fill].source, \
             f"cell {check} checks an exercise; the code cell before it should be the one to fill ({TO_FILL!r})"
-        assert solution is not None and re.search(r"```python\n.+?```", nb.cells[solution].source, re.S), \
+        assert solution is not None and SOLUTION_CODE.search(nb.cells[solution].source), \
             f"cell {check} checks an exercise; a Solution with a python block should follow it"
 
 
@@ -245,7 +246,7 @@ def test_solutions_are_right_on_the_simulator(path, kernel_env):
     nb = read(path)
     found = exercises(nb)
     for fill, _, solution in found:
-        nb.cells[fill].source = re.search(r"```python\n(.+?)```", nb.cells[solution].source, re.S).group(1)
+        nb.cells[fill].source = SOLUTION_CODE.search(nb.cells[solution].source).group(1)
     kernel_env.setenv("LABKIT_ENGINE", "sim")
     kernel_env.delenv("DOCKER_HOST", raising=False)
     NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, store_widget_state=False,

@@ -42,7 +42,7 @@ from labkit import engines, hosts
 from labkit.drawing import STOPPED_COLOR
 from labkit.errors import EngineUnavailable, LabkitError
 from labkit.lab import CAPABILITIES, BadArgument, Lab, NotTheLabs, RemoveFailed, session_id, session_state
-from tests.conftest import private_engine_fixtures, private_engines_unavailable
+from tests.conftest import empty, private_engine_fixtures, private_engines_unavailable, state
 from tests.figures import report
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -108,19 +108,6 @@ def engine(request):
             empty(client)
             yield host.url, client
             empty(client)
-
-
-def empty(client) -> None:
-    for c in client.api.containers(all=True):
-        client.api.remove_container(c["Id"], force=True, v=True)
-    for n in client.api.networks():
-        if n["Name"] not in ("bridge", "host", "none"):
-            client.api.remove_network(n["Id"])
-
-
-def state(client) -> tuple[list[str], list[str]]:
-    return (sorted(c["Names"][0].lstrip("/") for c in client.api.containers(all=True)),
-            sorted(n["Name"] for n in client.api.networks()))
 
 
 def labelled(client, lab: str) -> tuple[list[str], list[str]]:

@@ -11,13 +11,13 @@ import labkit
 from labkit.lab import Lab
 from labkit.widgets import GraphView, Panel
 from tests import test_draw as shared
+from tests.conftest import state
 
 # The engines of test_draw (a private real engine "lkw", fresh simulators), for this module too.
 real_engine = shared.real_engine
 cleanup_private_engines = shared.cleanup_private_engines
 closing_servers = shared.closing_servers
 client = shared.client
-state = shared.state
 
 LABELS = "--label labkit=1 --label labkit.lab=lab"
 
