@@ -6,6 +6,8 @@
     labkit hosts down [--prefix P]        stop them and remove everything they made
     labkit hosts ls [--prefix P]          the hosts that are up
     labkit reset [--lab NAME]             remove the lab's own networks and containers
+    labkit grade FOLDER... [--out FILE]   a class's grade sheet from learners' saved notebooks
+                 [--json] [--rerun]       (one folder per learner; CSV, or JSON)
 
 `labkit reset` removes exactly what carries the lab's labels (labkit=1, labkit.lab=NAME), on the
 engine labkit.connect() picks (LABKIT_ENGINE, DOCKER_HOST); nothing else. `labkit hosts down`
@@ -95,6 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     reset.add_argument("--lab", default=None, metavar="NAME",
                        help="the lab's name (default: LABKIT_LAB, else lab)")
     reset.set_defaults(run=cmd_reset)
+
+    grade = commands.add_parser(
+        "grade", help="a class's grade sheet from learners' saved notebooks (one folder per learner)",
+        description="Read each learner's saved notebooks (one folder per learner, named after the "
+                    "learner) without running them, and write one row per learner and exercise: "
+                    "learner, notebook, exercise, result (right / not yet / not tried), last checked "
+                    "(UTC), what the check saw. Files that cannot be read are named on stderr.")
+    grade.add_argument("folders", nargs="+", metavar="FOLDER", help="a learner's folder (its name is the learner's)")
+    grade.add_argument("--out", metavar="FILE", help="write the sheet to FILE (default: standard output)")
+    grade.add_argument("--json", action="store_true", help="JSON (a list of rows) instead of CSV")
+    grade.add_argument("--rerun", action="store_true",
+                       help="run each notebook again first, in a temporary folder on the simulator "
+                            "(as an autograder would; the notebooks' code runs as you)")
+    grade.set_defaults(run=cmd_grade)
 
     for group in (sim, hosts):  # `labkit sim` alone: its help, and a usage error
         group.set_defaults(run=help_of(group))
@@ -223,6 +239,26 @@ def cmd_reset(args) -> int:
             print(f"removed {kind[:-1]} {thing}")
     if not any(removed.values()):
         print(f"labkit: the lab {name!r} has nothing to remove")
+    return 0
+
+
+# ---- labkit grade -----------------------------------------------------------------------------
+
+def cmd_grade(args) -> int:
+    from . import grade
+    problems: list[str] = []
+    rows = grade.sheet(args.folders, rerun=args.rerun, problems=problems,
+                       progress=progress if args.rerun else None)
+    for line in problems:
+        print(f"labkit: grade: {line}", file=sys.stderr)
+    text = grade.to_json(rows) if args.json else grade.to_csv(rows)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        learners = len({row.learner for row in rows})
+        print(f"labkit: {len(rows)} rows ({learners} learners) written to {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return 0
 
 

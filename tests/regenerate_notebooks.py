@@ -6,7 +6,9 @@ Each notebook is executed top to bottom in a fresh python3 kernel with LABKIT_EN
 outputs come from a fresh simulated engine), without widget state (it would add hundreds of KB),
 and saved without the execution timestamps nbconvert adds to every cell, and with a cell's
 consecutive stream outputs joined (how prints are split into messages depends on timing; nbval
-joins them before comparing, so joining keeps the stored files from changing for nothing). Any error stops it: a
+joins them before comparing, so joining keeps the stored files from changing for nothing), and
+without the records checks leave in their outputs' metadata (labkit.checks.record: a notebook as
+shipped carries no learner's results, so `labkit grade` reads an unrun copy as "not tried"). Any error stops it: a
 notebook that fails is not written. Run it after a change to the simulator, the drawing or labkit
 that shows in a notebook, then check the diff and run `./run.sh test`.
 """
@@ -18,6 +20,8 @@ import sys
 
 import nbformat
 from nbclient import NotebookClient
+
+from labkit.checks import record
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -31,6 +35,7 @@ def regenerate(path: str) -> None:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs = joined_streams(cell.outputs)
+    record.strip(nb)
     nbformat.write(nb, path)
     print(f"{path}: {os.path.getsize(path):,} bytes")
 

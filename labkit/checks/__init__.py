@@ -8,11 +8,15 @@ and what a learner reads), and show in colour in JupyterLab.
     nb02.exercise_1(lab)
 
 One module per notebook (nb01.py, nb02.py, ...), each exercise a function taking the Lab.
+Shown at the end of a cell, a Result also leaves a record (notebook, exercise, right or not yet,
+what was seen, when) in the output's metadata, which the saved notebook keeps: record.py.
 """
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
+
+from . import record
 
 
 @dataclass
@@ -21,6 +25,8 @@ class Result:
     ok: bool
     found: list[str] = field(default_factory=list)   # what the check saw, in plain words
     hint: str = ""                                    # what to try, when not ok
+    check: str = field(default="", compare=False)     # the check that made it ("nb01.exercise_1")
+    when: str = field(default_factory=record.now, compare=False)   # when it was made (UTC)
 
     def __str__(self) -> str:
         head = f"{'✔' if self.ok else '✘'} {self.exercise}: {'right' if self.ok else 'not yet'}"
@@ -39,6 +45,11 @@ class Result:
         return (f'<div style="border-left:4px solid {colour};padding:4px 8px">'
                 f"<b>{html.escape(self.exercise)}</b>: <span style='color:{colour}'>{mark}</span>"
                 f"<ul>{items}</ul>{hint}</div>")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """No data of its own (text/plain and text/html come from the methods above); the
+        output's metadata: the record a saved notebook keeps."""
+        return {}, record.metadata(record.of_check(self))
 
     def __bool__(self) -> bool:
         return self.ok

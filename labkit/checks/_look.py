@@ -13,6 +13,7 @@ import docker.errors
 
 from .. import model
 from . import Result
+from .record import recorded
 
 # Interfaces on a host that are Docker's own or loopback: not the host's address to the outside.
 ENGINE_INTERFACES = ("lo", "docker0", "docker_gwbridge", "br-", "veth", "vxlan", "ov-")
@@ -44,7 +45,7 @@ class Steps:
 
 def check(exercise: str):
     """Decorator: the function gets a Steps as its first argument and runs its steps; the
-    Result is right when it returns without a step stopping it."""
+    Result is right when it returns without a step stopping it, and names the check (recorded)."""
     def wrap(fn):
         def run(*args, **kwargs) -> Result:
             steps = Steps(exercise)
@@ -53,8 +54,8 @@ def check(exercise: str):
             except Stop:
                 return steps.result(False)
             return steps.result(True)
-        run.__name__, run.__doc__, run.__wrapped__ = fn.__name__, fn.__doc__, fn
-        return run
+        run.__name__, run.__doc__, run.__module__, run.__wrapped__ = fn.__name__, fn.__doc__, fn.__module__, fn
+        return recorded(run)
     return wrap
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import docker
 
 from . import Result, result
+from .record import recorded
 
 HOST_PORT_1, HOST_PORT_2 = 8000, 8001
 
@@ -54,6 +55,7 @@ def _host_port(lab, via: str, port: int) -> tuple[bool, str]:
     return probe.ok, f"the host's port {port}: {probe.state} (asked from inside {via}: nc 127.0.0.1 {port})"
 
 
+@recorded
 def exercise_1(lab) -> Result:
     """web1 on the host's port 8000 and web2 on 8001, both in host mode and running."""
     name = "Exercise 1: two web servers in host mode"
@@ -86,6 +88,7 @@ def exercise_1(lab) -> Result:
     return result(name, checks)
 
 
+@recorded
 def exercise_2(lab) -> Result:
     """`isolated` serves on its own port 8000, with a network namespace of its own, and web1
     still has the host's port 8000."""

@@ -16,6 +16,7 @@ import docker
 
 from ..lab import Lab
 from . import Result, result
+from .record import recorded
 
 OVERLAY = "ov"
 LAB = "nb06"
@@ -31,6 +32,7 @@ def _overlays(attrs: dict, client: docker.DockerClient) -> list[str]:
     return out
 
 
+@recorded
 def exercise_1(cluster) -> Result:
     """A container named db runs on host3, on the overlay ov, and right (on host2) pings it by name."""
     title = "Exercise 1: db on host3, reached by name from host2"
@@ -61,6 +63,7 @@ def _tasks(manager: docker.DockerClient, service_id: str) -> list[dict]:
     return manager.api.tasks(filters={"service": service_id, "desired-state": "running"})
 
 
+@recorded
 def exercise_2(cluster, addresses, wait: float = 20.0) -> Result:
     """The service api runs 3 tasks on the overlay ov; `addresses` are their addresses there (the
     answers of `tasks.api`), not the service's virtual IP."""

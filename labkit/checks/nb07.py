@@ -15,6 +15,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from . import Result, result
+from .record import recorded
 
 PORTS = {"frontend": 80, "backend": 8000, "database": 5432}
 TIERS = tuple(PORTS)
@@ -82,6 +83,7 @@ def _does_not_reach(lab, topo, a: str, b: str) -> list[tuple[bool, str, str]]:
     return out
 
 
+@recorded
 def exercise_1(lab) -> Result:
     name = "Exercise 1: three tiers, segmented"
     topo = lab.snapshot()
@@ -98,6 +100,7 @@ def exercise_1(lab) -> Result:
     return result(name, checks)
 
 
+@recorded
 def exercise_2(lab) -> Result:
     name = "Exercise 2: from outside, only the frontend"
     topo = lab.snapshot()

@@ -15,6 +15,7 @@ import docker
 from .. import iptables
 from ..lab import Lab
 from . import Result, result
+from .record import recorded
 
 LINK = re.compile(r"^(\d+): ([^:@\s]+)(?:@if(\d+))?:", re.MULTILINE)
 VXLAN_OVERHEAD = 50   # outer Ethernet 14 + outer IPv4 20 + UDP 8 + VXLAN 8
@@ -34,6 +35,7 @@ def _host_mode_container(lab: Lab) -> str | None:
     return None
 
 
+@recorded
 def exercise_1(lab: Lab, answer) -> Result:
     """The name of the interface on the host that is the other end of web's eth0."""
     title = "Exercise 1: the other end of web's eth0"
@@ -56,6 +58,7 @@ def exercise_1(lab: Lab, answer) -> Result:
     return result(title, [(truth is not None and given == truth, f"your answer: {given or 'none'}", hint)])
 
 
+@recorded
 def exercise_2(lab: Lab, answer) -> Result:
     """shop runs on front, publishes port 80 on 127.0.0.1:8081; `answer` is ADDRESS:PORT, where
     the engine's DNAT rule for 127.0.0.1:8081 sends the traffic."""
@@ -84,6 +87,7 @@ def exercise_2(lab: Lab, answer) -> Result:
     return result(title, checks)
 
 
+@recorded
 def exercise_3(answer, underlay_mtu: int = 9000) -> Result:
     """The MTU Docker gives an overlay's interfaces when the underlay's MTU is 9000."""
     title = "Exercise 3: the overlay's MTU on an underlay of MTU 9000"
