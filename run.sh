@@ -1,31 +1,60 @@
 #!/usr/bin/env bash
 # labkit's two entry points on a fresh machine:
-#   ./run.sh lab    set everything up, then open JupyterLab on notebooks/00 (the simulator when no engine answers)
-#   ./run.sh test   set everything up, then run every test (unit, conformance on both engines, notebooks)
+#   ./run.sh lab    set up the lab, then open JupyterLab on notebooks/00 (the simulator when no engine answers)
+#   ./run.sh test   set up the lab and the test tools, then run every test (unit, both engines, notebooks)
 # Extra arguments after `lab` go to `jupyter lab`, after `test` to pytest (tests/ only).
-# Set PYTHON to choose the interpreter (3.10 or newer), LABKIT_VENV the virtual environment (.venv).
+# Set PYTHON to choose the interpreter (3.10 or newer), LABKIT_VENV the virtual environment (.venv),
+# LABKIT_INSTALLER=pip to install with pip instead of uv.
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
 VENV=${LABKIT_VENV:-.venv}
 
+# uv installs the lab's packages in seconds (from its cache after the first time); pip takes half
+# a minute. uv is used when it is on the PATH; otherwise it is installed into the environment with
+# pip, which costs a few seconds once and saves more; LABKIT_INSTALLER=pip skips it.
+installer() {
+    if [ "${LABKIT_INSTALLER:-uv}" = pip ]; then echo pip; return; fi
+    if command -v uv >/dev/null 2>&1; then command -v uv; return; fi
+    if [ -x "$VENV/bin/uv" ]; then echo "$VENV/bin/uv"; return; fi
+    if "$VENV/bin/python" -m pip --version >/dev/null 2>&1 \
+        && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1 \
+        && [ -x "$VENV/bin/uv" ]; then
+        echo "$VENV/bin/uv"
+    else
+        echo pip
+    fi
+}
+
+# setup lab|test: the virtual environment with labkit and what the lab needs (and, for test, the
+# test tools), installed again only when pyproject.toml changed: a second run starts at once.
 setup() {
-    if ! "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
+    local part=$1 spec=. want
+    [ "$part" = test ] && spec='.[test]'
+    if [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
             || { echo "labkit needs Python 3.10 or newer ($PYTHON is $("$PYTHON" -V 2>&1))" >&2; exit 1; }
         echo "== creating $VENV"
-        "$PYTHON" -m venv --clear "$VENV" \
-            || { echo "could not create $VENV: on Debian or Ubuntu, apt-get install python3-venv" >&2; exit 1; }
+        if [ "${LABKIT_INSTALLER:-uv}" != pip ] && command -v uv >/dev/null 2>&1; then
+            uv venv --quiet --python "$(command -v "$PYTHON")" "$VENV"
+        else
+            "$PYTHON" -m venv "$VENV" \
+                || { echo "could not create $VENV: on Debian or Ubuntu, apt-get install python3-venv" >&2; exit 1; }
+        fi
     fi
-    # Reinstall only when the package description changed: a second run starts at once.
-    local stamp="$VENV/.labkit-installed"
-    local want
-    want=$("$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(open("pyproject.toml","rb").read()).hexdigest())')
-    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "== installing labkit and its packages into $VENV"
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip
-        "$VENV/bin/python" -m pip install --quiet -e '.[test]'
-        echo "$want" > "$stamp"
+    want="$(cksum < pyproject.toml)"
+    if [ "$(cat "$VENV/.labkit-$part" 2>/dev/null)" != "$want" ]; then
+        local tool
+        tool=$(installer)
+        echo "== installing labkit and what the $part needs into $VENV (with $(basename "$tool"))"
+        if [ "$tool" = pip ]; then
+            "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip --upgrade >/dev/null
+            "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
+        else
+            "$tool" pip install --quiet --python "$VENV/bin/python" -e "$spec"
+        fi
+        echo "$want" > "$VENV/.labkit-$part"
+        [ "$part" = test ] && echo "$want" > "$VENV/.labkit-lab"   # the tests' packages include the lab's
     fi
     # JupyterLab's settings for this environment: no "Jupyter news" question in a corner of every
     # learner's screen (and of the projector), and no fetch of news or of update checks.
@@ -33,10 +62,31 @@ setup() {
     cp binder/overrides.json "$VENV/share/jupyter/lab/settings/overrides.json"
 }
 
+# One engine for the whole session: when no real engine answers (or LABKIT_ENGINE=sim), labkit's
+# simulated engine runs as a daemon on a socket in the user's runtime folder and DOCKER_HOST points
+# to it, so notebooks, `!docker` cells and JupyterLab's terminals all see the same engine. It
+# watches this script's process, which becomes JupyterLab (exec keeps the PID), and stops with it.
+shared_engine() {
+    local want=${LABKIT_ENGINE:-auto}
+    if [ "$want" = sim ] || { [ "$want" = auto ] && ! "$VENV/bin/python" -c \
+            'import sys, labkit.engines as e; sys.exit(not e.engine_answers())'; }; then
+        DOCKER_HOST=$("$VENV/bin/labkit" sim serve --background --exit-with $$)
+        # The kernels find the simulator at DOCKER_HOST ("auto" recognises it as the simulator).
+        export DOCKER_HOST LABKIT_ENGINE=auto
+        echo "== labkit's simulated engine for this session: DOCKER_HOST=$DOCKER_HOST (it stops with JupyterLab)"
+    fi
+    if ! command -v docker >/dev/null 2>&1; then
+        echo "note: no \`docker\` command here. The notebooks work without it; for \`!docker\` in cells and" \
+             "\`docker\` in JupyterLab's terminal, install the client: apt-get install docker.io" \
+             "(Debian 12, Ubuntu), or docker-cli (Debian 13 and later: the client alone)." >&2
+    fi
+}
+
 case "${1:-}" in
     lab)
         shift
-        setup
+        setup lab
+        shared_engine
         "$VENV/bin/labkit" doctor --short || true
         # Jupyter refuses to run as root unless told; root is fine here (multi-host labs need it).
         if [ "$(id -u)" = 0 ]; then set -- --allow-root "$@"; fi
@@ -44,11 +94,11 @@ case "${1:-}" in
         ;;
     test)
         shift
-        setup
+        setup test
         exec "$VENV/bin/python" tests/run_all.py "$@"
         ;;
     *)
-        sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

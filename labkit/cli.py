@@ -1,6 +1,8 @@
 """The `labkit` command.
 
     labkit sim serve --socket PATH        the simulated engine as a daemon, in the foreground
+    labkit sim serve --background [--exit-with PID]
+                                          ... in the background; prints its DOCKER_HOST URL
     labkit doctor [--short]               which engine labkit uses and why; what is installed
     labkit hosts up N [--prefix P]        N real engines in network namespaces (root)
     labkit hosts down [--prefix P]        stop them and remove everything they made
@@ -72,8 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sim_commands.add_parser(
         "serve", help="serve a fresh simulated engine on a unix socket, in the foreground",
         description="Serve a fresh simulated engine (one host, host1) on a unix socket until "
-                    "SIGINT or SIGTERM; the socket is removed on exit.")
-    serve.add_argument("--socket", required=True, metavar="PATH", help="the unix socket to listen on")
+                    "SIGINT or SIGTERM; the socket is removed on exit. With --background it runs as a "
+                    "daemon and the command prints its URL for DOCKER_HOST once it answers, as "
+                    "./run.sh lab does: DOCKER_HOST=$(labkit sim serve --background --exit-with $$)")
+    serve.add_argument("--socket", metavar="PATH",
+                       help="the unix socket to listen on (with --background, by default a new one in "
+                            "your runtime folder: $XDG_RUNTIME_DIR/labkit, else $TMPDIR/labkit-UID)")
+    serve.add_argument("--background", action="store_true",
+                       help="run as a daemon; print unix://PATH once it answers, then return")
+    serve.add_argument("--exit-with", type=int, metavar="PID",
+                       help="stop once the process PID has ended (a launcher that execs JupyterLab: $$)")
     serve.set_defaults(run=cmd_sim_serve)
 
     doctor = commands.add_parser("doctor", help="which engine labkit uses and why; what is installed")
@@ -127,16 +137,29 @@ def help_of(parser: argparse.ArgumentParser):
 # ---- labkit sim serve -------------------------------------------------------------------------
 
 def cmd_sim_serve(args) -> int:
+    from . import launcher
+    if args.background:
+        if args.socket:
+            check_socket_path(os.path.abspath(args.socket))
+        print(launcher.start_background(args.socket, exit_with=args.exit_with))
+        return 0
+    if not args.socket:
+        raise CommandError("labkit sim serve needs --socket PATH (or --background, for a socket in your runtime folder)")
     from . import sim
     path = os.path.abspath(args.socket)
     check_socket_path(path)
+    if args.exit_with is not None:
+        launcher.check_pid(args.exit_with)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda signum, frame: stop.set())
     server = sim.serve(sim.World(), path=path)
+    if args.exit_with is not None:
+        launcher.watch(args.exit_with, stop)
     try:
+        until = f"until process {args.exit_with} ends, or Ctrl-C" if args.exit_with else "stop it with Ctrl-C"
         print(f"labkit: simulated Docker engine listening on unix://{path} "
-              f"(try: DOCKER_HOST=unix://{path} docker network ls); stop it with Ctrl-C", flush=True)
+              f"(try: DOCKER_HOST=unix://{path} docker network ls); {until}", flush=True)
         while not stop.wait(3600):
             pass
     finally:
@@ -168,7 +191,7 @@ def check_socket_path(path: str) -> None:
 
 def cmd_doctor(args) -> int:
     from .doctor import diagnose
-    report = diagnose()
+    report = diagnose(kernel=not args.short)   # the short line never shows the kernel's features
     print(report.text(short=args.short))
     return 1 if report.problems else 0
 

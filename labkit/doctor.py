@@ -58,6 +58,7 @@ class Report:
     busybox: str | None             # path of /bin/busybox, None when absent
     busybox_static: bool            # statically linked, so it runs inside the lab image
     missing_for_hosts: list[str] = field(default_factory=list)  # why `labkit hosts up` cannot run
+    docker_simulated: bool = False  # what answers at docker_url is labkit's simulator (the lab's shared engine)
     kernel: Kernel | None = None  # this machine's kernel features (None: not looked at)
     python: str = platform.python_version()
 
@@ -65,6 +66,15 @@ class Report:
     def engine_label(self) -> str:
         return {"sim": "labkit's simulated Docker engine", "docker": "the real Docker engine"}.get(
             self.engine or "", "no engine")
+
+    @property
+    def engine_version_text(self) -> str | None:
+        """The engine's version as it should be read: labkit's simulator is no Docker release."""
+        if not self.engine_version:
+            return None
+        if self.engine == "sim":
+            return f"labkit's simulator (models Docker Engine {self.engine_version.split('+')[0]})"
+        return f"Docker Engine {self.engine_version}"
 
     @property
     def hosts_ready(self) -> bool:
@@ -82,15 +92,15 @@ class Report:
 
     def text(self, short: bool = False) -> str:
         if short:
-            version = f", Docker Engine {self.engine_version}" if self.engine_version else ""
-            line = f"labkit: engine {self.engine or 'none'} ({self.engine_label}{version}): {self.why}"
+            what = self.engine_version_text or self.engine_label
+            line = f"labkit: engine {self.engine or 'none'}, {what}: {self.why}"
             return "\n".join([line] + [f"labkit: problem: {p}" for p in self.problems])
         rows = [
             ("engine", f"{self.engine or 'none'}: {self.engine_label}"),
             ("why", self.why),
-            ("version", f"Docker Engine {self.engine_version}, API {self.api_version}"
-             if self.engine_version else "-"),
-            ("real engine", f"answers at {self.docker_url}" if self.docker_answers
+            ("version", f"{self.engine_version_text}, API {self.api_version}" if self.engine_version else "-"),
+            ("real engine", f"none at {self.docker_url}: labkit's simulator answers there" if self.docker_simulated
+             else f"answers at {self.docker_url}" if self.docker_answers
              else f"none at {self.docker_url} ({self.docker_problem})"),
             ("root", "yes" if self.root else "no"),
             ("dockerd", self.dockerd or "not installed (apt-get install docker.io)"),
@@ -117,7 +127,7 @@ def diagnose(timeout: float = 2.0, kernel: bool = True) -> Report:
     with kernel=True also at the kernel features real engines need (`kernel_features()`)."""
     requested = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
     url = os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_URL
-    version, problem = probe_docker(timeout)
+    version, problem, simulated = probe_docker(timeout)
     answers = version is not None
 
     engine: str | None
@@ -130,12 +140,15 @@ def diagnose(timeout: float = 2.0, kernel: bool = True) -> Report:
         engine = "docker" if answers else None
         why = ("LABKIT_ENGINE=docker asks for it" if answers else
                f"LABKIT_ENGINE=docker asks for the real engine, but none answers at {url}: {problem}")
+    elif answers and simulated:
+        engine, why = "sim", (f"labkit's simulator answers at {url} (`labkit sim serve`): notebooks, "
+                              f"`docker` in cells and terminals share it")
     elif answers:
         engine, why = "docker", f"a real Docker engine answers at {url}"
     else:
         engine, why = "sim", f"no Docker engine answers at {url} ({problem})"
 
-    if engine == "sim":
+    if engine == "sim" and not simulated:
         with engines.connect("sim", quiet=True).api as api:
             version = api.version()
 
@@ -143,25 +156,24 @@ def diagnose(timeout: float = 2.0, kernel: bool = True) -> Report:
     static = bool(busybox) and is_static(busybox)
     return Report(
         requested=requested, engine=engine, why=why, docker_url=url, docker_answers=answers,
-        docker_problem=problem, engine_version=(version or {}).get("Version") if engine else None,
+        docker_problem=problem, docker_simulated=simulated, engine_version=(version or {}).get("Version") if engine else None,
         api_version=(version or {}).get("ApiVersion") if engine else None,
         root=os.geteuid() == 0, dockerd=shutil.which("dockerd", path=hosts.PATH),
         busybox=busybox, busybox_static=static, missing_for_hosts=missing_for_hosts(static),
         kernel=kernel_features() if kernel else None)
 
 
-def probe_docker(timeout: float = 2.0) -> tuple[dict | None, str | None]:
-    """The real engine's `docker version` answer, or None and why there is none."""
+def probe_docker(timeout: float = 2.0) -> tuple[dict | None, str | None, bool]:
+    """The `docker version` answer of the engine at DOCKER_HOST (or the default socket), or None
+    and why there is none; and whether that engine is labkit's simulator (`docker info` says)."""
     try:
         client = docker.from_env(timeout=timeout)
     except docker.errors.DockerException as e:
-        return None, explain(e)
+        return None, explain(e), False
     try:
-        return client.version(), None
-    except docker.errors.DockerException as e:
-        return None, explain(e)
-    except OSError as e:
-        return None, explain(e)
+        return client.version(), None, engines.is_simulated(client)
+    except (docker.errors.DockerException, OSError) as e:
+        return None, explain(e), False
     finally:
         client.close()
 

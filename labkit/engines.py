@@ -124,7 +124,10 @@ def connect(engine: str | None = None, quiet: bool = False) -> docker.DockerClie
         if engine_answers():
             client = docker_client()
             if not quiet:
-                print(f"labkit: using the real Docker engine ({client.api.base_url})")
+                where = os.environ.get("DOCKER_HOST") or client.api.base_url
+                print(f"labkit: using labkit's simulated engine at {where}, shared with `docker` in cells "
+                      f"and terminals" if is_simulated(client) else
+                      f"labkit: using the real Docker engine ({client.api.base_url})")
             return client
         if not quiet:
             print("labkit: no Docker engine answers here, so using labkit's simulated engine")
@@ -136,7 +139,8 @@ def connect(engine: str | None = None, quiet: bool = False) -> docker.DockerClie
 
 
 def is_simulated(client: docker.DockerClient) -> bool:
-    """True when the client talks to a labkit simulated engine."""
+    """True when the client talks to a labkit simulated engine: in this process, or another's
+    (`labkit sim serve`, the lab's shared engine), as the engine says of itself (`docker info`)."""
     try:
         return "labkit.sim=true" in (client.info().get("Labels") or [])
     except docker.errors.DockerException:
