@@ -72,7 +72,7 @@ class Report:
         """The engine's version as it should be read: labkit's simulator is no Docker release."""
         if not self.engine_version:
             return None
-        if self.engine == "sim":
+        if self.engine == "sim" or self.docker_simulated:
             return f"labkit's simulator (models Docker Engine {self.engine_version.split('+')[0]})"
         return f"Docker Engine {self.engine_version}"
 
@@ -141,8 +141,8 @@ def diagnose(timeout: float = 2.0, kernel: bool = True) -> Report:
         why = ("LABKIT_ENGINE=docker asks for it" if answers else
                f"LABKIT_ENGINE=docker asks for the real engine, but none answers at {url}: {problem}")
     elif answers and simulated:
-        engine, why = "sim", (f"labkit's simulator answers at {url} (`labkit sim serve`): notebooks, "
-                              f"`docker` in cells and terminals share it")
+        engine, why = "sim", (f"it answers at {url} (`labkit sim serve`): notebooks, `docker` in cells "
+                              f"and terminals share it")
     elif answers:
         engine, why = "docker", f"a real Docker engine answers at {url}"
     else:

@@ -76,7 +76,10 @@ def answers(path: str, timeout: float = 1.0) -> bool:
             s.settimeout(timeout)
             s.connect(path)
             s.sendall(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
-            return s.recv(64).startswith(b"HTTP/1.1 200")
+            answer = b""
+            while chunk := s.recv(4096):   # to its end: hanging up early makes the engine log a broken pipe
+                answer += chunk
+            return answer.startswith(b"HTTP/1.1 200")
     except OSError:
         return False
 

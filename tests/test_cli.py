@@ -170,7 +170,7 @@ def test_doctor_on_the_simulator():
     lines = done.stdout.splitlines()
     assert lines[0] == "engine       sim: labkit's simulated Docker engine"
     assert lines[1] == "why          LABKIT_ENGINE=sim asks for it"
-    assert lines[2] == "version      Docker Engine 20.10.24+dfsg1, API 1.41"
+    assert lines[2] == "version      labkit's simulator (models Docker Engine 20.10.24), API 1.41"
     assert [line.split()[0] for line in lines][:10] == [
         "engine", "why", "version", "real", "root", "dockerd", "busybox", "lab", "python", "kernel"]
     assert [line.split()[0] for line in lines[10:15]] == ["vxlan", "esp", "ipvs", "macvlan", "ipvlan"]
@@ -181,7 +181,7 @@ def test_doctor_short_without_an_engine(tmp_path):
     env = labkit_env(LABKIT_ENGINE="auto", DOCKER_HOST=f"unix://{tmp_path}/none.sock")
     done = labkit("doctor", "--short", env=env)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (f"labkit: engine sim (labkit's simulated Docker engine, Docker Engine 20.10.24+dfsg1): "
+    assert done.stdout == (f"labkit: engine sim, labkit's simulator (models Docker Engine 20.10.24): "
                            f"no Docker engine answers at unix://{tmp_path}/none.sock (no socket there)\n")
 
 
@@ -194,14 +194,32 @@ def test_doctor_reports_a_missing_real_engine(tmp_path):
         f"unix://{tmp_path}/none.sock: no socket there")
 
 
-def test_doctor_uses_the_real_engine_that_answers(daemon, monkeypatch):
-    # Any engine at DOCKER_HOST counts as "real" to auto: here a simulated one in another process.
+def test_doctor_tells_a_simulator_at_docker_host_from_a_real_engine(daemon, monkeypatch):
+    # What answers at DOCKER_HOST says what it is (`docker info`): here labkit's simulator, as
+    # `./run.sh lab` starts it for a session.
     monkeypatch.setenv("DOCKER_HOST", daemon.url)
     monkeypatch.setenv("LABKIT_ENGINE", "auto")
-    report = doctor.diagnose()
-    assert (report.engine, report.docker_answers, report.why) == (
-        "docker", True, f"a real Docker engine answers at {daemon.url}")
+    report = doctor.diagnose(kernel=False)
+    assert (report.engine, report.docker_answers, report.docker_simulated) == ("sim", True, True)
+    assert report.why.startswith(f"it answers at {daemon.url} ")
     assert report.api_version == "1.41" and not report.problems
+    monkeypatch.setenv("LABKIT_ENGINE", "docker")   # asked for by name, it is used, and still named
+    report = doctor.diagnose(kernel=False)
+    assert (report.engine, report.why) == ("docker", "LABKIT_ENGINE=docker asks for it")
+    assert report.engine_version_text == "labkit's simulator (models Docker Engine 20.10.24)"
+
+
+@pytest.mark.docker
+def test_doctor_on_the_real_engine():
+    if not doctor.probe_docker()[0]:
+        if os.environ.get("LABKIT_REQUIRE_DOCKER") == "1":
+            pytest.fail("no real engine answers")
+        pytest.skip("no real engine answers")
+    env = {k: v for k, v in labkit_env(LABKIT_ENGINE="auto").items() if k != "DOCKER_HOST"}
+    done = labkit("doctor", "--short", env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("labkit: engine docker, Docker Engine 20.10.24")
+    assert ": a real Docker engine answers at unix:///var/run/docker.sock" in done.stdout
 
 
 def test_doctor_function_returns_plain_data(monkeypatch):
