@@ -90,7 +90,7 @@ def notebooks_on_sim():
 
 def notebooks_on_docker():
     from labkit import engines, hosts
-    from tests.conftest import private_engines_unavailable
+    from tests.engines import private_engines_unavailable
     args = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZER, NOTEBOOKS]
     why_not_private = private_engines_unavailable()
     if why_not_private is None:

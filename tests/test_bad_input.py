@@ -37,7 +37,6 @@ import labkit.sim as sim
 from labkit import cli, engines, hosts
 from labkit.errors import LabkitError
 from labkit.lab import Lab
-from tests.conftest import private_engines_unavailable
 from tests.figures import report
 
 PREFIX = "lks"
@@ -124,8 +123,6 @@ def real_client(private_engines):
 @pytest.fixture(scope="module", autouse=True)
 def figures(request):
     yield
-    if private_engines_unavailable() is None:
-        hosts.stop_hosts(PREFIX)
     report(request.config, "bad input", TALLY)
 
 

@@ -15,7 +15,7 @@ import pytest
 import labkit
 from labkit import sim
 from labkit.checks import nb00, nb01, nb02, nb03
-from tests.conftest import private_engine_fixtures
+from tests.results import not_yet, right
 
 PREFIX = "lkn1"
 SERVER = "httpd -f -p 80"
@@ -35,7 +35,6 @@ def client(request):
     c.close()
 
 
-real_engine, cleanup_private_engines = private_engine_fixtures(PREFIX)
 
 
 @pytest.fixture
@@ -45,22 +44,6 @@ def lab(client):
     lab.reset()
     yield lab
     lab.reset()
-
-
-def right(result) -> None:
-    assert result.ok, str(result)
-    assert str(result).startswith("✔") and "right" in str(result)
-    assert result.found and not any("hint:" in line for line in str(result).splitlines())
-
-
-def wrong(result, *words: str) -> None:
-    """Not right, with a hint, and what it saw mentions each of `words`."""
-    assert not result.ok, str(result)
-    assert result.hint, str(result)
-    text = str(result)
-    assert text.startswith("✘") and "not yet" in text and "hint: " in text
-    for word in words:
-        assert word in text, f"{word!r} not in:\n{text}"
 
 
 def address(lab, name: str, network: str) -> str:
@@ -121,7 +104,7 @@ def test_nb00_exercise_2_stopped(lab):
 
 
 def test_nb01_exercise_1(lab):
-    wrong(nb01.exercise_1(lab), "no container named ex-one")
+    not_yet(nb01.exercise_1(lab), "no container named ex-one")
     lab.container("ex-one")
     lab.container("ex-two")
     right(nb01.exercise_1(lab))
@@ -132,17 +115,17 @@ def test_nb01_exercise_1_wrong_network(lab):
     lab.container("ex-one")
     lab.container("ex-two", networks=["elsewhere"])
     r = nb01.exercise_1(lab)
-    wrong(r, "ex-two is on elsewhere")
+    not_yet(r, "ex-two is on elsewhere")
     assert "default bridge" in r.hint
 
 
 def test_nb01_exercise_2(lab):
-    wrong(nb01.exercise_2(lab, None), "no container named ex-two")
+    not_yet(nb01.exercise_2(lab, None), "no container named ex-two")
     lab.container("ex-one")
     lab.container("ex-two")
-    wrong(nb01.exercise_2(lab, None), "not set yet")
-    wrong(nb01.exercise_2(lab, address(lab, "ex-one", "bridge")), "ex-one's address, not ex-two's")
-    wrong(nb01.exercise_2(lab, "ex-two"), "not an IPv4 address")
+    not_yet(nb01.exercise_2(lab, None), "not set yet")
+    not_yet(nb01.exercise_2(lab, address(lab, "ex-one", "bridge")), "ex-one's address, not ex-two's")
+    not_yet(nb01.exercise_2(lab, "ex-two"), "not an IPv4 address")
     ex_two_address = lab.client.containers.get("ex-two").attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
     r = nb01.exercise_2(lab, ex_two_address)
     right(r)
@@ -150,11 +133,11 @@ def test_nb01_exercise_2(lab):
 
 
 def test_nb01_exercise_3(lab):
-    wrong(nb01.exercise_3(lab, "172.17.0.1"), "no container named alpha")
+    not_yet(nb01.exercise_3(lab, "172.17.0.1"), "no container named alpha")
     lab.container("alpha")
-    wrong(nb01.exercise_3(lab, None), "not set yet")
-    wrong(nb01.exercise_3(lab, address(lab, "alpha", "bridge")), "alpha's own address")
-    wrong(nb01.exercise_3(lab, "172.17.0.0"), "the network's own address")
+    not_yet(nb01.exercise_3(lab, None), "not set yet")
+    not_yet(nb01.exercise_3(lab, address(lab, "alpha", "bridge")), "alpha's own address")
+    not_yet(nb01.exercise_3(lab, "172.17.0.0"), "the network's own address")
     right(nb01.exercise_3(lab, "172.17.0.1"))
     gateway = lab.client.containers.get("alpha").attrs["NetworkSettings"]["Networks"]["bridge"]["Gateway"]
     right(nb01.exercise_3(lab, gateway))
@@ -162,7 +145,7 @@ def test_nb01_exercise_3(lab):
 
 # -- notebook 02: user-defined bridges -----------------------------------------------------------------
 def test_nb02_exercise_1(lab):
-    wrong(nb02.exercise_1(lab), "no network named shop")
+    not_yet(nb02.exercise_1(lab), "no network named shop")
     lab.network("shop")
     lab.container("shop-web", networks=["shop"])
     lab.container("shop-db", networks=["shop"], aliases=["sql"])
@@ -174,7 +157,7 @@ def test_nb02_exercise_1_without_the_alias(lab):
     lab.container("shop-web", networks=["shop"])
     lab.container("shop-db", networks=["shop"])
     r = nb02.exercise_1(lab)
-    wrong(r, "the name sql gives no address")
+    not_yet(r, "the name sql gives no address")
     assert "aliases=['sql']" in r.hint
 
 
@@ -182,17 +165,17 @@ def test_nb02_exercise_1_on_the_default_bridge(lab):
     lab.network("shop")
     lab.container("shop-web")
     lab.container("shop-db", networks=["shop"], aliases=["sql"])
-    wrong(nb02.exercise_1(lab), "shop-web is not on shop")
+    not_yet(nb02.exercise_1(lab), "shop-web is not on shop")
 
 
 def test_nb02_exercise_2(lab):
-    wrong(nb02.exercise_2(lab), "no network named ex-front")
+    not_yet(nb02.exercise_2(lab), "no network named ex-front")
     lab.network("ex-front")
     lab.network("ex-back")
     lab.container("ex-web", networks=["ex-front"])
     lab.container("ex-db", networks=["ex-back"])
     lab.container("ex-api", networks=["ex-front"])
-    wrong(nb02.exercise_2(lab), "ex-api is not on ex-back")
+    not_yet(nb02.exercise_2(lab), "ex-api is not on ex-back")
     lab.connect("ex-api", "ex-back")
     r = nb02.exercise_2(lab)
     right(r)
@@ -206,7 +189,7 @@ def test_nb02_exercise_2_not_isolated(lab):
     lab.container("ex-db", networks=["ex-back"])
     lab.container("ex-api", networks=["ex-front", "ex-back"])
     r = nb02.exercise_2(lab)
-    wrong(r, "ex-web is also on ex-back")
+    not_yet(r, "ex-web is also on ex-back")
     assert "disconnect" in r.hint
 
 
@@ -219,10 +202,10 @@ def lesson_02(lab) -> None:
 
 
 def test_nb02_exercise_3(lab):
-    wrong(nb02.exercise_3(lab), "no network named front")
+    not_yet(nb02.exercise_3(lab), "no network named front")
     lesson_02(lab)
     r = nb02.exercise_3(lab)
-    wrong(r, "web is not on back")
+    not_yet(r, "web is not on back")
     assert "lab.connect" in r.hint and "aliases=" in r.hint
     lab.connect("web", "back", aliases=["frontend"])
     right(nb02.exercise_3(lab))
@@ -232,13 +215,13 @@ def test_nb02_exercise_3_without_the_alias(lab):
     lesson_02(lab)
     lab.connect("web", "back")
     r = nb02.exercise_3(lab)
-    wrong(r, "the name frontend gives no address")
+    not_yet(r, "the name frontend gives no address")
     assert "disconnect" in r.hint
 
 
 # -- notebook 03: publishing ports ---------------------------------------------------------------------
 def test_nb03_exercise_1(lab):
-    wrong(nb03.exercise_1(lab), "no container named ex-local")
+    not_yet(nb03.exercise_1(lab), "no container named ex-local")
     lab.container("ex-local", command=SERVER, ports={80: ("127.0.0.1", 8181)})
     r = nb03.exercise_1(lab)
     right(r)
@@ -249,19 +232,19 @@ def test_nb03_exercise_1(lab):
 def test_nb03_exercise_1_on_every_address(lab):
     lab.container("ex-local", command=SERVER, ports={80: ("0.0.0.0", 8181)})
     r = nb03.exercise_1(lab)
-    wrong(r, "0.0.0.0:8181->80/tcp", "every address")
+    not_yet(r, "0.0.0.0:8181->80/tcp", "every address")
     assert "127.0.0.1" in r.hint
 
 
 def test_nb03_exercise_1_without_a_server(lab):
     lab.container("ex-local", ports={80: 8181})
     r = nb03.exercise_1(lab)
-    wrong(r, "nothing answers on ex-local's own port 80")
+    not_yet(r, "nothing answers on ex-local's own port 80")
     assert SERVER in r.hint
 
 
 def test_nb03_exercise_2(lab):
-    wrong(nb03.exercise_2(lab), "no container named ex-public")
+    not_yet(nb03.exercise_2(lab), "no container named ex-public")
     lab.container("ex-public", command=SERVER, ports={80: ("0.0.0.0", 8282)})
     r = nb03.exercise_2(lab)
     right(r)
@@ -271,17 +254,17 @@ def test_nb03_exercise_2(lab):
 def test_nb03_exercise_2_host_only(lab):
     lab.container("ex-public", command=SERVER, ports={80: 8282})
     r = nb03.exercise_2(lab)
-    wrong(r, "127.0.0.1:8282->80/tcp", "only on that address")
+    not_yet(r, "127.0.0.1:8282->80/tcp", "only on that address")
     assert "0.0.0.0" in r.hint
 
 
 def test_nb03_exercise_3(lab):
-    wrong(nb03.exercise_3(lab, "site"), "no running container publishes the host's port 8080")
+    not_yet(nb03.exercise_3(lab, "site"), "no running container publishes the host's port 8080")
     lab.container("site", command=SERVER, ports={80: 8080})
     lab.container("site2", command=SERVER, ports={80: 8081})
-    wrong(nb03.exercise_3(lab, None), "not set yet")
-    wrong(nb03.exercise_3(lab, "site2"), "site2 publishes 127.0.0.1:8081->80/tcp, not port 8080")
-    wrong(nb03.exercise_3(lab, "nobody"), "no container named nobody")
+    not_yet(nb03.exercise_3(lab, None), "not set yet")
+    not_yet(nb03.exercise_3(lab, "site2"), "site2 publishes 127.0.0.1:8081->80/tcp, not port 8080")
+    not_yet(nb03.exercise_3(lab, "nobody"), "no container named nobody")
     holder = next(c.name for c in lab.snapshot().containers if any(p.host_port == 8080 for p in c.ports))
     r = nb03.exercise_3(lab, holder)
     right(r)

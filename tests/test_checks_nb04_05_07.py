@@ -8,33 +8,15 @@ The set-ups repeat the notebooks' cells, with the same names and subnets.
 """
 from __future__ import annotations
 
-from labkit.checks import Result, nb04, nb05, nb07
+from labkit.checks import nb04, nb05, nb07
 from labkit.lab import Lab
-from tests.conftest import both_engine_fixtures
+from tests.results import not_yet, right
 
 PREFIX = "lkn2t"   # one private real engine for this module (lkn2 is for runs by hand)
 
 
-real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures(PREFIX)
-
-
 def lab_for(client, name: str) -> Lab:
     return Lab(client, name=name)
-
-
-def not_yet(r: Result, *words: str) -> None:
-    """Not right, and the hint says something about each of `words`."""
-    assert isinstance(r, Result)
-    assert not r.ok, r
-    assert r.hint, r
-    for word in words:
-        assert word in r.hint, (word, r)
-    assert "not yet" in str(r) and "hint:" in str(r)
-
-
-def right(r: Result) -> None:
-    assert r.ok, r
-    assert "right" in str(r) and "hint:" not in str(r)
 
 
 # -- 04: host networking ------------------------------------------------------------------------------
@@ -50,12 +32,12 @@ def test_nb04_exercise_1(client):
     lab = lab_for(client, "nb04")
     nb04_clash(lab)
     r = nb04.exercise_1(lab)
-    not_yet(r, "8001", "lab.remove('web2')")
+    not_yet(r, hint=("8001", "lab.remove('web2')"))
     assert any("Address already in use" in line for line in r.found), r
     # Wrong: web2 on the default bridge, with its own port 8001 (not the host's).
     lab.remove("web2")
     lab.container("web2", command="httpd -f -p 8001")
-    not_yet(nb04.exercise_1(lab), "host mode")
+    not_yet(nb04.exercise_1(lab), hint=("host mode",))
     # The solution.
     lab.remove("web2")
     lab.container("web2", network_mode="host", command="httpd -f -p 8001")
@@ -65,16 +47,16 @@ def test_nb04_exercise_1(client):
 def test_nb04_exercise_2(client):
     lab = lab_for(client, "nb04")
     nb04_clash(lab)
-    not_yet(nb04.exercise_2(lab), "isolated")
+    not_yet(nb04.exercise_2(lab), hint=("isolated",))
     # Wrong: host mode, where port 8000 is web1's: it exits.
     lab.container("isolated", network_mode="host", command="httpd -f -p 8000")
     lab.client.containers.get("isolated").wait(timeout=10)
     r = nb04.exercise_2(lab)
-    not_yet(r, "host mode")
+    not_yet(r, hint=("host mode",))
     # Wrong: its own namespace, but nothing listening.
     lab.remove("isolated")
     lab.container("isolated")
-    not_yet(nb04.exercise_2(lab), "httpd -f -p 8000")
+    not_yet(nb04.exercise_2(lab), hint=("httpd -f -p 8000",))
     # The solution.
     lab.remove("isolated")
     lab.container("isolated", command="httpd -f -p 8000")
@@ -101,11 +83,11 @@ def nb05_lan(lab: Lab) -> None:
 def test_nb05_exercise_1(client):
     lab = lab_for(client, "nb05")
     nb05_vault(lab)
-    not_yet(nb05.exercise_1(lab), "lab.connect('reports', 'vault')")
+    not_yet(nb05.exercise_1(lab), hint=("lab.connect('reports', 'vault')",))
     # Wrong: the database opened to the default bridge.
     lab.connect("db", "bridge")
     r = nb05.exercise_1(lab)
-    not_yet(r, "not internal", "lab.disconnect('db', 'bridge')")
+    not_yet(r, hint=("not internal", "lab.disconnect('db', 'bridge')"))
     assert any("outside pings db" in line and "reachable" in line and "unreachable" not in line
                for line in r.found), r
     # The solution.
@@ -116,12 +98,12 @@ def test_nb05_exercise_1(client):
 
 def test_nb05_exercise_2(client):
     lab = lab_for(client, "nb05")
-    not_yet(nb05.exercise_2(lab), "network_mode='none'")
+    not_yet(nb05.exercise_2(lab), hint=("network_mode='none'",))
     # Wrong: an internal network: an interface, and the host still answers at the gateway.
     lab.network("vault", subnet="10.50.0.0/24", internal=True)
     lab.container("sealed", networks=["vault"])
     r = nb05.exercise_2(lab)
-    not_yet(r, "network_mode='none'", "internal network")
+    not_yet(r, hint=("network_mode='none'", "internal network"))
     assert any("10.50.0.1" in line and "reachable" in line for line in r.found), r
     # The solution.
     lab.remove("sealed")
@@ -132,14 +114,14 @@ def test_nb05_exercise_2(client):
 def test_nb05_exercise_3(client):
     lab = lab_for(client, "nb05")
     nb05_lan(lab)
-    not_yet(nb05.exercise_3(lab), "printer")
+    not_yet(nb05.exercise_3(lab), hint=("printer",))
     # Wrong: an address from the pool, not a fixed one.
     lab.container("printer", networks=["lan"])
-    not_yet(nb05.exercise_3(lab), "ip=")
+    not_yet(nb05.exercise_3(lab), hint=("ip=",))
     # Wrong: a fixed address inside the range the engine hands out.
     lab.remove("printer")
     lab.container("printer", networks=["lan"], ip="10.99.0.200")
-    not_yet(nb05.exercise_3(lab), "outside 10.99.0.192/27")
+    not_yet(nb05.exercise_3(lab), hint=("outside 10.99.0.192/27",))
     # The solution.
     lab.remove("printer")
     lab.container("printer", networks=["lan"], ip="10.99.0.50")
@@ -169,21 +151,21 @@ def test_nb07_exercise_1(client):
     lab = lab_for(client, "nb07")
     nb07_flat(lab)
     r = nb07.exercise_1(lab)
-    not_yet(r, "share network flat")
+    not_yet(r, hint=("share network flat",))
     assert any(line == "frontend -> database at 10.70.0.2 port 5432: open" for line in r.found), r
     # Section 3: the database moved off; now the backend has lost it too.
     lab.network("backend-net", subnet="10.70.2.0/24")
     lab.disconnect("database", "flat")
     lab.connect("database", "backend-net")
     r = nb07.exercise_1(lab)
-    not_yet(r, "backend and database share no user-defined network")
+    not_yet(r, hint=("backend and database share no user-defined network",))
     assert "frontend -> database by name: no answer (right)" in r.found, r
     # The notebook's solution.
     lab.connect("backend", "backend-net")
     right(nb07.exercise_1(lab))
     # Wrong: the frontend joins backend-net as well.
     lab.connect("frontend", "backend-net")
-    not_yet(nb07.exercise_1(lab), "share network backend-net")
+    not_yet(nb07.exercise_1(lab), hint=("share network backend-net",))
     # Wrong: segmented, but the backend serves nothing.
     lab.reset()
     lab.network("frontend-net", subnet="10.70.1.0/24")
@@ -191,7 +173,7 @@ def test_nb07_exercise_1(client):
     lab.container("database", networks=["backend-net"], command="httpd -f -p 5432")
     lab.container("backend", networks=["frontend-net", "backend-net"])
     lab.container("frontend", networks=["frontend-net"], command="httpd -f -p 80")
-    not_yet(nb07.exercise_1(lab), "httpd -f -p 8000")
+    not_yet(nb07.exercise_1(lab), hint=("httpd -f -p 8000",))
     # Exercise 1's design built from scratch is right too.
     lab.reset()
     nb07_segmented(lab)
@@ -200,20 +182,20 @@ def test_nb07_exercise_1(client):
 
 def test_nb07_exercise_2(client):
     lab = lab_for(client, "nb07")
-    not_yet(nb07.exercise_2(lab), "exercise 1")
+    not_yet(nb07.exercise_2(lab), hint=("exercise 1",))
     nb07_segmented(lab)
-    not_yet(nb07.exercise_2(lab), "8080")
+    not_yet(nb07.exercise_2(lab), hint=("8080",))
     # Wrong: published, but the database's network is not internal.
     lab.reset()
     nb07_segmented(lab, publish=True)
-    not_yet(nb07.exercise_2(lab), "internal")
+    not_yet(nb07.exercise_2(lab), hint=("internal",))
     # Wrong: the backend publishes a port too.
     lab.reset()
     nb07_segmented(lab, internal=True, publish=True)
     lab.remove("backend")
     lab.container("backend", networks=["frontend-net", "backend-net"], command="httpd -f -p 8000",
                   ports={8000: 8000})
-    not_yet(nb07.exercise_2(lab), "backend should publish nothing")
+    not_yet(nb07.exercise_2(lab), hint=("backend should publish nothing",))
     # The solution; exercise 1 still holds.
     lab.reset()
     nb07_segmented(lab, internal=True, publish=True)

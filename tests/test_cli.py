@@ -12,87 +12,16 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import docker
 import pytest
 
 from labkit import doctor
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LABKIT = [sys.executable, "-m", "labkit.cli"]
-
-
-def labkit_env(**extra) -> dict:
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.update(extra)
-    return env
-
+from tests.engines import LABKIT, ROOT, SimDaemon, answers, labkit_env
 
 def labkit(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(LABKIT + list(args), check=False, capture_output=True, text=True, cwd=ROOT,
                           env=env or labkit_env(), timeout=timeout)
-
-
-class SimDaemon:
-    """`labkit sim serve --socket PATH` in a subprocess; a context manager that stops it."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.url = f"unix://{path}"
-        self.process: subprocess.Popen | None = None
-        self.banner = ""   # the line it prints once it listens
-        self.stderr = ""   # what it wrote to stderr, once stopped
-
-    def start(self, timeout: float = 20) -> SimDaemon:
-        self.process = subprocess.Popen(
-            LABKIT + ["sim", "serve", "--socket", self.path], cwd=ROOT, env=labkit_env(),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        # The banner is printed once the socket listens.
-        self.banner = self.process.stdout.readline()
-        deadline = time.monotonic() + timeout
-        while not answers(self.path):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"labkit sim serve did not start: {self.banner}{self.stderr}")
-            time.sleep(0.01)
-        return self
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.stderr = self.process.stderr.read()
-        self.process.stdout.close()
-        self.process.stderr.close()
-        return self.process.returncode
-
-    def __enter__(self) -> SimDaemon:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.stop()
-
-
-def answers(path: str) -> bool:
-    """Does an engine answer GET /_ping on this socket? (The answer is read to its end: a
-    client that hangs up early makes the simulator log a broken pipe.)"""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(2)
-        try:
-            s.connect(path)
-            s.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
-            answer = b""
-            while chunk := s.recv(4096):
-                answer += chunk
-        except OSError:
-            return False
-    return answer.startswith(b"HTTP/1.") and b" 200 " in answer.split(b"\r\n", 1)[0] + b" "
 
 
 @pytest.fixture

@@ -10,17 +10,9 @@ import pytest
 
 from tests.conformance import harness, scenarios  # noqa: F401  (registers the scenarios)
 from tests.conformance.report import REPORT, Row
-from tests.conftest import private_engines_unavailable, skip_or_fail
+from tests.engines import private_engines_unavailable, skip_or_fail
 
 PREFIX = "lkc"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def cleanup_private_engines():
-    yield
-    if private_engines_unavailable() is None:
-        from labkit import hosts
-        hosts.stop_hosts(PREFIX)
 
 
 @pytest.mark.parametrize("name", list(harness.SCENARIOS))

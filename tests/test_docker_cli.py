@@ -22,7 +22,6 @@ once the bug is fixed (so the entry gets removed).
 """
 from __future__ import annotations
 
-import contextlib
 import difflib
 import os
 import re
@@ -31,7 +30,7 @@ import subprocess
 
 import pytest
 
-from tests.test_cli import SimDaemon
+from tests.engines import SimDaemon
 
 PREFIX = "lkd"
 CLIS = [path for path in ("/usr/local/bin/docker", "/usr/bin/docker") if os.access(path, os.X_OK)]
@@ -187,11 +186,3 @@ def test_step_agrees_with_the_engine(step, on_sim, on_docker):
                              f"(- real, + sim):\n" + "\n".join(unexplained))
     assert changed, f"the known simulator bug in `docker {dict(STEPS)[step]}` is fixed: remove it from KNOWN_SIM_BUGS"
     pytest.xfail(f"simulator bug: {reason}")
-
-
-def teardown_module():
-    from tests.conftest import private_engines_unavailable
-    if private_engines_unavailable() is None:
-        from labkit import hosts
-        with contextlib.suppress(Exception):
-            hosts.stop_hosts(PREFIX)

@@ -34,16 +34,12 @@ from labkit.drawing import (
     vis_library,
 )
 from labkit.lab import Lab
-from tests.conftest import both_engine_fixtures
 
 PREFIX = "lkw"            # one private real engine for this module
 CLUSTER_PREFIX = "lkw2"   # two private real engines in a swarm, for overlays
 
 
-# -- engines ------------------------------------------------------------------------------------------
-real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures(PREFIX)
-
-
+# -- engines (fixtures `client`, `real_engine`: conftest) -----------------------------------------------
 @pytest.fixture
 def lab(client):
     return Lab(client, name="lab")

@@ -9,7 +9,6 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,27 +24,8 @@ from labkit.hosts import fresh_engine, start_hosts, stop_hosts
 pytestmark = [pytest.mark.docker, pytest.mark.root]
 
 
-def _why_not() -> str | None:
-    if os.geteuid() != 0:
-        return "lab hosts need root"
-    if not shutil.which("dockerd", path=hosts.PATH):
-        return "lab hosts need dockerd (apt-get install docker.io)"
-    if not os.path.isfile(images.BUSYBOX):
-        return "the lab image needs /bin/busybox (apt-get install busybox-static)"
-    return None
-
-
 @pytest.fixture(scope="module")
-def can_run():
-    reason = _why_not()
-    if reason:
-        if os.environ.get("LABKIT_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"LABKIT_REQUIRE_DOCKER=1, but {reason}")
-        pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def two_hosts(can_run):
+def two_hosts(private_engines):
     stop_hosts("lkht")  # leftovers of an interrupted earlier run
     started = start_hosts(2, prefix="lkht")
     yield started
@@ -140,7 +120,7 @@ def leftovers(made: dict) -> list[str]:
     return found
 
 
-def test_stop_hosts_leaves_nothing_and_can_run_twice(can_run):
+def test_stop_hosts_leaves_nothing_and_private_engines_twice(private_engines):
     stop_hosts("lkhs")
     started = start_hosts(2, prefix="lkhs")
     for host in started:
@@ -156,7 +136,7 @@ def test_stop_hosts_leaves_nothing_and_can_run_twice(can_run):
     started[0].stop()  # a stopped host stops again without complaint
 
 
-def test_stop_hosts_cleans_up_after_a_crashed_engine(can_run):
+def test_stop_hosts_cleans_up_after_a_crashed_engine(private_engines):
     stop_hosts("lkhx")
     started = start_hosts(2, prefix="lkhx")
     with contextlib.closing(started[0].client()) as client:
@@ -171,7 +151,7 @@ def test_stop_hosts_cleans_up_after_a_crashed_engine(can_run):
     assert leftovers(made) == []
 
 
-def test_stop_hosts_cleans_up_after_start_hosts_was_killed(can_run):
+def test_stop_hosts_cleans_up_after_start_hosts_was_killed(private_engines):
     stop_hosts("lkhm")
     # A process that dies (kill -9) once its engines are launched, before they answer.
     killed_midway = (
@@ -190,7 +170,7 @@ def test_stop_hosts_cleans_up_after_start_hosts_was_killed(can_run):
     assert leftovers(made) == []
 
 
-def test_a_host_stopped_alone_leaves_the_others(can_run):
+def test_a_host_stopped_alone_leaves_the_others(private_engines):
     stop_hosts("lkh1")
     first, second = start_hosts(2, prefix="lkh1")
     first.stop()
@@ -202,7 +182,7 @@ def test_a_host_stopped_alone_leaves_the_others(can_run):
 
 # ---- fresh engines for the conformance tests ------------------------------------------------------
 
-def test_fresh_engines_number_interfaces_the_same_way(can_run):
+def test_fresh_engines_number_interfaces_the_same_way(private_engines):
     seen = []
     for _ in range(2):
         host = fresh_engine("lkhf")

@@ -17,14 +17,13 @@ import pytest
 import labkit
 from labkit import model
 from labkit.lab import BadArgument, Binding, Differs, Lab, NotTheLabs, parse_nslookup, parse_ports, session_id
-from tests.conftest import both_engine_fixtures, state
+from tests.engines import state
 
 PREFIX = "lkl"
 LABELS = "--label labkit=1 --label labkit.lab=lab"
 
 
 # -- engines ------------------------------------------------------------------------------------
-real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures(PREFIX)
 
 
 @pytest.fixture

@@ -13,14 +13,9 @@ import labkit
 import labkit.sim as sim
 from labkit.lab import Lab
 from labkit.reachability import Cell, Matrix
-from tests import test_draw as shared
-from tests.conftest import empty
+from tests.engines import empty
 
-# The engines of test_draw (a private real engine "lkw", fresh simulators), for this module too.
-real_engine = shared.real_engine
-cleanup_private_engines = shared.cleanup_private_engines
-closing_servers = shared.closing_servers
-client = shared.client
+PREFIX = "lkm"   # this module's private real engine (fixtures `client`, `real_engine`: conftest)
 
 Y, N = True, False
 # A three-tier application, segmented, plus the odd ones out: (ping, name) for every pair.

@@ -204,13 +204,6 @@ def test_runs_twice_in_one_kernel_on_a_real_engine(path, kernel_env, private_eng
         host.stop()
 
 
-def teardown_module():
-    from tests.conftest import private_engines_unavailable
-    if private_engines_unavailable() is None:
-        from labkit import hosts
-        hosts.stop_hosts(PREFIX)
-
-
 # -- exercises -----------------------------------------------------------------------------------------
 CHECK_CALL = re.compile(r"\bnb\d\d\.exercise_\d+\(")
 TO_FILL = "# your code here"

@@ -42,7 +42,7 @@ from labkit import engines, hosts
 from labkit.drawing import STOPPED_COLOR
 from labkit.errors import EngineUnavailable, LabkitError
 from labkit.lab import CAPABILITIES, BadArgument, Lab, NotTheLabs, RemoveFailed, session_id, session_state
-from tests.conftest import empty, private_engine_fixtures, private_engines_unavailable, state
+from tests.engines import empty, state
 from tests.figures import report
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -79,15 +79,9 @@ class SimEngine:
             os.rmdir(self.folder)
 
 
-real_engine = private_engine_fixtures(PREFIX)[0]   # its clean-up is cleanup_and_figures, below
-
-
 @pytest.fixture(scope="module", autouse=True)
-def cleanup_and_figures(request):
+def figures(request):
     yield
-    if private_engines_unavailable() is None:
-        hosts.stop_hosts(PREFIX)
-        hosts.stop_hosts(CLUSTER_PREFIX)
     report(request.config, "safety", TALLY)
 
 

@@ -10,14 +10,9 @@ import pytest
 import labkit
 from labkit.lab import Lab
 from labkit.widgets import GraphView, Panel
-from tests import test_draw as shared
-from tests.conftest import state
+from tests.engines import state
 
-# The engines of test_draw (a private real engine "lkw", fresh simulators), for this module too.
-real_engine = shared.real_engine
-cleanup_private_engines = shared.cleanup_private_engines
-closing_servers = shared.closing_servers
-client = shared.client
+PREFIX = "lkwg"   # this module's private real engine (fixtures `client`, `real_engine`: conftest)
 
 LABELS = "--label labkit=1 --label labkit.lab=lab"
 

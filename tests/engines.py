@@ -1,0 +1,126 @@
+"""Helpers for tests that run on engines (plain functions; the fixtures are in conftest.py).
+
+    from tests.engines import empty, state, private_engines_unavailable, skip_or_fail, SimDaemon
+
+Engine tests run on the simulator always, and on a real engine when one can run here: a fresh
+private dockerd in network namespaces (labkit.hosts). Without one they skip, unless
+LABKIT_REQUIRE_DOCKER=1 (CI), which turns the skip into a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import docker
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LABKIT = [sys.executable, "-m", "labkit.cli"]   # the `labkit` command of this checkout
+REQUIRE_DOCKER = os.environ.get("LABKIT_REQUIRE_DOCKER") == "1"
+
+
+def private_engines_unavailable() -> str | None:
+    """Why fresh private engines (labkit.hosts) cannot start here, or None when they can."""
+    from labkit import hosts, images
+    if os.geteuid() != 0:
+        return "private engines need root (network namespaces)"
+    if not shutil.which("dockerd", path=hosts.PATH):
+        return "private engines need dockerd (apt-get install docker.io)"
+    if not os.path.isfile(images.BUSYBOX):
+        return "the lab image needs /bin/busybox (apt-get install busybox-static)"
+    return None
+
+
+def skip_or_fail(reason: str):
+    """Skip the test for `reason`; under LABKIT_REQUIRE_DOCKER=1, fail it instead."""
+    if REQUIRE_DOCKER:
+        pytest.fail(f"LABKIT_REQUIRE_DOCKER=1, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def empty(client: docker.DockerClient) -> None:
+    """Remove every container and every user-defined network of an engine."""
+    for c in client.api.containers(all=True):
+        client.api.remove_container(c["Id"], force=True, v=True)
+    for n in client.api.networks():
+        if n["Name"] not in ("bridge", "host", "none"):
+            client.api.remove_network(n["Id"])
+
+
+def state(client: docker.DockerClient) -> tuple[list[str], list[str]]:
+    """The names of all containers and networks of an engine."""
+    return (sorted(c["Names"][0].lstrip("/") for c in client.api.containers(all=True)),
+            sorted(n["Name"] for n in client.api.networks()))
+
+
+# -- `labkit sim serve` as a daemon -------------------------------------------------------------
+def labkit_env(**extra) -> dict:
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.update(extra)
+    return env
+
+
+class SimDaemon:
+    """`labkit sim serve --socket PATH` in a subprocess; a context manager that stops it."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.url = f"unix://{path}"
+        self.process: subprocess.Popen | None = None
+        self.banner = ""   # the line it prints once it listens
+        self.stderr = ""   # what it wrote to stderr, once stopped
+
+    def start(self, timeout: float = 20) -> SimDaemon:
+        self.process = subprocess.Popen(
+            LABKIT + ["sim", "serve", "--socket", self.path], cwd=ROOT, env=labkit_env(),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The banner is printed once the socket listens.
+        self.banner = self.process.stdout.readline()
+        deadline = time.monotonic() + timeout
+        while not answers(self.path):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"labkit sim serve did not start: {self.banner}{self.stderr}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.stderr = self.process.stderr.read()
+        self.process.stdout.close()
+        self.process.stderr.close()
+        return self.process.returncode
+
+    def __enter__(self) -> SimDaemon:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.stop()
+
+
+def answers(path: str) -> bool:
+    """Does an engine answer GET /_ping on this socket? (The answer is read to its end: a
+    client that hangs up early makes the simulator log a broken pipe.)"""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(2)
+        try:
+            s.connect(path)
+            s.sendall(b"GET /_ping HTTP/1.0\r\n\r\n")
+            answer = b""
+            while chunk := s.recv(4096):
+                answer += chunk
+        except OSError:
+            return False
+    return answer.startswith(b"HTTP/1.") and b" 200 " in answer.split(b"\r\n", 1)[0] + b" "
