@@ -124,3 +124,29 @@ def answers(path: str) -> bool:
         except OSError:
             return False
     return answer.startswith(b"HTTP/1.") and b" 200 " in answer.split(b"\r\n", 1)[0] + b" "
+
+
+# -- host sets that code under test starts ---------------------------------------------------------
+def host_sets() -> set[str]:
+    """The labkit.hosts sets (prefixes) with engines up on this machine now."""
+    from labkit import hosts
+    try:
+        names = os.listdir(hosts.STATE_ROOT)
+    except FileNotFoundError:
+        return set()
+    return {name for name in names if os.path.isdir(os.path.join(hosts.STATE_ROOT, name))
+            and hosts.PREFIX_RULE.fullmatch(name) and hosts.list_hosts(name)}
+
+
+class StopsNewHostSets:
+    """A context manager: the host sets started inside it (by a notebook's `labkit.cluster`, say)
+    are stopped when it ends. Hold the real-engine lock around it, so that nobody else starts one."""
+
+    def __enter__(self):
+        self.before = host_sets()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from labkit import hosts
+        for prefix in sorted(host_sets() - self.before):
+            hosts.stop_hosts(prefix)
