@@ -7,10 +7,10 @@ is not counted as importing its parent package's `__init__`.
 
 The layers, from the top (a module may import its own layer and those below it):
 
-    faces      labkit (the package), widgets, checks, cli, notebook, reachability (the matrix)
+    faces      labkit (the package), widgets, checks, cli, notebook, reachability (the matrix), grade
     lab        lab (the package), doctor
     engines    engines
-    tools      drawing, paths, trace, hosts, images, iptables
+    tools      drawing, paths, trace, hosts, images, iptables, launcher
     simulator  sim: server -> api -> engine (with shell and applets, inside containers) -> state
     ground     model, rules, errors
 
@@ -34,11 +34,11 @@ PACKAGE = ROOT / "labkit"
 # (layer, modules): a module belongs to the first entry naming it or a package above it.
 LAYERS = [
     ("faces", ["labkit", "labkit.widgets", "labkit.checks", "labkit.cli", "labkit.notebook",
-               "labkit.reachability"]),
+               "labkit.reachability", "labkit.grade"]),
     ("lab", ["labkit.lab", "labkit.doctor"]),
     ("engines", ["labkit.engines"]),
     ("tools", ["labkit.drawing", "labkit.paths", "labkit.trace", "labkit.hosts", "labkit.images",
-               "labkit.iptables"]),
+               "labkit.iptables", "labkit.launcher"]),
     ("simulator", ["labkit.sim"]),
     ("ground", ["labkit.model", "labkit.rules", "labkit.errors"]),
 ]
