@@ -5,6 +5,7 @@
     lab = labkit.Lab()               # short verbs over that client, for notebooks and widgets
     labkit.draw(lab)                 # the topology as the engine holds it now
     labkit.panel(lab)                # a control panel that redraws after every action
+    labkit.trace(lab, "web", "db")   # the walk of a packet, hop by hop
 """
 from . import model
 from .engines import Cluster, cluster, connect, is_simulated
@@ -16,7 +17,7 @@ __version__ = "0.1.0"
 # The faces that need pyvis and ipywidgets load on first use: `labkit` on the command line and
 # the simulated engine start without them.
 _LAZY = {"draw": ("drawing", "draw"), "matrix": ("reachability", "matrix"), "panel": ("widgets", "panel"),
-         "view": ("widgets", "view"), "paths": ("paths", None)}
+         "view": ("widgets", "view"), "paths": ("paths", None), "trace": ("trace", None)}
 
 __all__ = ["connect", "cluster", "Cluster", "is_simulated", "LabkitError", "Lab", "Probe", "BadArgument",
            "NotTheLabs", "Differs", "model", *_LAZY]

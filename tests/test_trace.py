@@ -1,0 +1,253 @@
+"""labkit.trace: the packet walk, on the simulator's snapshots and on a real engine's.
+
+The cases of the walk (one bridge, two bridges, internal, published ports from the host and from
+outside, the way out, host, none, macvlan, an overlay across hosts) are checked hop by hop on
+snapshots the simulator takes; then the walk's verdicts against the engines' own pings, on both
+engines. The real captures (tcpdump in the hosts' namespaces) are in tests/test_trace_capture.py.
+"""
+from __future__ import annotations
+
+import pytest
+
+import labkit
+from labkit import paths
+from labkit.trace import TraceError, snapshot, trace, walk
+from tests.conftest import both_engine_fixtures
+
+real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures("lktr")
+
+
+@pytest.fixture(scope="module")
+def sim_lab():
+    """One simulated engine with the single-host cases."""
+    lab = labkit.Lab("sim", name="trace")
+    lab.reset()
+    build_one_host(lab)
+    yield lab
+    lab.reset()
+
+
+def build_one_host(lab: labkit.Lab) -> None:
+    lab.network("front", subnet="10.10.0.0/24")
+    lab.network("back", subnet="10.20.0.0/24")
+    lab.network("inner", subnet="10.30.0.0/24", internal=True)
+    lab.network("quiet", subnet="10.40.0.0/24", options={"com.docker.network.bridge.enable_icc": "false"})
+    lab.container("web", networks=["front"], ports={80: 8080}, command="httpd -f -p 80")
+    lab.container("web2", networks=["front"])
+    lab.container("db", networks=["back"])
+    lab.container("vault", networks=["inner"])
+    lab.container("pub", networks=["back"], ports={"80": ("0.0.0.0", 8081)}, command="httpd -f -p 80")
+    lab.container("q1", networks=["quiet"])
+    lab.container("q2", networks=["quiet"])
+    lab.container("hm", network_mode="host")
+    lab.container("nn", network_mode="none")
+
+
+def kinds(t) -> list[str]:
+    return [h.kind for h in t.hops]
+
+
+def bridge(lab, name) -> str:
+    from labkit import iptables
+    return iptables.bridge_name(lab.snapshot().network(name))
+
+
+# -- the cases, on the simulator ---------------------------------------------------------------------
+def test_one_bridge(sim_lab):
+    t = trace(sim_lab, "web2", "web", port=80)
+    br = bridge(sim_lab, "front")
+    assert t.reached and kinds(t) == ["send", "bridge", "rule", "deliver"]
+    send, switch, rule, deliver = t.hops
+    assert (send.namespace, send.interface, str(send.packet)) == ("container web2", "eth0", "tcp 10.10.0.3 -> 10.10.0.2:80")
+    assert switch.interface == br and switch.bridge == br and switch.action == "switched to web's port"
+    assert rule.chain == "filter FORWARD" and rule.rule == f"-A FORWARD -i {br} -o {br} -j ACCEPT"
+    assert (deliver.namespace, deliver.interface, deliver.action) == ("container web", "eth0", "delivered")
+    assert t.why == "web2 and web share network front"
+    assert str(t).splitlines()[0] == "trace web2 -> web (tcp/80): reached: web2 and web share network front"
+    assert len(str(t).splitlines()) == 5 and len(repr(t).splitlines()) == 5
+
+
+def test_two_bridges_are_isolated(sim_lab):
+    t = trace(sim_lab, "web", "db", protocol="icmp")
+    assert not t.reached and kinds(t) == ["send", "bridge", "drop"]
+    stop = t.stop
+    assert stop.chain == "filter FORWARD > DOCKER-ISOLATION-STAGE-1 > DOCKER-ISOLATION-STAGE-2"
+    assert stop.rule == f"-A DOCKER-ISOLATION-STAGE-2 -o {bridge(sim_lab, 'back')} -j DROP"
+    assert stop.action == "dropped by DOCKER-ISOLATION-STAGE-2"
+    assert str(stop.packet) == "icmp 10.10.0.2 -> 10.20.0.2"
+    assert "isolated" in t.why                      # labkit.paths' words for the verdict
+    assert "dropped by DOCKER-ISOLATION-STAGE-2" in str(t)
+
+
+def test_internal_network_drops_both_ways(sim_lab):
+    inner = bridge(sim_lab, "inner")
+    out = trace(sim_lab, "vault", "web", protocol="icmp")
+    assert not out.reached
+    assert out.stop.rule == f"-A DOCKER-ISOLATION-STAGE-1 ! -d 10.30.0.0/24 -i {inner} -j DROP"
+    into = trace(sim_lab, "web", "vault", protocol="icmp")
+    assert not into.reached
+    assert into.stop.rule == f"-A DOCKER-ISOLATION-STAGE-1 ! -s 10.30.0.0/24 -o {inner} -j DROP"
+    leave = trace(sim_lab, "vault", "203.0.113.7", protocol="icmp")
+    assert not leave.reached and leave.stop.chain == "filter FORWARD > DOCKER-ISOLATION-STAGE-1"
+
+
+def test_icc_off_drops_on_the_bridge(sim_lab):
+    t = trace(sim_lab, "q1", "q2", protocol="icmp")
+    quiet = bridge(sim_lab, "quiet")
+    assert not t.reached and t.stop.rule == f"-A FORWARD -i {quiet} -o {quiet} -j DROP"
+
+
+def test_published_port_from_the_hosts_loopback_is_docker_proxy(sim_lab):
+    t = trace(sim_lab, "host", "127.0.0.1", port=8080)
+    assert t.reached and kinds(t) == ["send", "proxy", "proxy", "bridge", "deliver"]
+    assert not any(h.kind == "nat" for h in t.hops)     # the OUTPUT rule excludes 127.0.0.0/8
+    assert t.hops[1].action == "accepted by docker-proxy for 10.10.0.2:80"
+    assert "excludes 127.0.0.0/8" in t.hops[1].why
+    assert str(t.hops[2].packet) == "tcp 10.10.0.1 -> 10.10.0.2:80"
+
+
+def test_published_port_from_the_hosts_own_address_is_dnat(sim_lab):
+    t = trace(sim_lab, "host", "10.20.0.1", port=8081)
+    dnat = next(h for h in t.hops if h.kind == "nat")
+    assert t.reached and dnat.chain == "nat OUTPUT > DOCKER" and dnat.action == "DNAT to 10.20.0.3:80"
+    assert dnat.rule.endswith("--dport 8081 -j DNAT --to-destination 10.20.0.3:80")
+    assert str(t.hops[-1].packet) == "tcp 10.20.0.1 -> 10.20.0.3:80"
+
+
+def test_published_port_from_outside(sim_lab):
+    topo = sim_lab.snapshot()
+    t = walk(topo, "10.99.0.1", "10.99.0.11", port=8081, underlay={"host1": "10.99.0.11"})
+    assert t.reached
+    dnat = next(h for h in t.hops if h.kind == "nat")
+    assert dnat.chain == "nat PREROUTING > DOCKER" and dnat.action == "DNAT to 10.20.0.3:80"
+    accept = next(h for h in t.hops if h.kind == "rule")
+    assert accept.chain == "filter FORWARD > DOCKER" and "--dport 80 -j ACCEPT" in accept.rule
+    assert str(t.hops[-1].packet) == "tcp 10.99.0.1 -> 10.20.0.3:80"
+    # web publishes on 127.0.0.1 only (the lab's default): from outside, nothing answers.
+    local_only = walk(topo, "10.99.0.1", "10.99.0.11", port=8080, underlay={"host1": "10.99.0.11"})
+    assert not local_only.reached and "published on 127.0.0.1:8080->80/tcp only" in local_only.why
+
+
+def test_a_container_reaches_a_published_port_through_docker_proxy(sim_lab):
+    t = trace(sim_lab, "web", "10.10.0.1", port=8081)
+    assert t.reached and [h.kind for h in t.hops if h.kind in ("nat", "proxy")] == ["proxy", "proxy"]
+    assert "returns traffic that comes in from" in t.hops[2].why
+
+
+def test_the_way_out_is_masquerade(sim_lab):
+    t = walk(sim_lab.snapshot(), "web", "203.0.113.7", protocol="icmp", underlay={"host1": "10.99.0.11"})
+    masq = next(h for h in t.hops if h.kind == "nat")
+    assert t.reached and masq.chain == "nat POSTROUTING" and masq.action == "MASQUERADE as 10.99.0.11"
+    assert masq.rule == f"-A POSTROUTING -s 10.10.0.0/24 ! -o {bridge(sim_lab, 'front')} -j MASQUERADE"
+    out = next(h for h in t.hops if h.kind == "underlay")
+    assert out.interface == "eth0" and str(out.packet) == "icmp 10.99.0.11 -> 203.0.113.7"
+    assert t.hops[-1].kind == "leave"
+
+
+def test_host_mode_and_none(sim_lab):
+    hm = trace(sim_lab, "hm", "web", port=80)
+    assert hm.reached and hm.hops[0].action == "uses the host's network stack"
+    assert str(hm.hops[-1].packet) == "tcp 10.10.0.1 -> 10.10.0.2:80"
+    to_hm = trace(sim_lab, "web", "hm", protocol="icmp")
+    assert to_hm.reached and to_hm.hops[-1].action == "delivered to the host"
+    nn = trace(sim_lab, "nn", "web", protocol="icmp")
+    assert not nn.reached and nn.hops[0].action == "not sent: no route" and "loopback" in nn.why
+    to_nn = trace(sim_lab, "web", "nn", protocol="icmp")
+    assert not to_nn.reached and "none mode" in to_nn.why
+
+
+def test_macvlan():
+    lab = labkit.Lab("sim", name="trace-mac")
+    lab.reset()
+    try:
+        lab.network("mac", driver="macvlan", subnet="192.168.50.0/24", options={"parent": "eth0"})
+        lab.container("m1", networks=["mac"])
+        lab.container("m2", networks=["mac"])
+        t = trace(lab, "m1", "m2", protocol="icmp")
+        assert t.reached and kinds(t) == ["send", "bridge", "deliver"]
+        assert t.hops[1].interface == "eth0" and not t.hops[1].visible
+        to_host = trace(lab, "host", "m1", protocol="icmp")
+        assert not to_host.reached and "does not reach its own macvlan children" in to_host.why
+    finally:
+        lab.reset()
+
+
+@pytest.fixture(scope="module")
+def sim_swarm():
+    with labkit.cluster(2, engine="sim", progress=False) as cl:
+        cl[0].swarm.init(advertise_addr="eth0")
+        cl[1].swarm.join(["10.99.0.11:2377"], join_token=cl[0].swarm.attrs["JoinTokens"]["Worker"])
+        cl[0].networks.create("ov", driver="overlay", attachable=True)
+        labs = [labkit.Lab(c, name="trace") for c in cl]
+        labs[0].container("ca", networks=["ov"])
+        labs[1].container("cb", networks=["ov"])
+        labs[1].container("cc")
+        labs[0].container("web", ports={"80": ("0.0.0.0", 8080)})
+        yield cl
+
+
+def test_overlay_across_hosts_is_vxlan(sim_swarm):
+    t = trace(sim_swarm, "ca", "cb", protocol="icmp")
+    assert t.reached
+    assert kinds(t) == ["send", "bridge", "encap", "underlay", "underlay", "decap", "bridge", "deliver"]
+    encap, out, arrive, decap = t.hops[2:6]
+    assert encap.action == "encapsulated in VXLAN VNI 4097 over UDP 4789" and encap.interface == "vxlan0"
+    assert "MTU 1450" in encap.why
+    assert str(out.packet) == "udp 10.99.0.11 -> 10.99.0.12:4789 VXLAN VNI 4097 [icmp 10.0.1.2 -> 10.0.1.4]"
+    assert out.packet.encapsulation == "VXLAN VNI 4097 over UDP 4789"
+    assert (out.host, out.interface, arrive.host, arrive.interface) == ("host1", "eth0", "host2", "eth0")
+    assert decap.host == "host2" and decap.action == "decapsulated (VNI 4097)"
+    assert decap.namespace == t.hops[1].namespace and decap.namespace.startswith("overlay 1-")
+    assert t.hops[-1].host == "host2" and t.hops[-1].namespace == "container cb"
+
+
+def test_across_hosts_masquerade_then_dnat(sim_swarm):
+    t = trace(sim_swarm, "cc", "10.99.0.11", port=8080)
+    assert t.reached
+    nat = [(h.host, h.action) for h in t.hops if h.kind == "nat"]
+    assert nat == [("host2", "MASQUERADE as 10.99.0.12"), ("host1", "DNAT to 172.17.0.2:80")]
+    assert str(t.hops[-1].packet) == "tcp 10.99.0.12 -> 172.17.0.2:80"
+
+
+def test_a_bridge_address_of_another_host_is_private(sim_swarm):
+    t = trace(sim_swarm, "host1/web", "cc", protocol="icmp")
+    assert not t.reached and "private to host host2" in t.why
+
+
+def test_bad_input_is_refused_with_a_clear_message(sim_lab):
+    with pytest.raises(TraceError, match="protocol 'sctp'"):
+        trace(sim_lab, "web", "db", protocol="sctp")
+    with pytest.raises(TraceError, match="icmp has no ports"):
+        trace(sim_lab, "web", "db", port=80, protocol="icmp")
+    with pytest.raises(TraceError, match="port 'x'"):
+        trace(sim_lab, "web", "db", port="x")
+    with pytest.raises(TraceError, match="'nosuch' is no container, host or address"):
+        trace(sim_lab, "nosuch", "db")
+    with pytest.raises(TraceError, match="cannot trace on str"):
+        trace("lab", "web", "db")
+
+
+def test_the_walk_agrees_with_paths(sim_lab, sim_swarm):
+    # Between containers, the walk's verdict is labkit.paths' (the drawing's and the matrix's).
+    for where in (sim_lab, sim_swarm):
+        topo, underlay = snapshot(where)
+        names = [c.name if sum(x.name == c.name for x in topo.containers) == 1 else f"{c.host}/{c.name}"
+                 for c in topo.containers if c.running]
+        for a in names:
+            for b in names:
+                if a != b:
+                    t = walk(topo, a, b, protocol="icmp", underlay=underlay)
+                    assert t.reached == paths.route(topo, a, b).ok, (a, b, str(t))
+
+
+# -- both engines: the walk's verdict is what a real ping finds ------------------------------------------
+def test_the_walk_agrees_with_ping(client):
+    lab = labkit.Lab(client, name="trace")
+    build_one_host(lab)
+    topo = lab.snapshot()
+    pairs = [("web2", "web"), ("web", "db"), ("vault", "web"), ("web", "vault"), ("q1", "q2"),
+             ("hm", "web"), ("nn", "web"), ("db", "pub")]
+    for a, b in pairs:
+        t = walk(topo, a, b, protocol="icmp")
+        address = paths.route(topo, a, b).address or b
+        assert lab.ping(a, address).ok == t.reached, (a, b, str(t))
