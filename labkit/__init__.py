@@ -11,16 +11,59 @@ from . import model
 from .engines import Cluster, cluster, connect, is_simulated
 from .errors import LabkitError
 from .lab import BadArgument, Differs, Lab, NotTheLabs, Probe
+from .trace import TraceError, walk as _walk  # first: the module labkit.trace, then the face of that name below
 
 __version__ = "0.1.0"
 
 # The faces that need pyvis and ipywidgets load on first use: `labkit` on the command line and
 # the simulated engine start without them.
 _LAZY = {"draw": ("drawing", "draw"), "matrix": ("reachability", "matrix"), "panel": ("widgets", "panel"),
-         "view": ("widgets", "view"), "paths": ("paths", None), "trace": ("trace", None)}
+         "view": ("widgets", "view"), "paths": ("paths", None)}
 
 __all__ = ["connect", "cluster", "Cluster", "is_simulated", "LabkitError", "Lab", "Probe", "BadArgument",
-           "NotTheLabs", "Differs", "model", *_LAZY]
+           "NotTheLabs", "Differs", "model", "trace", "TraceError", *_LAZY]
+
+
+def trace(where, src: str, dst: str, port: int | None = None, protocol: str = "tcp"):
+    """The walk of a packet from src to dst, hop by hop (a `labkit.trace.Trace`), on what `where`
+    holds now: a Lab, a docker.DockerClient, a Cluster, a model.Topology, or a list of Labs or
+    clients (one per host). src, dst: container names ("HOST/NAME" where a name is on several
+    hosts), host names ("host" for a single engine's host) or addresses; port with tcp or udp.
+    No packet is sent: on a real engine `docker exec SRC ping DST` (or `nc DST PORT`) sends one,
+    and tcpdump in the hosts' namespaces sees the hops marked visible. See labkit/trace.py."""
+    topology, underlay = _snapshot_of(where)
+    return _walk(topology, src, dst, port=port, protocol=protocol, underlay=underlay)
+
+
+def _snapshot_of(where) -> tuple:
+    """(the combined snapshot, {host: its underlay address}) of what `where` holds."""
+    import docker
+    if isinstance(where, model.Topology):
+        return where, {}
+    if isinstance(where, (Lab, docker.DockerClient)):
+        parts = [where]
+    elif isinstance(where, (Cluster, list, tuple)) and len(where):
+        parts = list(where)
+    else:
+        raise TraceError(f"cannot trace on {type(where).__name__}: give a labkit.Lab, a docker.DockerClient, "
+                         "a labkit.Cluster or a labkit.model.Topology")
+    snapshots, underlay = [], {}
+    for i, part in enumerate(parts):
+        if isinstance(part, docker.DockerClient):
+            part = Lab(part, leftovers="keep", quiet=True)    # only to look: nothing is removed
+        if not isinstance(part, Lab):
+            raise TraceError(f"cannot trace on a list holding {type(part).__name__}: give Labs or docker clients")
+        topo = part.snapshot()
+        snapshots.append(topo)
+        # The underlay address: the swarm's, else the one labkit gave the host it started.
+        address = (part.client.info().get("Swarm") or {}).get("NodeAddr") or ""
+        host = where._hosts[i] if isinstance(where, Cluster) and where._hosts else None
+        sim_host = getattr(getattr(host, "engine", None), "host", None)     # a simulated host's model
+        address = address or getattr(host, "underlay_ip", "") or getattr(sim_host, "underlay_ip", "") or ""
+        for h in topo.hosts:
+            if address:
+                underlay[h.name] = str(address)
+    return model.Topology.combine(snapshots), underlay
 
 
 def __getattr__(name: str):

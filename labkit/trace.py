@@ -2,6 +2,7 @@
 to it there, read from a topology snapshot.
 
     t = labkit.trace(lab, "web", "db", port=80)        # a Lab, a DockerClient, a Cluster, a Topology
+    walk(topology, "web", "db", port=80)               # from labkit.trace: the same on a snapshot
     t.reached                                          # True
     print(t)                                           # one hop per line
     t.hops[2].action                                   # "accepted" (filter FORWARD: -A FORWARD ...)
@@ -31,15 +32,15 @@ and counts that as reached). The hosts' underlay addresses come from `docker inf
 NodeAddr), so hosts outside a swarm are "the host's own address" in the walk.
 Not walked: IPv6, swarm's ingress routing mesh and service VIPs (IPVS), ipvlan, encrypted overlays.
 
-On a real engine in labkit's hosts, `labkit.capture` confirms the hops with tcpdump in the same
-namespaces (tests/test_trace.py compares them).
+`labkit.trace` (the package's face) takes the snapshot of what it is given and walks it here:
+this module is pure, a function of a snapshot and of the hosts' underlay addresses.
+On a real engine in labkit's hosts, the hops that show `visible` are what tcpdump sees on that
+interface in that namespace (tests/test_trace_capture.py captures them there and compares).
 """
 from __future__ import annotations
 
 import ipaddress
 import shlex
-import sys
-import types
 from dataclasses import dataclass, field, replace
 
 from . import iptables, model, paths
@@ -134,6 +135,7 @@ class Trace:
     reached: bool = False
     why: str = ""
     topology: model.Topology | None = field(default=None, repr=False, compare=False)
+    underlay: dict = field(default_factory=dict, repr=False, compare=False)   # {host: underlay address}
 
     @property
     def stop(self) -> Hop | None:
@@ -189,49 +191,7 @@ class Trace:
         return out
 
 
-# -- the public entry ----------------------------------------------------------------------------
-def trace(where, src: str, dst: str, port: int | None = None, protocol: str = "tcp") -> Trace:
-    """The walk of a packet from src to dst (port: tcp or udp; none for icmp), on what `where`
-    holds now: a labkit.Lab, a docker.DockerClient, a labkit.Cluster, a model.Topology, or a list
-    of Labs or clients (several hosts). No packet is sent: on a real engine, `docker exec SRC ping`
-    (or `nc`) sends one, and tcpdump in the hosts' namespaces sees the same hops."""
-    topo, underlay = snapshot(where)
-    return walk(topo, src, dst, port=port, protocol=protocol, underlay=underlay)
-
-
-def snapshot(where) -> tuple[model.Topology, dict[str, str]]:
-    """(the combined snapshot, {host: its underlay address}) of what `where` holds."""
-    import docker
-
-    from .engines import Cluster
-    from .lab import Lab
-    if isinstance(where, model.Topology):
-        return where, {}
-    if isinstance(where, Lab):
-        parts = [(where.snapshot(), where.client)]
-    elif isinstance(where, docker.DockerClient):
-        parts = [(Lab(where, leftovers="keep", quiet=True).snapshot(), where)]
-    elif isinstance(where, (Cluster, list, tuple)) and len(where):
-        parts = []
-        for item in where:
-            if isinstance(item, Lab):
-                parts.append((item.snapshot(), item.client))
-            elif isinstance(item, docker.DockerClient):
-                parts.append((Lab(item, leftovers="keep", quiet=True).snapshot(), item))
-            else:
-                raise TraceError(f"cannot trace on {type(item).__name__}: give Labs or docker clients")
-    else:
-        raise TraceError(f"cannot trace on {type(where).__name__}: give a labkit.Lab, a docker.DockerClient, "
-                         "a labkit.Cluster or a labkit.model.Topology")
-    underlay = {}
-    for topo, client in parts:
-        addr = ((client.info().get("Swarm") or {}).get("NodeAddr") or "")
-        for h in topo.hosts:
-            if addr:
-                underlay[h.name] = addr
-    return model.Topology.combine(p for p, _ in parts), underlay
-
-
+# -- the walk of a snapshot ------------------------------------------------------------------------
 def walk(topo: model.Topology, src: str, dst: str, port: int | None = None, protocol: str = "tcp",
          underlay: dict[str, str] | None = None) -> Trace:
     """The walk on a snapshot (pure: no engine calls). underlay: {host: its underlay address}."""
@@ -246,7 +206,7 @@ def walk(topo: model.Topology, src: str, dst: str, port: int | None = None, prot
             raise TraceError(f"port {port!r}: give a number from 1 to 65535")
         port = int(port)
     w = _Walk(topo, underlay or {}, protocol, port)
-    t = Trace(str(src), str(dst), protocol, port, topology=topo)
+    t = Trace(str(src), str(dst), protocol, port, topology=topo, underlay=dict(underlay or {}))
     w.run(t, str(src), str(dst))
     return t
 
@@ -923,15 +883,5 @@ def _vni(net: model.Network) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-__all__ = ["trace", "walk", "snapshot", "Trace", "Hop", "Packet", "TraceError", "VXLAN_PORT"]
+__all__ = ["walk", "Trace", "Hop", "Packet", "TraceError", "VXLAN_PORT", "OVERLAY_MTU"]
 
-
-class _CallableModule(types.ModuleType):
-    """`labkit.trace(...)` is the walk, and `labkit.trace.Trace` (this module) its parts: the
-    module answers a call with `trace(...)`, so both hold however it was imported."""
-
-    def __call__(self, where, src: str, dst: str, port: int | None = None, protocol: str = "tcp") -> Trace:
-        return trace(where, src, dst, port=port, protocol=protocol)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -10,11 +10,10 @@ from __future__ import annotations
 import pytest
 
 import labkit
-from labkit import paths
-from labkit.trace import TraceError, snapshot, trace, walk
-from tests.conftest import both_engine_fixtures
+from labkit import paths, trace
+from labkit.trace import TraceError, walk
 
-real_engine, cleanup_private_engines, closing_servers, client = both_engine_fixtures("lktr")
+PREFIX = "lktr"
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +229,8 @@ def test_bad_input_is_refused_with_a_clear_message(sim_lab):
 def test_the_walk_agrees_with_paths(sim_lab, sim_swarm):
     # Between containers, the walk's verdict is labkit.paths' (the drawing's and the matrix's).
     for where in (sim_lab, sim_swarm):
-        topo, underlay = snapshot(where)
+        first = trace(where, "host1" if where is sim_swarm else "host", "127.0.0.1", protocol="icmp")
+        topo, underlay = first.topology, first.underlay
         names = [c.name if sum(x.name == c.name for x in topo.containers) == 1 else f"{c.host}/{c.name}"
                  for c in topo.containers if c.running]
         for a in names:
