@@ -59,7 +59,7 @@ import docker
 import jinja2
 from pyvis.network import Network
 
-from . import model, paths
+from . import model, paths, rules
 from .errors import LabkitError
 
 COLORS = {   # network drivers
@@ -170,7 +170,7 @@ def port_id(c: model.Container, p: model.PublishedPort) -> str:
 
 
 def _bridge_name(n: model.Network) -> str | None:
-    if n.driver != "bridge":
+    if not rules.has_bridge(n.driver):
         return None
     return n.options.get("com.docker.network.bridge.name") or f"br-{n.id[:12]}"
 
@@ -348,7 +348,7 @@ def build(topo: model.Topology, height: str = HEIGHT) -> Drawing:
                      font={"color": "#ffffff", "size": 16}, group="host")
 
     # Networks: the engine's host and none are modes, not networks to draw.
-    drawn = sorted((n for n in topo.networks if n.driver not in ("host", "null")),
+    drawn = sorted((n for n in topo.networks if not rules.namespace_only(n.driver)),
                    key=lambda n: (n.scope != "swarm", n.host if n.scope != "swarm" else "", n.name, n.host))
     swarm_names: dict[str, int] = {}
     for n in {n.id: n for n in drawn if n.scope == "swarm"}.values():
@@ -369,9 +369,9 @@ def build(topo: model.Topology, height: str = HEIGHT) -> Drawing:
                      color={"background": _tint(color), "border": color},
                      shapeProperties={"borderDashes": [6, 4] if n.internal else False},
                      borderWidth=2, group=f"network-{n.driver}")
-        if n.driver == "overlay":
+        if rules.swarm_scoped(n.driver):
             label = "VXLAN"
-        elif n.driver in ("macvlan", "ipvlan"):
+        elif rules.on_parent(n.driver):
             label = f"parent {n.options.get('parent') or 'interface'}"
         else:
             label = ""   # the bridge: its gateway is in the network's label, its name in the title

@@ -54,14 +54,13 @@ from typing import Callable, Iterator
 
 import docker
 
+from . import rules
 from .errors import (BadName, CommandFailed, EngineStartFailed, HostsError, LabkitError, MissingTool, NeedsRoot,
                      NotRecorded)
 from .images import ensure_lab_image
 
 STATE_ROOT = "/run/labkit"
 NETNS_DIR = "/run/netns"
-UNDERLAY = "10.99.0"          # the underlay is UNDERLAY.0/24: switch .1, host N .{10+N}
-PORT_INDEX_BASE = 30000       # host N's switch port has interface index 30000+N
 MAX_HOST = 99                 # keeps "Pul0-h99" within the kernel's 15 characters
 PREFIX_RULE = re.compile(r"[a-z][a-z0-9]{0,7}")
 START_TIMEOUT = 30.0          # seconds for a dockerd to answer /_ping
@@ -115,11 +114,11 @@ class EngineHost:
 
     @property
     def underlay_ip(self) -> str:
-        return f"{UNDERLAY}.{10 + self.number}"
+        return str(rules.underlay_address(self.number))
 
     @property
     def mac(self) -> str:
-        return f"02:99:00:00:00:{self.number:02x}"
+        return rules.underlay_mac(self.number)
 
     @property
     def state_dir(self) -> str:
@@ -428,8 +427,8 @@ def _ensure_switch(state: dict) -> None:
     ns, bridge = switch["netns"], switch["bridge"]
     _run("ip", "netns", "add", ns)
     _run("ip", "-n", ns, "link", "set", "lo", "up")
-    _run("ip", "-n", ns, "link", "add", bridge, "address", "02:99:00:00:00:00", "type", "bridge")
-    _run("ip", "-n", ns, "addr", "add", f"{UNDERLAY}.1/24", "dev", bridge)
+    _run("ip", "-n", ns, "link", "add", bridge, "address", rules.UNDERLAY_SWITCH_MAC, "type", "bridge")
+    _run("ip", "-n", ns, "addr", "add", f"{rules.UNDERLAY_SWITCH}/{rules.UNDERLAY.prefixlen}", "dev", bridge)
     _run("ip", "-n", ns, "link", "set", bridge, "up")
 
 
@@ -443,7 +442,7 @@ def _create_network(state: dict, host: EngineHost) -> None:
     os.makedirs(host.state_dir)
     switch = state["switch"]["netns"]
     _run("ip", "netns", "add", host.netns)
-    _run("ip", "-n", switch, "link", "add", host.port, "index", str(PORT_INDEX_BASE + host.number),
+    _run("ip", "-n", switch, "link", "add", host.port, "index", str(rules.UNDERLAY_PORT_INDEX + host.number),
          "type", "veth", "peer", "name", "eth0", "index", "2", "address", host.mac, "netns", host.netns)
     _run("ip", "-n", switch, "link", "set", host.port, "master", state["switch"]["bridge"], "up")
     _run("nsenter", f"--net={NETNS_DIR}/{host.netns}", "sysctl", "-q", "-w",

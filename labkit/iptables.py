@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import model
+from .rules import has_bridge
 
 ANY = ("0.0.0.0", "", "::")
 
@@ -61,7 +62,7 @@ def rules(topo: model.Topology, host: str | None = None) -> list[Rule]:
             raise ValueError(f"the snapshot holds {len(names)} hosts ({', '.join(names)}): name one with host=")
         host = names[0]
     # In a stable order (the engine lists networks in no fixed order): by network name.
-    bridges = sorted((n for n in topo.networks if n.host == host and n.driver == "bridge" and n.subnet),
+    bridges = sorted((n for n in topo.networks if n.host == host and has_bridge(n.driver) and n.subnet),
                      key=lambda n: n.name)
     out = [
         Rule("nat", "PREROUTING", "-A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER",

@@ -69,7 +69,7 @@ import requests.exceptions
 from docker.models.containers import Container as DockerContainer
 from docker.models.networks import Network as DockerNetwork
 
-from . import engines, model
+from . import engines, model, rules
 from .engines import connect as connect_engine
 from .errors import EngineUnavailable, LabkitError
 
@@ -77,27 +77,15 @@ IMAGE = "busybox"
 COMMAND = ("sleep", "86400")     # busybox's sleep: one day, long enough for any lab session
 PUBLISH_IP = "127.0.0.1"         # where published ports bind unless the learner names an address
 LAB_LABEL, MARK_LABEL = model.LAB_LABEL, model.MARK_LABEL
-# The engine's own rule for container names (and at least two characters: 20.10 refuses one).
-CONTAINER_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+")
-NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*")
-NAME_RULE = "start with a letter or digit, then use only letters, digits, '_', '.' and '-'"
+CONTAINER_NAME, NAME, NAME_RULE = rules.CONTAINER_NAME, rules.NAME, rules.NAME_RULE
 MAX_NAME = 64                    # names the lab makes or looks up (a full container ID is 64)
 SESSION_LABEL = "labkit.session"  # the process that made the object (see session_id())
-# Docker's image reference grammar (distribution/reference): [DOMAIN[:PORT]/]PATH[:TAG][@DIGEST],
-# path components in lowercase. The engine answers "invalid reference format" to anything else.
-_ALNUM = r"[a-z0-9]+"
-_COMPONENT = rf"{_ALNUM}(?:(?:[._]|__|-+){_ALNUM})*"
-_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
-IMAGE_REFERENCE = re.compile(
-    rf"(?P<name>(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*)"
-    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?",
-    re.ASCII)
 # Capabilities a lab container may be given: those of networking lessons. Others (SYS_ADMIN, ALL,
 # ...) give a container power over the host, as --privileged does: refused.
 CAPABILITIES = ("NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "NET_BROADCAST")
 # Network drivers an engine has without plugins. Any other name makes the engine look for a
 # plugin, which takes 15 s to fail on 20.10: so unknown drivers are refused here at once.
-DRIVERS = ("bridge", "overlay", "macvlan", "ipvlan", "host", "null")
+DRIVERS = rules.DRIVERS
 PROTOCOLS = ("tcp", "udp", "sctp")
 
 
@@ -340,12 +328,14 @@ def _check_image(image, name: str) -> str:
     what = f"image of container {name}"
     if not isinstance(image, str) or not image:
         raise BadArgument(what, image, "give an image name like busybox or busybox:latest")
-    if len(image) > 512 or not (m := IMAGE_REFERENCE.fullmatch(image)):
-        lower = isinstance(image, str) and image.lower() != image and IMAGE_REFERENCE.fullmatch(image.lower())
-        raise BadArgument(what, image, "an image name is written in lowercase, like busybox" if lower else
-                          "it is not an image name: write it like busybox, busybox:latest or registry:5000/team/app:1.0")
-    if len(m.group("name")) > 255:
-        raise BadArgument(what, image, "an image's repository name has at most 255 characters")
+    problem = rules.BAD_REFERENCE if len(image) > 512 else rules.reference_problem(image)
+    if problem == rules.NOT_LOWERCASE:
+        raise BadArgument(what, image, "an image name is written in lowercase, like busybox")
+    if problem == rules.REPOSITORY_TOO_LONG:
+        raise BadArgument(what, image, f"an image's repository name has at most {rules.MAX_REPOSITORY} characters")
+    if problem:
+        raise BadArgument(what, image, "it is not an image name: write it like busybox, busybox:latest or "
+                          "registry:5000/team/app:1.0")
     return image
 
 
@@ -1097,8 +1087,7 @@ class Lab:
 
     def _container_spec(self, name, networks, image, command, ports, network_mode, hostname,
                         aliases, ip, labels, environment, cap_add) -> _Spec:
-        _check_name("container", name, CONTAINER_NAME,
-                    NAME_RULE + "; at least two characters")
+        _check_name("container", name, CONTAINER_NAME, rules.CONTAINER_NAME_RULE)
         if isinstance(networks, (str, DockerNetwork, model.Network)):
             networks = [networks]
         if networks is not None and not isinstance(networks, (list, tuple)):
@@ -1144,8 +1133,7 @@ class Lab:
         if not argv:
             raise BadArgument(what, command, "it is empty")
         if hostname is not None:
-            _check_name("hostname", hostname, re.compile(r"[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?"),
-                        "use letters, digits, '.' and '-'")
+            _check_name("hostname", hostname, rules.HOSTNAME, rules.HOSTNAME_RULE)
         if (aliases or ip) and not networks:
             raise BadArgument(f"{'aliases' if aliases else 'ip'} of container {name}", aliases or ip,
                               "aliases and fixed addresses need a user-defined network: give "

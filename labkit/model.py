@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from . import rules
+
 LAB_LABEL = "labkit.lab"   # the name of the lab that made the object
 MARK_LABEL = "labkit"      # "1" on everything labkit made
 
@@ -65,7 +67,7 @@ class Network:
     @property
     def builtin(self) -> bool:
         """One of the engine's own networks (bridge, host, none)."""
-        return self.name in ("bridge", "host", "none") and self.lab is None and self.scope == "local"
+        return self.name in rules.PREDEFINED_NETWORKS and self.lab is None and self.scope == "local"
 
     @property
     def subnet(self) -> str | None:

@@ -31,7 +31,7 @@ import docker.errors
 import ipywidgets as w
 import requests.exceptions
 
-from . import model, paths
+from . import model, paths, rules
 from .drawing import HEIGHT, Drawing, build, draw, highlight
 from .errors import EngineUnavailable
 from .lab import DRIVERS, IMAGE, MAX_NAME, NAME, NAME_RULE, BadArgument, Lab
@@ -140,8 +140,8 @@ class Panel(w.VBox):
         self.topology: model.Topology | None = None
 
         self.network_name = _text("name", "front", options=[])
-        self.network_driver = w.Dropdown(options=[d for d in DRIVERS if d not in ("host", "null")],
-                                         value="bridge", description="driver",
+        self.network_driver = w.Dropdown(options=[d for d in DRIVERS if not rules.namespace_only(d)],
+                                         value=rules.Driver.BRIDGE.value, description="driver",
                                          style={"description_width": "90px"})
         self.network_subnet = _text("subnet", "10.10.0.0/24 (optional)")
         self.network_internal = w.Checkbox(description="internal", indent=False)

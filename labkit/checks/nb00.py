@@ -9,6 +9,7 @@ the lab (its snapshot, and the drawing made from it), so it says the same on eit
 from __future__ import annotations
 
 from .. import drawing
+from ..rules import Driver
 from ._look import check, network, networks_of, running_container
 
 # The situations of exercise 1, each with its driver (and other names a learner may give for it).
@@ -80,7 +81,7 @@ def exercise_2(steps, lab) -> None:
     front = network(topo, "front")
     if front is None:
         steps.stop("there is no network named front", MAKE_FRONT)
-    if front.driver != "bridge" or front.builtin:
+    if front.driver != Driver.BRIDGE or front.builtin:
         steps.stop(f"front is a {front.driver} network, not a bridge",
                    f"remove it (lab.remove('front')) and {MAKE_FRONT}")
     steps.saw(f"network front: a bridge, subnet {front.subnet}")

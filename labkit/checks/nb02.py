@@ -10,6 +10,7 @@ simulator and on a real engine. Names that do not resolve are asked with a 1 s t
 """
 from __future__ import annotations
 
+from ..rules import Driver
 from . import Result
 from ._look import check, network, networks_of, running_container
 
@@ -21,7 +22,7 @@ def _user_bridge(steps, topo, name: str):
     if n is None:
         steps.stop(f"there is no network named {name}",
                    f"make it with lab.network({name!r}) (docker network create {name})")
-    if n.driver != "bridge" or n.builtin:
+    if n.driver != Driver.BRIDGE or n.builtin:
         steps.stop(f"{name} is a {n.driver} network, not a user-defined bridge",
                    f"remove it (lab.remove({name!r})) and make it with lab.network({name!r})")
     steps.saw(f"network {name}: a user-defined bridge, subnet {n.subnet}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ..rules import Driver
 from . import Result, result
 from .record import recorded
 
@@ -104,7 +105,7 @@ def exercise_3(lab) -> Result:
     subnet = ipaddress.ip_network(lan.subnet)
     ip_range = ipaddress.ip_network(lan.ip_ranges[0]) if lan.ip_ranges else None
     on_lan = [e for e in topo.endpoints_of(printer) if e.network == "lan"]
-    checks = [(lan.driver == "macvlan", f"network lan: driver {lan.driver}",
+    checks = [(lan.driver == Driver.MACVLAN, f"network lan: driver {lan.driver}",
                "lan should be the macvlan network made in section 4.")]
     printer_nets = ", ".join(e.network for e in topo.endpoints_of(printer)) or "no network"
     checks.append((bool(on_lan), f"printer is on {printer_nets}",

@@ -15,6 +15,7 @@ import time
 import docker
 
 from ..lab import Lab
+from ..rules import Driver
 from . import Result, result
 from .record import recorded
 
@@ -27,7 +28,7 @@ def _overlays(attrs: dict, client: docker.DockerClient) -> list[str]:
     out = []
     for name, s in ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).items():
         with contextlib.suppress(docker.errors.NotFound):
-            if client.api.inspect_network(s.get("NetworkID") or name).get("Driver") == "overlay":
+            if client.api.inspect_network(s.get("NetworkID") or name).get("Driver") == Driver.OVERLAY:
                 out.append(name)
     return out
 

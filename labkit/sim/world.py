@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .. import rules
 from . import ipam
 from .errors import Conflict, EngineError, Forbidden, InvalidParameter, NotFound
 
@@ -32,8 +33,8 @@ IPv4Net = ipaddress.IPv4Network
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 PREDEFINED = ("bridge", "host", "none")
-# What the engine accepts as a container name (at least two characters).
-CONTAINER_NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")
+# What the engine accepts as a container name (at least two characters; a leading "/").
+CONTAINER_NAME = re.compile(rf"/?{rules.CONTAINER_NAME.pattern}\Z")
 
 
 def now() -> str:
@@ -297,9 +298,9 @@ class World:
     give the same IDs every time (notebook outputs stay stable).
     """
 
-    UNDERLAY = IPv4Net("10.99.0.0/24")
+    UNDERLAY = rules.UNDERLAY
     # The underlay's own switch (labkit.hosts gives its bridge this address): it answers pings.
-    UNDERLAY_SWITCH = IPv4Addr("10.99.0.1")
+    UNDERLAY_SWITCH = rules.UNDERLAY_SWITCH
 
     def __init__(self, seed: str = "labkit", resolv_conf: str | None = None, etc_hosts: str | None = None):
         self.seed = seed
@@ -359,23 +360,11 @@ class World:
             return host
 
 
-# Docker's image reference grammar (distribution/reference), for the engine's refusals.
-_PATH_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_DOMAIN = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?"
-REFERENCE = re.compile(rf"^(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*"
-                       r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$")
-
-
 def check_reference(ref: str) -> None:
     """The engine's refusal of an image name it cannot parse (400)."""
-    if re.fullmatch(r"(sha256:)?[0-9a-f]{64}", ref) or REFERENCE.match(ref):
-        name = ref.split("@")[0].rsplit(":", 1)[0] if ":" in ref.split("/")[-1] else ref.split("@")[0]
-        if len(name) > 255:
-            raise InvalidParameter("repository name must not be more than 255 characters")
-        return
-    if REFERENCE.match(ref.lower()):
-        raise InvalidParameter("invalid reference format: repository name must be lowercase")
-    raise InvalidParameter("invalid reference format")
+    problem = rules.reference_problem(ref)
+    if problem:
+        raise InvalidParameter(problem)
 
 
 def _read(path: str, default: str = "") -> str:
@@ -437,8 +426,8 @@ class Host:
             # The host's link to the underlay (labkit.hosts gives real hosts the same: index 2,
             # peer 30000+N in the root namespace, 10.99.0.(10+N)/24).
             idx = self._alloc_ifindex()
-            ip = IPv4Addr(int(World.UNDERLAY.network_address) + 10 + number)
-            self.ifaces.append(Iface(idx, "eth0", f"02:99:00:00:00:{number:02x}", peer_index=30000 + number,
+            ip = rules.underlay_address(number)
+            self.ifaces.append(Iface(idx, "eth0", rules.underlay_mac(number), peer_index=rules.UNDERLAY_PORT_INDEX + number,
                                      ip=ip, prefixlen=24, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN"))
         self._add_image("busybox:latest")
         self._create_predefined()
