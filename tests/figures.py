@@ -1,5 +1,5 @@
 """The figures the safety tests count (inputs tried, faults injected, objects leaked), shown on
-the terminal at the end of each module: the README's "Safety" section quotes them."""
+the terminal at the end of each module: docs/safety.md quotes them."""
 from __future__ import annotations
 
 import contextlib

@@ -124,7 +124,7 @@ class LabServer:
         self.token = secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = os.path.join(folder, "jupyter.log")
-        work = os.path.join(folder, "work")
+        work = self.work = os.path.join(folder, "work")   # JupyterLab's root folder
         os.makedirs(work)
         shutil.copy(os.path.join(ROOT, "notebooks", NOTEBOOK_00), work)
         with open(os.path.join(work, PANEL_NOTEBOOK), "w") as f:

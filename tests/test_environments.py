@@ -130,13 +130,31 @@ def test_binder_scripts_are_executable(name):
     assert mode & stat.S_IXUSR, f"binder/{name} must be executable"
 
 
-def test_binder_start_picks_the_simulator_and_runs_the_command():
-    env = {k: v for k, v in os.environ.items() if k != "LABKIT_ENGINE"}
+def test_binder_start_falls_back_to_a_simulator_per_kernel_and_runs_the_command():
+    """Without `labkit` on the PATH the session's shared engine cannot start (tests/test_launcher.py
+    runs it with one): each kernel then gets a simulator of its own, and the server still starts."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LABKIT_ENGINE", "DOCKER_HOST")}
+    env["PATH"] = "/usr/bin:/bin"
     done = subprocess.run([os.path.join(ROOT, "binder", "start"), sys.executable, "-c",
-                           "import os, sys; print(os.environ['LABKIT_ENGINE']); sys.exit(3)"],
+                           "import os, sys; print(os.environ['LABKIT_ENGINE'], os.environ.get('DOCKER_HOST')); sys.exit(3)"],
                           capture_output=True, text=True, env=env, timeout=30, check=False)
-    assert done.stdout.strip() == "sim"
+    assert done.stdout.strip() == "sim None"
     assert done.returncode == 3, "start must exec the command it is given (its exit status passes through)"
+
+
+def test_pip_install_puts_the_lab_settings_where_jupyterlab_reads_them():
+    """`pip install .` (the README's plain-Python path) installs binder/overrides.json as
+    {prefix}/share/jupyter/lab/settings/overrides.json, as ./run.sh and binder/postBuild copy it."""
+    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:
+        data_files = tomllib.load(f)["tool"]["setuptools"]["data-files"]
+    assert data_files == {"share/jupyter/lab/settings": ["binder/overrides.json"]}
+    assert os.path.isfile(os.path.join(ROOT, "binder", "overrides.json"))
+
+
+def test_binder_installs_the_docker_client():
+    with open(os.path.join(ROOT, "binder", "apt.txt")) as f:
+        packages = [line.split("#")[0].strip() for line in f if line.split("#")[0].strip()]
+    assert packages == ["docker.io"]
 
 
 # -- the README's Binder link ---------------------------------------------------------------------------
