@@ -11,19 +11,19 @@ PYTHON=${PYTHON:-python3}
 VENV=${LABKIT_VENV:-.venv}
 
 # uv installs the lab's packages in seconds (from its cache after the first time); pip takes half
-# a minute. uv is used when it is on the PATH; otherwise it is installed into the environment with
-# pip, which costs a few seconds once and saves more; LABKIT_INSTALLER=pip skips it.
-installer() {
-    if [ "${LABKIT_INSTALLER:-uv}" = pip ]; then echo pip; return; fi
-    if command -v uv >/dev/null 2>&1; then command -v uv; return; fi
-    if [ -x "$VENV/bin/uv" ]; then echo "$VENV/bin/uv"; return; fi
-    if "$VENV/bin/python" -m pip --version >/dev/null 2>&1 \
-        && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check uv >/dev/null 2>&1 \
-        && [ -x "$VENV/bin/uv" ]; then
-        echo "$VENV/bin/uv"
-    else
-        echo pip
+# a minute, and making an environment with pip in it takes seconds more. uv is used when it is on
+# the PATH; otherwise run.sh keeps a copy for this user (installed once with pip, in
+# ~/.cache/labkit/uv). LABKIT_INSTALLER=pip: pip alone. find_uv sets UV, or fails.
+find_uv() {
+    [ "${LABKIT_INSTALLER:-uv}" != pip ] || return 1
+    UV=$(command -v uv 2>/dev/null) && return 0
+    local home="${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/labkit/uv"
+    if [ ! -x "$home/bin/uv" ]; then
+        echo "== installing uv, once for this user, into $home"
+        { "$PYTHON" -m venv --clear "$home" && "$home/bin/python" -m pip install --quiet --disable-pip-version-check uv; } \
+            >/dev/null 2>&1 || { rm -rf "$home"; echo "   (could not: pip installs instead)"; return 1; }
     fi
+    UV="$home/bin/uv"
 }
 
 # setup lab|test: the virtual environment with labkit and what the lab needs (and, for test, the
@@ -35,8 +35,8 @@ setup() {
         "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
             || { echo "labkit needs Python 3.10 or newer ($PYTHON is $("$PYTHON" -V 2>&1))" >&2; exit 1; }
         echo "== creating $VENV"
-        if [ "${LABKIT_INSTALLER:-uv}" != pip ] && command -v uv >/dev/null 2>&1; then
-            uv venv --quiet --python "$(command -v "$PYTHON")" "$VENV"
+        if find_uv; then
+            "$UV" venv --quiet --python "$(command -v "$PYTHON")" "$VENV"
         else
             "$PYTHON" -m venv "$VENV" \
                 || { echo "could not create $VENV: on Debian or Ubuntu, apt-get install python3-venv" >&2; exit 1; }
@@ -44,14 +44,12 @@ setup() {
     fi
     want="$(cksum < pyproject.toml)"
     if [ "$(cat "$VENV/.labkit-$part" 2>/dev/null)" != "$want" ]; then
-        local tool
-        tool=$(installer)
-        echo "== installing labkit and what the $part needs into $VENV (with $(basename "$tool"))"
-        if [ "$tool" = pip ]; then
+        echo "== installing labkit and what the $part needs into $VENV"
+        if find_uv; then
+            "$UV" pip install --quiet --python "$VENV/bin/python" -e "$spec"
+        else
             "$VENV/bin/python" -m pip --version >/dev/null 2>&1 || "$VENV/bin/python" -m ensurepip --upgrade >/dev/null
             "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
-        else
-            "$tool" pip install --quiet --python "$VENV/bin/python" -e "$spec"
         fi
         echo "$want" > "$VENV/.labkit-$part"
         [ "$part" = test ] && echo "$want" > "$VENV/.labkit-lab"   # the tests' packages include the lab's
@@ -67,12 +65,14 @@ setup() {
 # to it, so notebooks, `!docker` cells and JupyterLab's terminals all see the same engine. It
 # watches this script's process, which becomes JupyterLab (exec keeps the PID), and stops with it.
 shared_engine() {
-    local want=${LABKIT_ENGINE:-auto}
-    if [ "$want" = sim ] || { [ "$want" = auto ] && ! "$VENV/bin/python" -c \
-            'import sys, labkit.engines as e; sys.exit(not e.engine_answers())'; }; then
-        DOCKER_HOST=$("$VENV/bin/labkit" sim serve --background --exit-with $$)
+    local want=${LABKIT_ENGINE:-auto} url=
+    case "$want" in
+        sim) url=$("$VENV/bin/labkit" sim serve --background --exit-with $$) ;;
+        auto) url=$("$VENV/bin/labkit" sim serve --background --exit-with $$ --unless-an-engine-answers) ;;
+    esac
+    if [ -n "$url" ]; then
         # The kernels find the simulator at DOCKER_HOST ("auto" recognises it as the simulator).
-        export DOCKER_HOST LABKIT_ENGINE=auto
+        export DOCKER_HOST=$url LABKIT_ENGINE=auto
         echo "== labkit's simulated engine for this session: DOCKER_HOST=$DOCKER_HOST (it stops with JupyterLab)"
     fi
     if ! command -v docker >/dev/null 2>&1; then

@@ -8,8 +8,9 @@ JupyterLab started) until JupyterLab answers; then a kernel started through Jupy
 (as the browser does) running notebook 00's code cells in order until one shows a drawing (an HTML
 output with the graph's frame). Prints each phase and the total against the target.
 
-The installers' caches (uv's, pip's) are the user's own, as on a machine where the lab was
-installed before, unless --cold: then they start empty and every package is downloaded. JupyterLab
+The installers' caches (uv's, pip's, and the copy of uv run.sh keeps in ~/.cache/labkit) are the
+user's own, as on a machine where the lab was installed before, unless --cold: then they start
+empty and every package is downloaded. JupyterLab
 gets its own empty settings, runtime and workspace folders (a newcomer has none). The server and
 its kernels are stopped, and the clone removed (unless --keep), at the end.
 
@@ -141,6 +142,7 @@ def main() -> int:
     if args.cold:
         env["UV_CACHE_DIR"] = os.path.join(work, "uv-cache")
         env["PIP_CACHE_DIR"] = os.path.join(work, "pip-cache")
+        env["XDG_CACHE_HOME"] = os.path.join(work, "cache")   # run.sh's own copy of uv too
     phases: list[tuple[str, float]] = []
     server = None
     log_path = os.path.join(work, "run.log")

@@ -1,7 +1,7 @@
 """The `labkit` command.
 
     labkit sim serve --socket PATH        the simulated engine as a daemon, in the foreground
-    labkit sim serve --background [--exit-with PID]
+    labkit sim serve --background [--exit-with PID] [--unless-an-engine-answers]
                                           ... in the background; prints its DOCKER_HOST URL
     labkit doctor [--short]               which engine labkit uses and why; what is installed
     labkit hosts up N [--prefix P]        N real engines in network namespaces (root)
@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run as a daemon; print unix://PATH once it answers, then return")
     serve.add_argument("--exit-with", type=int, metavar="PID",
                        help="stop once the process PID has ended (a launcher that execs JupyterLab: $$)")
+    serve.add_argument("--unless-an-engine-answers", action="store_true",
+                       help="with --background: print nothing and start nothing when a Docker engine "
+                            "answers at DOCKER_HOST (or the default socket)")
     serve.set_defaults(run=cmd_sim_serve)
 
     doctor = commands.add_parser("doctor", help="which engine labkit uses and why; what is installed")
@@ -139,10 +142,16 @@ def help_of(parser: argparse.ArgumentParser):
 def cmd_sim_serve(args) -> int:
     from . import launcher
     if args.background:
+        if args.unless_an_engine_answers:
+            from .engines import engine_answers
+            if engine_answers():
+                return 0
         if args.socket:
             check_socket_path(os.path.abspath(args.socket))
         print(launcher.start_background(args.socket, exit_with=args.exit_with))
         return 0
+    if args.unless_an_engine_answers:
+        raise CommandError("--unless-an-engine-answers goes with --background")
     if not args.socket:
         raise CommandError("labkit sim serve needs --socket PATH (or --background, for a socket in your runtime folder)")
     from . import sim

@@ -161,6 +161,26 @@ def test_doctor_names_the_shared_simulator(shared_engine):
     assert f"real engine  none at {shared_engine}: labkit's simulator answers there" in report.text()
 
 
+def test_unless_an_engine_answers_starts_none_beside_one_that_does(shared_engine, tmp_path):
+    env = env_for(tmp_path, DOCKER_HOST=shared_engine)
+    done = serve_background(env, "--exit-with", str(os.getpid()), "--unless-an-engine-answers")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert os.listdir(tmp_path / "run" / "labkit") == [os.path.basename(shared_engine)]
+
+
+def test_unless_an_engine_answers_starts_one_where_none_does(tmp_path, runtime):
+    watched = subprocess.Popen(["sleep", "600"])
+    try:
+        env = env_for(tmp_path, DOCKER_HOST=f"unix://{tmp_path}/nothing.sock")
+        done = serve_background(env, "--exit-with", str(watched.pid), "--unless-an-engine-answers")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"unix://{runtime}/labkit/docker-{watched.pid}.sock"
+    finally:
+        watched.kill()
+        watched.wait()
+    assert gone(done.stdout.strip().removeprefix("unix://"))
+
+
 def test_binder_start_exports_the_shared_engine_to_what_it_runs(tmp_path, runtime):
     """binder/start as repo2docker runs it: `labkit` on the PATH, the server as its arguments."""
     bin_dir = tmp_path / "bin"
