@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -29,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -54,6 +56,20 @@ def get(url: str, token: str, method: str = "GET", body: dict | None = None):
     with opener.open(request, timeout=10) as answer:
         text = answer.read()
     return json.loads(text) if text else None
+
+
+STEPS: list[tuple[float, str]] = []   # when run.sh said what it does ("== ...", "labkit: ...")
+
+
+def record_steps(stream, log_path: str, started: float) -> None:
+    """Copy run.sh's output to its log, noting when each of its own lines came."""
+    with open(log_path, "wb") as log:
+        for raw in stream:
+            log.write(raw)
+            log.flush()
+            line = raw.decode("utf-8", "replace").strip()
+            if line.startswith(("== ", "labkit: ")) or "Jupyter Server" in line and "is running" in line:
+                STEPS.append((time.monotonic() - started, line[:100]))
 
 
 def wait_for_server(url: str, token: str, process: subprocess.Popen, log_path: str) -> None:
@@ -150,15 +166,17 @@ def main() -> int:
     try:
         subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", args.repo, clone], check=True, env=env)
         phases.append(("git clone", time.monotonic() - t0))
-        with open(log_path, "wb") as log:
-            server = subprocess.Popen(
-                ["./run.sh", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-                 "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
-                cwd=clone, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+        server = subprocess.Popen(
+            ["./run.sh", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+             "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"],
+            cwd=clone, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)
         mark = time.monotonic()
+        steps = threading.Thread(target=record_steps, args=(server.stdout, log_path, mark), daemon=True)
+        steps.start()
         wait_for_server(url, token, server, log_path)
         phases.append(("./run.sh lab until JupyterLab answers", time.monotonic() - mark))
+        phases += [(f"    {seconds:5.1f} s after the start: {line}", None) for seconds, line in STEPS]
         with open(os.path.join(clone, NOTEBOOK)) as f:
             cells = ["".join(c["source"]) for c in json.load(f)["cells"] if c["cell_type"] == "code"]
         mark = time.monotonic()
@@ -187,7 +205,10 @@ def main() -> int:
     caches = "empty installer caches (--cold)" if args.cold else "the user's installer caches"
     print(f"fresh clone of {args.repo} to the first drawn graph, LABKIT_ENGINE={args.engine}, {caches}:")
     for what, seconds in phases:
-        print(f"  {seconds:6.1f} s  {what}")
+        print(f"  {seconds:6.1f} s  {what}" if seconds is not None else f"           {what}")
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"  {used.ru_utime + used.ru_stime:6.1f} s  of CPU used by git, run.sh, JupyterLab and the kernel "
+          f"(the machine's load when this ran: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     print(f"  {total:6.1f} s  total; target {TARGET:.0f} s: {total / TARGET:.2f} of the target "
           f"({'met' if total <= TARGET else 'NOT met'})")
     if args.keep:
