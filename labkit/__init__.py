@@ -15,6 +15,10 @@ from .trace import TraceError, walk as _walk  # first: the module labkit.trace, 
 
 __version__ = "0.1.0"
 
+from . import tracebacks as _tracebacks  # noqa: E402
+
+_tracebacks.install()   # in a Jupyter kernel: Docker's and labkit's errors in a few lines (%tb: all)
+
 # The faces that need pyvis and ipywidgets load on first use: `labkit` on the command line and
 # the simulated engine start without them.
 _LAZY = {"draw": ("drawing", "draw"), "matrix": ("reachability", "matrix"), "panel": ("widgets", "panel"),

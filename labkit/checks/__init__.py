@@ -13,6 +13,7 @@ what was seen, when) in the output's metadata, which the saved notebook keeps: r
 """
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass, field
 
@@ -55,6 +56,41 @@ class Result:
         return self.ok
 
 
+def stopped(exercise: str, error: Exception) -> Result:
+    """The "not yet" of a check that an error stopped (a check never raises): what stopped it, in
+    the engine's or labkit's words, and what to do. The error stays one `%tb` away, as for an error
+    of the learner's own code (labkit.tracebacks)."""
+    import sys
+
+    import docker.errors
+    import requests.exceptions
+
+    from ..tracebacks import message_of
+    sys.last_type, sys.last_value, sys.last_traceback = type(error), error, error.__traceback__
+    said = (message_of(error).splitlines() or [""])[0]
+    if isinstance(error, (docker.errors.DockerException, requests.exceptions.RequestException)):
+        hint = ("what the exercise works on is not there as the check expects: run the notebook's cells "
+                "above it again (Run > Run All Above Selected Cell), then this check")
+    else:
+        hint = ("look at the values you gave the check; if they look right, tell your instructor "
+                "(%tb shows the error in full)")
+    return Result(exercise, False, [f"the check could not finish: {type(error).__name__}: {said}"], hint)
+
+
+def recorded(fn):
+    """Decorator for a check function: record.recorded (its Result names the check), and the check
+    never raises: an error that stops it becomes a "not yet" saying what stopped it (`stopped`)."""
+    title = getattr(fn, "exercise", None) or record.exercise_of(record.check_name(fn.__module__, fn.__name__))
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as error:   # noqa: BLE001 -- whatever stopped the check, the learner gets a verdict
+            return stopped(title, error)
+    return record.recorded(guarded)
+
+
 def result(exercise: str, checks: list[tuple[bool, str, str]]) -> Result:
     """A Result from (passed, what was seen, hint if not) triples: right when all passed; the hint
     of the first that did not."""
@@ -63,4 +99,4 @@ def result(exercise: str, checks: list[tuple[bool, str, str]]) -> Result:
     return Result(exercise, ok, [seen for _, seen, _ in checks], hint)
 
 
-__all__ = ["Result", "result"]
+__all__ = ["Result", "result", "recorded", "stopped"]

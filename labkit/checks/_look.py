@@ -12,8 +12,7 @@ import ipaddress
 import docker.errors
 
 from .. import model
-from . import Result
-from .record import recorded
+from . import Result, recorded
 
 # Interfaces on a host that are Docker's own or loopback: not the host's address to the outside.
 ENGINE_INTERFACES = ("lo", "docker0", "docker_gwbridge", "br-", "veth", "vxlan", "ov-")
@@ -55,6 +54,7 @@ def check(exercise: str):
                 return steps.result(False)
             return steps.result(True)
         run.__name__, run.__doc__, run.__module__, run.__wrapped__ = fn.__name__, fn.__doc__, fn.__module__, fn
+        run.exercise = exercise   # the title, for a Result made when the check stops on an error
         return recorded(run)
     return wrap
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import docker
 
-from . import Result, result
-from .record import recorded
+from . import Result, recorded, result
 
 HOST_PORT_1, HOST_PORT_2 = 8000, 8001
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 import ipaddress
 
 from ..rules import Driver
-from . import Result, result
-from .record import recorded
+from . import Result, recorded, result
 
 
 def _find(topo, kind: str, name: str):

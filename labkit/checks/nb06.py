@@ -16,8 +16,7 @@ import docker
 
 from ..lab import Lab
 from ..rules import Driver
-from . import Result, result
-from .record import recorded
+from . import Result, recorded, result
 
 OVERLAY = "ov"
 LAB = "nb06"

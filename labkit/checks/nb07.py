@@ -14,8 +14,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from . import Result, result
-from .record import recorded
+from . import Result, recorded, result
 
 PORTS = {"frontend": 80, "backend": 8000, "database": 5432}
 TIERS = tuple(PORTS)

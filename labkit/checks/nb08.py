@@ -14,8 +14,7 @@ import docker
 
 from .. import iptables
 from ..lab import Lab
-from . import Result, result
-from .record import recorded
+from . import Result, recorded, result
 
 LINK = re.compile(r"^(\d+): ([^:@\s]+)(?:@if(\d+))?:", re.MULTILINE)
 VXLAN_OVERHEAD = 50   # outer Ethernet 14 + outer IPv4 20 + UDP 8 + VXLAN 8
