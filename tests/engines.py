@@ -150,3 +150,22 @@ class StopsNewHostSets:
         from labkit import hosts
         for prefix in sorted(host_sets() - self.before):
             hosts.stop_hosts(prefix)
+
+
+def trace_lab(lab) -> None:
+    """The single-host cases of labkit.trace (tests/test_trace.py, tests/test_trace_capture.py):
+    two bridges, an internal one, one with inter-container traffic off, ports published on
+    127.0.0.1 (web) and on all addresses (pub), a host-mode and a none-mode container."""
+    lab.network("front", subnet="10.10.0.0/24")
+    lab.network("back", subnet="10.20.0.0/24")
+    lab.network("inner", subnet="10.30.0.0/24", internal=True)
+    lab.network("quiet", subnet="10.40.0.0/24", options={"com.docker.network.bridge.enable_icc": "false"})
+    lab.container("web", networks=["front"], ports={80: 8080}, command="httpd -f -p 80")
+    lab.container("web2", networks=["front"])
+    lab.container("db", networks=["back"])
+    lab.container("vault", networks=["inner"])
+    lab.container("pub", networks=["back"], ports={"80": ("0.0.0.0", 8081)}, command="httpd -f -p 80")
+    lab.container("q1", networks=["quiet"])
+    lab.container("q2", networks=["quiet"])
+    lab.container("hm", network_mode="host")
+    lab.container("nn", network_mode="none")

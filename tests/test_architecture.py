@@ -11,7 +11,7 @@ The layers, from the top (a module may import its own layer and those below it):
                tracebacks (errors shown short in a notebook)
     lab        lab (the package), doctor
     engines    engines
-    tools      drawing, paths, trace, hosts, images, iptables, launcher
+    tools      drawing, paths, trace, capture, hosts, images, iptables, launcher
     simulator  sim: server -> api -> engine (with shell and applets, inside containers) -> state
     ground     model, rules, errors
 
@@ -38,7 +38,7 @@ LAYERS = [
                "labkit.reachability", "labkit.grade", "labkit.tracebacks"]),
     ("lab", ["labkit.lab", "labkit.doctor"]),
     ("engines", ["labkit.engines"]),
-    ("tools", ["labkit.drawing", "labkit.paths", "labkit.trace", "labkit.hosts", "labkit.images",
+    ("tools", ["labkit.drawing", "labkit.paths", "labkit.trace", "labkit.capture", "labkit.hosts", "labkit.images",
                "labkit.iptables", "labkit.launcher"]),
     ("simulator", ["labkit.sim"]),
     ("ground", ["labkit.model", "labkit.rules", "labkit.errors"]),

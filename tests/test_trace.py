@@ -12,6 +12,7 @@ import pytest
 import labkit
 from labkit import paths, trace
 from labkit.trace import TraceError, walk
+from tests.engines import trace_lab
 
 PREFIX = "lktr"
 
@@ -21,25 +22,9 @@ def sim_lab():
     """One simulated engine with the single-host cases."""
     lab = labkit.Lab("sim", name="trace")
     lab.reset()
-    build_one_host(lab)
+    trace_lab(lab)
     yield lab
     lab.reset()
-
-
-def build_one_host(lab: labkit.Lab) -> None:
-    lab.network("front", subnet="10.10.0.0/24")
-    lab.network("back", subnet="10.20.0.0/24")
-    lab.network("inner", subnet="10.30.0.0/24", internal=True)
-    lab.network("quiet", subnet="10.40.0.0/24", options={"com.docker.network.bridge.enable_icc": "false"})
-    lab.container("web", networks=["front"], ports={80: 8080}, command="httpd -f -p 80")
-    lab.container("web2", networks=["front"])
-    lab.container("db", networks=["back"])
-    lab.container("vault", networks=["inner"])
-    lab.container("pub", networks=["back"], ports={"80": ("0.0.0.0", 8081)}, command="httpd -f -p 80")
-    lab.container("q1", networks=["quiet"])
-    lab.container("q2", networks=["quiet"])
-    lab.container("hm", network_mode="host")
-    lab.container("nn", network_mode="none")
 
 
 def kinds(t) -> list[str]:
@@ -243,7 +228,7 @@ def test_the_walk_agrees_with_paths(sim_lab, sim_swarm):
 # -- both engines: the walk's verdict is what a real ping finds ------------------------------------------
 def test_the_walk_agrees_with_ping(client):
     lab = labkit.Lab(client, name="trace")
-    build_one_host(lab)
+    trace_lab(lab)
     topo = lab.snapshot()
     pairs = [("web2", "web"), ("web", "db"), ("vault", "web"), ("web", "vault"), ("q1", "q2"),
              ("hm", "web"), ("nn", "web"), ("db", "pub")]
