@@ -302,12 +302,14 @@ def _current_cell() -> str | None:
 
 
 # -- building ------------------------------------------------------------------------------------------
-def draw(x, path=None, height: str = HEIGHT, library: str = "auto") -> Drawing:
+def draw(x, path=None, height: str = HEIGHT, library: str = "auto", trace=None) -> Drawing:
     """Draw what x holds now (a Lab, a DockerClient, a Topology, or a list of them).
 
     path=(a, b) highlights the route a packet from container a to container b takes, or marks
     where and why it stops; path=(a, b, port) also the port (checked with a real probe when x is
     a Lab: whether something listens); a paths.Route is drawn as given.
+
+    trace: a labkit.trace walk to highlight (the places its hops pass; where it was dropped).
 
     library: what the drawing carries when shown inline in a notebook: "auto" (vis-network with
     the first drawing a kernel shows, borrowed from it by the others), "inline" (always), or
@@ -330,6 +332,8 @@ def draw(x, path=None, height: str = HEIGHT, library: str = "auto") -> Drawing:
                 listening = {"open": True, "closed": False}.get(probe.state)
             r = paths.route(topo, a, b, port=port, listening=listening)
         highlight(drawing, r)
+    if trace is not None:
+        highlight_trace(drawing, trace)
     return drawing
 
 
@@ -513,6 +517,12 @@ def highlight(net: Drawing, r: paths.Route) -> Drawing:
     return net
 
 
+def highlight_trace(net: Drawing, t) -> Drawing:
+    """Mark a packet walk (a labkit.trace Trace) as a route: the places its hops pass in green when
+    it reached its destination, else in orange up to the place where it was dropped (red)."""
+    return highlight(net, t.way())
+
+
 def _as_dict(color) -> dict:
     return dict(color) if isinstance(color, dict) else {"background": color, "border": color}
 
@@ -687,5 +697,5 @@ div.vis-tooltip { position: absolute; visibility: hidden; padding: 5px; white-sp
 
 _TEMPLATES = jinja2.Environment(loader=jinja2.DictLoader({"labkit.html": TEMPLATE}), autoescape=False)
 
-__all__ = ["draw", "build", "highlight", "topology_of", "Drawing", "DrawError", "COLORS", "PAGE",
+__all__ = ["draw", "build", "highlight", "highlight_trace", "topology_of", "Drawing", "DrawError", "COLORS", "PAGE",
            "strip_remote", "remote_resources", "vis_library", "iframe"]

@@ -43,7 +43,7 @@ import ipaddress
 import shlex
 from dataclasses import dataclass, field, replace
 
-from . import iptables, model, paths
+from . import iptables, model, paths, rules
 from .errors import LabkitError
 
 PROTOCOLS = ("tcp", "udp", "icmp")
@@ -163,17 +163,19 @@ class Trace:
         return "\n".join(lines)
 
     def places(self) -> list:
-        """The containers, networks and hosts the packet passes, in order (for the drawing)."""
+        """The containers, networks and hosts the packet passes, in order (for the drawing); the
+        host whose rule dropped it last, when one did."""
         if self.topology is None:
             return []
         out: list = []
-        by_bridge = {}
-        for n in self.topology.networks:
-            if n.driver == "bridge":
-                by_bridge[(n.host, iptables.bridge_name(n))] = n
-        overlays = {f"overlay 1-{n.id[:10]}": n for n in self.topology.networks if n.driver == "overlay"}
+        by_bridge = {(n.host, iptables.bridge_name(n)): n for n in self.topology.networks
+                     if rules.has_bridge(n.driver)}
+        overlays = {f"overlay 1-{n.id[:10]}": n for n in self.topology.networks if rules.swarm_scoped(n.driver)}
         hosts = {h.name: h for h in self.topology.hosts}
         for h in self.hops:
+            if (h.kind in ("rule", "nat") or h.interface == "docker-proxy" or not h.host) and not (
+                    h.dropped and h.chain):
+                continue
             place = None
             if h.namespace.startswith("container "):
                 try:
@@ -184,11 +186,45 @@ class Trace:
                 place = by_bridge[(h.host, h.bridge)]
             elif h.namespace in overlays:
                 place = overlays[h.namespace]
-            elif h.namespace == "host" and h.host:
+            elif h.namespace == "host":
                 place = hosts.get(h.host) or model.Host(h.host)
             if place is not None and (not out or out[-1] != place):
                 out.append(place)
         return out
+
+    def way(self) -> "Way":
+        """The walk as the drawing highlights a route: places, the links between them, where it stops."""
+        places = tuple(self.places())
+        return Way(_Named(self.source), _Named(self.target), self.reached, self.why, places,
+                   tuple((a, b, None) for a, b in zip(places, places[1:])),
+                   places[-1] if places and not self.reached else None, head=self.head)
+
+
+@dataclass(frozen=True)
+class _Named:
+    name: str
+
+
+@dataclass(frozen=True)
+class Way:
+    """A trace in the shape of a labkit.paths.Route (what labkit.drawing.highlight marks)."""
+
+    source: _Named
+    target: _Named
+    ok: bool
+    why: str
+    places: tuple
+    links: tuple
+    stop: object = None
+    blocked: object = None
+    head: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return "reached" if self.ok else "not reached"
+
+    def __str__(self) -> str:
+        return self.head
 
 
 # -- the walk of a snapshot ------------------------------------------------------------------------
@@ -380,7 +416,7 @@ class _Walk:
         return self._netfilter[host]
 
     def bridges(self, host: str) -> list[model.Network]:
-        return [n for n in self.topo.networks if n.host == host and n.driver == "bridge" and n.subnet]
+        return [n for n in self.topo.networks if n.host == host and rules.has_bridge(n.driver) and n.subnet]
 
     def gateway(self, n: model.Network) -> str | None:
         return n.gateway or (_first_host(n.subnet) if n.subnet else None)
@@ -486,7 +522,7 @@ class _Walk:
         if c.mode == "host":
             return "127.0.0.1" if c.host == host else (self.underlay.get(c.host) or "?")
         eps = self.ix.endpoints(c)
-        local = [e for e in eps if e.host == host and self.ix.network(e).driver == "bridge"]
+        local = [e for e in eps if e.host == host and rules.has_bridge(self.ix.network(e).driver)]
         return (local or eps)[0].address
 
     def from_container(self, c: model.Container, kind: str, d) -> None:
@@ -527,7 +563,7 @@ class _Walk:
                 raise TraceError(f"host {d}'s underlay address is not known (it is in no swarm): trace to "
                                  "its address instead")
             if address is None:     # a container to its own host: the gateway of its network
-                eps = [e for e in self.ix.endpoints(owner) if self.ix.network(e).driver == "bridge"]
+                eps = [e for e in self.ix.endpoints(owner) if rules.has_bridge(self.ix.network(e).driver)]
                 address = (eps[0].gateway or self.gateway(self.ix.network(eps[0]))) if eps else self.underlay.get(d)
                 if address is None and owner.mode != "host":
                     raise TraceError(f"{c.name} is on no bridge of host {d} and the host's underlay address is "
@@ -589,11 +625,11 @@ class _Walk:
                      f"{address} is on none of {owner.name}'s subnets: the default route, via {net.name}")
         veth = f"veth of {owner.name}'s {iface}"
         self.expect = self.ix.namespace(d) if kind == "container" else None
-        if net.driver == "bridge":
+        if rules.has_bridge(net.driver):
             return self.onto_bridge(c.host, net, p, veth, via is not None, owner, e)
-        if net.driver == "overlay":
+        if rules.swarm_scoped(net.driver):
             return self.onto_overlay(c.host, net, p, veth, via, owner, e)
-        if net.driver in ("macvlan", "ipvlan"):
+        if rules.on_parent(net.driver):
             return self.onto_macvlan(c.host, net, p, via, owner)
         self.drop(c.host, name, iface, p, "not followed", f"the walk does not follow {net.driver} networks")
 
@@ -601,7 +637,7 @@ class _Walk:
         """The endpoint of c's default route (libnetwork: a non-internal network first, then by name;
         a container on overlays only leaves by docker_gwbridge)."""
         ranked = sorted(eps, key=lambda e: (self.ix.network(e).internal, self.ix.network(e).name))
-        if all(self.ix.network(e).driver == "overlay" for e in eps):
+        if all(rules.swarm_scoped(self.ix.network(e).driver) for e in eps):
             gw = next((n for n in self.topo.networks if n.host == c.host and n.name == "docker_gwbridge"), None)
             if gw is not None and not all(self.ix.network(e).internal for e in eps):
                 return model.Endpoint(c.name, gw.name, c.id, gw.id, f"eth{len(eps)}", None, host=c.host)
@@ -667,7 +703,7 @@ class _Walk:
         if p.dst in local or p.dst.startswith("127."):
             return self.host_answers(host, p, iif)
         oif, net = self.host_route(host, p.dst)
-        if oif is None and net.driver == "overlay":
+        if oif is None and rules.swarm_scoped(net.driver):
             self.drop(host, "host", "", p, "dropped: no route",
                       f"host {host} has no route to {p.dst}: {net.name} is an overlay, and only containers "
                       "attached to it reach its addresses")
@@ -697,7 +733,7 @@ class _Walk:
             if _within(address, n.subnet):
                 return iptables.bridge_name(n), n
         for n in self.topo.networks:
-            if n.host == host and n.driver in ("overlay", "macvlan", "ipvlan") and n.subnet and _within(address, n.subnet):
+            if n.host == host and not rules.has_bridge(n.driver) and n.subnet and _within(address, n.subnet):
                 return None, n
         return UPLINK, None
 
@@ -780,7 +816,7 @@ class _Walk:
             self.hop("send", host, "host", "lo", p, "sent", f"{address} is host {host}'s own address")
             return self.in_host(host, p, None)
         oif, net = self.host_route(host, address)
-        src = self.gateway(net) if net is not None and net.driver == "bridge" else self.underlay.get(host)
+        src = self.gateway(net) if net is not None and rules.has_bridge(net.driver) else self.underlay.get(host)
         self.hop("send", host, "host", "", replace(p, src=src), "sent",
                  f"from host {host}'s own network stack")
         return self.in_host(host, replace(p, src=src), None)

@@ -236,3 +236,52 @@ def test_the_walk_agrees_with_ping(client):
         t = walk(topo, a, b, protocol="icmp")
         address = paths.route(topo, a, b).address or b
         assert lab.ping(a, address).ok == t.reached, (a, b, str(t))
+
+
+# -- the drawing highlights a trace --------------------------------------------------------------------
+def marked(drawing) -> tuple[set[str], set[str]]:
+    """(ids of the nodes with a coloured border, ids of the edges drawn wide)."""
+    nodes = {n["id"] for n in drawing.nodes if n.get("borderWidth") == 4}
+    edges = {e["from"] + " -- " + e["to"] for e in drawing.edges if e.get("width") == 4}
+    return nodes, edges
+
+
+def test_draw_highlights_a_trace(sim_lab):
+    t = trace(sim_lab, "web2", "web", port=80)
+    d = labkit.draw(sim_lab, trace=t)
+    nodes, edges = marked(d)
+    assert nodes == {"ctr:host1/web2", "net:host1/front", "ctr:host1/web"}
+    assert edges == {"net:host1/front -- ctr:host1/web2", "net:host1/front -- ctr:host1/web"}
+    assert d.heading == t.head and "web2 -> web: reached" in repr(d)
+
+
+def test_draw_marks_where_a_trace_stops(sim_lab):
+    t = trace(sim_lab, "web", "db", protocol="icmp")
+    d = labkit.draw(sim_lab, trace=t)
+    stop = next(n for n in d.nodes if n["id"] == "host:host1")
+    assert stop["color"]["border"] == "#d62728" and "the packet stops here" in stop["title"]
+    nodes, edges = marked(d)
+    assert nodes == {"ctr:host1/web", "net:host1/front", "host:host1"}
+    assert "host:host1 -- net:host1/front" in edges
+
+
+def test_draw_highlights_an_overlay_trace(sim_swarm):
+    t = trace(sim_swarm, "ca", "cb", protocol="icmp")
+    d = labkit.draw(list(sim_swarm), trace=t)
+    nodes, edges = marked(d)
+    assert nodes == {"ctr:host1/ca", "net:swarm/ov", "host:host1", "host:host2", "ctr:host2/cb"}
+    assert "host:host1 -- host:host2" in edges      # the underlay between the hosts
+
+
+def test_capture_parses_tcpdump_lines():
+    from labkit.capture import parse
+    text = ("IP 10.10.0.3 > 10.10.0.2: ICMP echo request, id 5, seq 0, length 64\n"
+            "ARP, Request who-has 10.10.0.2 tell 10.10.0.3, length 28\n"
+            "IP 10.99.0.1.40312 > 10.99.0.11.8081: Flags [S], seq 1, win 64240, length 0\n"
+            "IP 10.99.0.11.51234 > 10.99.0.12.4789: VXLAN, flags [I] (0x08), vni 4097\n"
+            "IP 10.0.1.2 > 10.0.1.4: ICMP echo request, id 9, seq 0, length 64\n")
+    icmp, tcp, vxlan = parse(text)
+    assert (icmp.protocol, icmp.src, icmp.dst, icmp.dport) == ("icmp", "10.10.0.3", "10.10.0.2", None)
+    assert (tcp.protocol, tcp.dst, tcp.dport) == ("tcp", "10.99.0.11", 8081)
+    assert (vxlan.protocol, vxlan.dport, vxlan.vni) == ("udp", 4789, 4097)
+    assert (vxlan.inner.protocol, vxlan.inner.src, vxlan.inner.dst) == ("icmp", "10.0.1.2", "10.0.1.4")
