@@ -10,6 +10,7 @@ nothing reached the places beyond a drop, and that the rules the walk names coun
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
 
 import pytest
@@ -17,14 +18,20 @@ import pytest
 import labkit
 from labkit import capture, hosts
 from labkit.trace import walk
-from tests.engines import trace_lab
+from tests.engines import skip_or_fail, trace_lab
 
 PREFIX = "lktrc"          # one private engine: the single-host cases
 CLUSTER_PREFIX = "lktrs"  # two private engines in a swarm: the overlay
 
 
 @pytest.fixture(scope="module")
-def one(real_engine):
+def tcpdump(private_engines):
+    if not shutil.which("tcpdump", path=hosts.PATH):
+        skip_or_fail("the real captures need tcpdump (apt-get install tcpdump)")
+
+
+@pytest.fixture(scope="module")
+def one(tcpdump, real_engine):
     client = real_engine.client()
     lab = labkit.Lab(client, name="trace")
     trace_lab(lab)
@@ -150,7 +157,7 @@ def test_macvlan_children_talk_on_the_parent(one):
 
 # -- the overlay: two private engines in a swarm -------------------------------------------------------
 @pytest.fixture(scope="module")
-def swarm(private_engines):
+def swarm(tcpdump):
     cl = labkit.cluster(2, engine="docker", prefix=CLUSTER_PREFIX, progress=False)
     try:
         cl[0].swarm.init(advertise_addr="eth0")
