@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# labkit's two entry points on a fresh machine:
+# labkit's entry points on a fresh machine:
 #   ./run.sh lab    set up the lab, then open JupyterLab on notebooks/00 (the simulator when no engine answers)
 #   ./run.sh test   set up the lab and the test tools, then run every test (unit, both engines, notebooks)
-# Extra arguments after `lab` go to `jupyter lab`, after `test` to pytest (tests/ only).
+#   ./run.sh class  a JupyterHub for a class on this machine (docs/instructors.md: "A class")
+# Extra arguments after `lab` go to `jupyter lab`, after `test` to pytest (tests/ only), after
+# `class` to jupyterhub.
 # Set PYTHON to choose the interpreter (3.10 or newer), LABKIT_VENV the virtual environment (.venv),
 # LABKIT_INSTALLER=pip to install with pip instead of uv.
 set -euo pipefail
@@ -26,11 +28,13 @@ find_uv() {
     UV="$home/bin/uv"
 }
 
-# setup lab|test: the virtual environment with labkit and what the lab needs (and, for test, the
-# test tools), installed again only when pyproject.toml changed: a second run starts at once.
+# setup lab|test|class: the virtual environment with labkit and what the lab needs (and, for test,
+# the test tools; for class, JupyterHub), installed again only when pyproject.toml changed: a second
+# run starts at once.
 setup() {
     local part=$1 spec=. want
     [ "$part" = test ] && spec='.[test]'
+    [ "$part" = class ] && spec='.[class]'
     if [ ! -x "$VENV/bin/python" ]; then
         "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
             || { echo "labkit needs Python 3.10 or newer ($PYTHON is $("$PYTHON" -V 2>&1))" >&2; exit 1; }
@@ -82,6 +86,22 @@ shared_engine() {
     fi
 }
 
+# JupyterHub's proxy, configurable-http-proxy, from npm, pinned by class/proxy/package-lock.json,
+# into this environment (not globally): $VENV/bin/configurable-http-proxy.
+setup_proxy() {
+    local dir="$VENV/share/labkit-proxy"
+    if [ -x "$VENV/bin/configurable-http-proxy" ] && cmp -s class/proxy/package-lock.json "$dir/package-lock.json"; then
+        return 0
+    fi
+    command -v npm >/dev/null 2>&1 \
+        || { echo "JupyterHub's proxy comes from npm: on Debian or Ubuntu, apt-get install nodejs npm" >&2; return 1; }
+    echo "== installing JupyterHub's proxy (configurable-http-proxy) into $dir"
+    mkdir -p "$dir"
+    cp class/proxy/package.json class/proxy/package-lock.json "$dir/"
+    (cd "$dir" && npm ci --omit=dev --no-audit --no-fund --loglevel=error) || return 1
+    ln -sf ../share/labkit-proxy/node_modules/.bin/configurable-http-proxy "$VENV/bin/configurable-http-proxy"
+}
+
 case "${1:-}" in
     lab)
         shift
@@ -95,10 +115,22 @@ case "${1:-}" in
     test)
         shift
         setup test
+        setup_proxy || echo "(without it, the class hub's test skips; under CI=true it fails)" >&2
         exec "$VENV/bin/python" tests/run_all.py "$@"
         ;;
+    class)
+        shift
+        setup class
+        setup_proxy
+        venv=$(cd "$VENV" && pwd)
+        config="$PWD/class/jupyterhub_config.py"
+        export LABKIT_CLASS_DIR=${LABKIT_CLASS_DIR:-$HOME/labkit-class}
+        mkdir -p "$LABKIT_CLASS_DIR"
+        cd "$LABKIT_CLASS_DIR"
+        exec "$venv/bin/jupyterhub" -f "$config" "$@"
+        ;;
     *)
-        sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
         exit 2
         ;;
 esac

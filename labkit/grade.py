@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import html
 import importlib
 import io
 import json
@@ -267,5 +268,49 @@ def summary(rows: list[Row]) -> dict[str, dict[str, int]]:
     return counts
 
 
-__all__ = ["COLUMNS", "Exercise", "GradeError", "RESULTS", "Row", "exercises", "load", "run_in_sandbox",
-           "sheet", "summary", "to_csv", "to_json"]
+MARKS = {record.RIGHT: ("✔", "#1a7f37"), record.NOT_YET: ("✘", "#b35900"), "not tried": ("·", "#999999")}
+
+
+def html_table(rows: list[Row]) -> str:
+    """The class as an HTML table: a learner per line, an exercise per column ("01·1": notebook 01,
+    exercise 1), ✔ right, ✘ not yet, · not tried (what the check saw as the cell's tooltip)."""
+    columns = list(dict.fromkeys((row.check, row.notebook, row.exercise) for row in rows))
+    learners = list(dict.fromkeys(row.learner for row in rows))
+    cell = {(row.learner, row.check): row for row in rows}
+    head = "".join(f'<th title="{html.escape(f"{nb} {ex}")}">{record.notebook_of(check)}·'
+                   f'{ex.rsplit(" ", 1)[-1]}</th>' for check, nb, ex in columns)
+    lines = []
+    for learner in learners:
+        mine = [cell[(learner, check)] for check, _, _ in columns]
+        marks = "".join(f'<td style="color:{MARKS[r.result][1]};text-align:center" '
+                        f'title="{html.escape(r.result + (": " + r.seen if r.seen else ""))}">{MARKS[r.result][0]}</td>'
+                        for r in mine)
+        right = sum(r.result == record.RIGHT for r in mine)
+        lines.append(f"<tr><th style='text-align:left'>{html.escape(learner)}</th>{marks}"
+                     f"<td style='text-align:right'>{right}/{len(mine)}</td></tr>")
+    return (f"<table><thead><tr><th>learner</th>{head}<th>right</th></tr></thead>"
+            f"<tbody>{''.join(lines)}</tbody></table>")
+
+
+def plot(rows: list[Row]):
+    """The class per exercise as a matplotlib Figure: how many learners are right, not yet, not
+    tried (stacked bars). Needs matplotlib (the class extra: pip install -e '.[class]')."""
+    from matplotlib.figure import Figure
+    counts = summary(rows)
+    labels = [f"{name.split('-', 1)[0]} ex{name.rsplit(' ', 1)[-1]}" for name in counts]
+    fig = Figure(figsize=(max(6.0, 0.35 * len(labels)), 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    bottom = [0] * len(labels)
+    for result in RESULTS:
+        heights = [c[result] for c in counts.values()]
+        ax.bar(labels, heights, bottom=bottom, label=result, color=MARKS[result][1])
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    ax.set_ylabel("learners")
+    ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+    fig.legend(loc="outside right upper", fontsize=8)
+    ax.set_title("The class, exercise by exercise")
+    return fig
+
+
+__all__ = ["COLUMNS", "Exercise", "GradeError", "RESULTS", "Row", "exercises", "html_table", "load", "plot",
+           "run_in_sandbox", "sheet", "summary", "to_csv", "to_json"]

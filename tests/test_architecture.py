@@ -8,7 +8,7 @@ is not counted as importing its parent package's `__init__`.
 The layers, from the top (a module may import its own layer and those below it):
 
     faces      labkit (the package), widgets, checks, cli, notebook, reachability (the matrix), grade,
-               tracebacks (errors shown short in a notebook)
+               tracebacks (errors shown short in a notebook), hub (the class's JupyterHub spawner)
     lab        lab (the package), doctor
     engines    engines
     tools      drawing, paths, trace, capture, hosts, images, iptables, launcher
@@ -35,7 +35,8 @@ PACKAGE = ROOT / "labkit"
 # (layer, modules): a module belongs to the first entry naming it or a package above it.
 LAYERS = [
     ("faces", ["labkit", "labkit.widgets", "labkit.checks", "labkit.cli", "labkit.notebook",
-               "labkit.reachability", "labkit.grade", "labkit.tracebacks"]),
+               "labkit.reachability", "labkit.grade", "labkit.tracebacks",
+               "labkit.hub"]),
     ("lab", ["labkit.lab", "labkit.doctor"]),
     ("engines", ["labkit.engines"]),
     ("tools", ["labkit.drawing", "labkit.paths", "labkit.trace", "labkit.capture", "labkit.hosts", "labkit.images",

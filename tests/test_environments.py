@@ -62,11 +62,14 @@ def pip_lines(env: dict) -> list[str]:
 
 
 def wanted_from_pyproject() -> dict[str, str]:
-    """{conda name: version spec} of labkit's dependencies and its test extra."""
+    """{conda name: version spec} of labkit's dependencies and its test extra (but the extras of
+    labkit's own that it names: the class extra's hub is for ./run.sh class, not conda or Binder)."""
     project = pyproject()
     wanted = {}
     for text in project["dependencies"] + project["optional-dependencies"]["test"]:
         req = Requirement(text)
+        if req.name == project["name"]:
+            continue
         wanted[CONDA_NAMES.get(req.name, req.name)] = str(req.specifier)
     return wanted
 

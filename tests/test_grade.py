@@ -291,3 +291,27 @@ def test_rerun_grades_what_the_notebooks_do_not_what_they_claim(classroom, tmp_p
     assert {check: rows[("alice", check)].result for check in alice} == alice
     assert not [p for p in os.listdir(tempfile.gettempdir()) if p.startswith("labkit-grade-")], \
         "a sandbox folder was left behind"
+
+
+def test_the_instructors_notebook_shows_the_class(classroom, tmp_path, monkeypatch):
+    """class/instructor.ipynb, run in the instructor's home beside the learners' (the hub's
+    layout): the class as a table and a plot, and the sheet as class.csv."""
+    home = classroom / "instructor"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("LABKIT_CLASS_HOMES", str(classroom))
+    monkeypatch.setenv("HOME", str(home))
+    nb = nbformat.read(os.path.join(ROOT, "class", "instructor.ipynb"), as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(home)}}).execute()
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    first = said_text(code[0])
+    assert first.startswith(f"4 learners in {classroom}\n") and "could not read dave/notes.ipynb" in first
+    table = code[1].outputs[0]["data"]["text/html"]
+    assert table.count("<tr>") == 1 + 4 and "<th style='text-align:left'>alice</th>" in table and "✔" in table
+    assert "image/png" in code[2].outputs[0]["data"]
+    rows = list(csv.DictReader(open(home / "class.csv", encoding="utf-8")))
+    assert {r["learner"] for r in rows} == {"alice", "bob", "carol", "dave"}
+    shutil.rmtree(home)   # the other tests' class has no instructor
+
+
+def said_text(cell) -> str:
+    return "".join(out.get("text", "") for out in cell.outputs if out.get("output_type") == "stream")
