@@ -3,16 +3,20 @@
 The cases of the walk (one bridge, two bridges, internal, published ports from the host and from
 outside, the way out, host, none, macvlan, an overlay across hosts) are checked hop by hop on
 snapshots the simulator takes; then the walk's verdicts against the engines' own pings, on both
-engines. The real captures (tcpdump in the hosts' namespaces) are in tests/test_trace_capture.py.
+engines. The walk is also the same from either engine's snapshot (bridges named by their network). The
+real captures (tcpdump in the hosts' namespaces) are in tests/test_trace_capture.py.
 """
 from __future__ import annotations
 
+import contextlib
+
+import docker
 import pytest
 
 import labkit
 from labkit import paths, trace
 from labkit.trace import TraceError, walk
-from tests.engines import trace_lab
+from tests.engines import empty, trace_lab
 
 PREFIX = "lktr"
 
@@ -285,3 +289,39 @@ def test_capture_parses_tcpdump_lines():
     assert (tcp.protocol, tcp.dst, tcp.dport) == ("tcp", "10.99.0.11", 8081)
     assert (vxlan.protocol, vxlan.dport, vxlan.vni) == ("udp", 4789, 4097)
     assert (vxlan.inner.protocol, vxlan.inner.src, vxlan.inner.dst) == ("icmp", "10.0.1.2", "10.0.1.4")
+
+
+# -- both engines: the same walk from either engine's snapshot ------------------------------------------
+WALKS = [("web2", "web", 80, "tcp"), ("web", "db", None, "icmp"), ("vault", "web", None, "icmp"),
+         ("web", "vault", None, "icmp"), ("q1", "q2", None, "icmp"), ("host", "127.0.0.1", 8080, "tcp"),
+         ("host", "10.20.0.1", 8081, "tcp"), ("10.99.0.1", "10.99.0.11", 8081, "tcp"),
+         ("10.99.0.1", "10.99.0.11", 8080, "tcp"), ("web", "10.99.0.1", None, "icmp"), ("hm", "web", 80, "tcp"),
+         ("web", "hm", None, "icmp"), ("nn", "web", None, "icmp"), ("web", "10.10.0.1", 8081, "tcp")]
+
+
+def walks(client) -> list[str]:
+    """The walks of WALKS on the client's engine, one line per hop, bridges named by their network."""
+    from labkit import iptables
+    lab = labkit.Lab(client, name="trace")
+    trace_lab(lab)
+    topo = lab.snapshot()
+    names = {iptables.bridge_name(n): f"br-<{n.name}>" for n in topo.networks if n.driver == "bridge"}
+    out = []
+    for src, dst, port, protocol in WALKS:
+        text = str(walk(topo, src, dst, port=port, protocol=protocol, underlay={"host1": "10.99.0.11"}))
+        for bridge_name, shown in names.items():
+            text = text.replace(bridge_name, shown)
+        out += text.splitlines()
+    return out
+
+
+def test_the_walk_is_the_same_on_both_engines(real_engine, closing_servers):
+    from labkit import sim
+    server = sim.serve(sim.World())
+    closing_servers.append(server)
+    with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as on_sim, \
+            contextlib.closing(real_engine.client()) as on_docker:
+        empty(on_docker)
+        simulated, real = walks(on_sim), walks(on_docker)
+    assert len(real) > 3 * len(WALKS)
+    assert simulated == real
