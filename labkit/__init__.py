@@ -59,11 +59,8 @@ def _snapshot_of(where) -> tuple:
             raise TraceError(f"cannot trace on a list holding {type(part).__name__}: give Labs or docker clients")
         topo = part.snapshot()
         snapshots.append(topo)
-        # The underlay address: the swarm's, else the one labkit gave the host it started.
-        address = (part.client.info().get("Swarm") or {}).get("NodeAddr") or ""
         host = where._hosts[i] if isinstance(where, Cluster) and where._hosts else None
-        sim_host = getattr(getattr(host, "engine", None), "host", None)     # a simulated host's model
-        address = address or getattr(host, "underlay_ip", "") or getattr(sim_host, "underlay_ip", "") or ""
+        address = _underlay_address(part.client, host)
         for h in topo.hosts:
             if address:
                 underlay[h.name] = str(address)
@@ -79,3 +76,21 @@ def __getattr__(name: str):
     value = getattr(module, attr) if attr else module
     globals()[name] = value
     return value
+
+
+def _underlay_address(client, started=None) -> str:
+    """A host's underlay address: the swarm's (`docker info` NodeAddr), else the one labkit gave a
+    host it started (a Cluster's, the in-process simulator's, a labkit.hosts engine's by its socket)."""
+    import re
+
+    from . import engines, hosts
+    address = (client.info().get("Swarm") or {}).get("NodeAddr") or ""
+    sim_host = getattr(getattr(started, "engine", None), "host", None)     # a simulated host's model
+    address = address or getattr(started, "underlay_ip", "") or getattr(sim_host, "underlay_ip", "") or ""
+    if not address and engines.serves_in_process(client):
+        address = engines.sim_server().engine.host.underlay_ip or ""
+    path = engines.socket_path(client) or ""
+    m = re.fullmatch(re.escape(hosts.STATE_ROOT) + r"/([a-z0-9]+)/host([0-9]+)/docker\.sock", path)
+    if not address and m:
+        address = hosts.EngineHost(m.group(1), int(m.group(2))).underlay_ip
+    return str(address or "")

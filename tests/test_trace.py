@@ -112,7 +112,7 @@ def test_published_port_from_outside(sim_lab):
     assert accept.chain == "filter FORWARD > DOCKER" and "--dport 80 -j ACCEPT" in accept.rule
     assert str(t.hops[-1].packet) == "tcp 10.99.0.1 -> 10.20.0.3:80"
     # web publishes on 127.0.0.1 only (the lab's default): from outside, nothing answers.
-    local_only = walk(topo, "10.99.0.1", "10.99.0.11", port=8080, underlay={"host1": "10.99.0.11"})
+    local_only = trace(sim_lab, "10.99.0.1", "host", port=8080)
     assert not local_only.reached and "published on 127.0.0.1:8080->80/tcp only" in local_only.why
 
 
@@ -123,7 +123,7 @@ def test_a_container_reaches_a_published_port_through_docker_proxy(sim_lab):
 
 
 def test_the_way_out_is_masquerade(sim_lab):
-    t = walk(sim_lab.snapshot(), "web", "203.0.113.7", protocol="icmp", underlay={"host1": "10.99.0.11"})
+    t = trace(sim_lab, "web", "203.0.113.7", protocol="icmp")    # the simulated host's eth0: 10.99.0.11
     masq = next(h for h in t.hops if h.kind == "nat")
     assert t.reached and masq.chain == "nat POSTROUTING" and masq.action == "MASQUERADE as 10.99.0.11"
     assert masq.rule == f"-A POSTROUTING -s 10.10.0.0/24 ! -o {bridge(sim_lab, 'front')} -j MASQUERADE"
