@@ -11,7 +11,7 @@ The layers, from the top (a module may import its own layer and those below it):
                tracebacks (errors shown short in a notebook), hub (the class's JupyterHub spawner)
     lab        lab (the package), doctor
     engines    engines
-    tools      drawing, paths, trace, capture, hosts, images, iptables, launcher
+    tools      drawing, paths, trace, capture, hosts, images, iptables, launcher, picture
     simulator  sim: server -> api -> engine (with shell and applets, inside containers) -> state
     ground     model, rules, errors
 
@@ -40,7 +40,7 @@ LAYERS = [
     ("lab", ["labkit.lab", "labkit.doctor"]),
     ("engines", ["labkit.engines"]),
     ("tools", ["labkit.drawing", "labkit.paths", "labkit.trace", "labkit.capture", "labkit.hosts", "labkit.images",
-               "labkit.iptables", "labkit.launcher"]),
+               "labkit.iptables", "labkit.launcher", "labkit.picture"]),
     ("simulator", ["labkit.sim"]),
     ("ground", ["labkit.model", "labkit.rules", "labkit.errors"]),
 ]
