@@ -3,18 +3,54 @@
     server = labkit.sim.serve()            # a fresh world with one host, on a private socket
     client = docker.DockerClient(base_url=server.url)
 
-See world.py for the model, api.py for the protocol, server.py for the socket.
+Layers, each importing only those below it (tests/test_architecture.py checks):
+    __init__    serve(), and the World users make: the layers below put together
+    server.py   the unix socket and the protocol details (keep-alive, chunked bodies, 101 upgrade)
+    api/        the Engine API: a router, one routes module per resource, JSON views
+    shell.py, applets/   what runs inside containers: the lab image's busybox
+    engine/     the operations: IPAM, drivers, endpoints, DNS, reachability, containers, swarm
+    state.py    plain data: hosts, networks, endpoints, containers, execs, images, swarms
+    errors.py   the engine's errors, with its status codes and texts
 """
 from __future__ import annotations
 
 import os
+import platform
 import tempfile
 
 from .api import Engine
+from .busybox import Busybox
+from .engine import dns, hosts
 from .server import SimServer
-from .world import Host, World
+from .state import Host
+from .state import World as WorldState
 
 __all__ = ["serve", "World", "Host", "Engine", "SimServer"]
+
+
+class World(WorldState):
+    """Everything the simulated engines share: hosts, the underlay between them, IDs, one lock."""
+
+    def __init__(self, seed: str = "labkit", resolv_conf: str | None = None, etc_hosts: str | None = None):
+        super().__init__(
+            seed,
+            resolv_conf if resolv_conf is not None else dns.host_resolv_conf(),
+            # A host-mode container sees the host's own /etc/hosts: by default this machine's.
+            etc_hosts if etc_hosts is not None else dns.read_host_file("/etc/hosts", dns.ETC_HOSTS_BASE),
+            platform.release(),
+            Busybox())
+
+    def add_host(self, name: str | None = None, underlay: bool = True) -> Host:
+        """A new engine (host<N> unless named), on the underlay unless not."""
+        return hosts.add_host(self, name, underlay)
+
+    def take_down(self, name: str) -> None:
+        """The host stops (labkit.cluster's stop_host): its containers end, its node is down."""
+        hosts.take_down(self, name)
+
+    def bring_up(self, name: str) -> None:
+        """The host is back: its engine answers, its node reports ready again."""
+        hosts.bring_up(self, name)
 
 
 def serve(world: World | None = None, host: Host | str | None = None, path: str | None = None) -> SimServer:

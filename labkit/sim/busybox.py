@@ -21,10 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import dns
-from .errors import EngineError
-from .reach import Outcome, Sandbox, listeners_in
-from .world import Container, IPv4Addr, Listener, Process
+import re
+
+from . import iproute
+from .engine import containers, dns
+from .engine.sandbox import Sandbox
+from .engine.sockets import Outcome, listeners_in
+from .errors import EngineError, ExecNotFound
+from .state import Container, IPv4Addr, Listener, Process
 
 APPLETS = frozenset("""
 [ [[ acpid adjtimex ar arch arp arping ascii ash awk base64 basename bc blkdiscard blockdev brctl
@@ -50,10 +54,6 @@ BIN_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/lo
 BANNER = "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n"
 RTT = "0.100"        # ping's round-trip time, shown
 HOP = "0.010"        # traceroute's probe time, shown
-
-
-class ExecNotFound(EngineError):
-    status = 400
 
 
 class Options:
@@ -424,7 +424,7 @@ class Shell:
         return out, err
 
     def cmd_grep(self, args, stdin, bg):
-        import re as _re
+        _re = re
         opts = options(args, with_value="em")
         if not opts.words and "e" not in opts.values:
             return Result.of(2, "", BANNER)
@@ -591,9 +591,8 @@ class Shell:
         if proc is not None and lst in proc.listens:
             proc.listens.remove(lst)
             if lst.main:
-                from .containers import _exited
                 owner.log.append((1, data))
-                _exited(owner, 0)
+                containers.exited(owner, 0)
 
     # -- network tools -----------------------------------------------------------------------------------
     def cmd_ping(self, args, stdin, bg):
@@ -700,7 +699,6 @@ class Shell:
         return Result.of(0, out)
 
     def cmd_ip(self, args, stdin, bg):
-        from . import iproute
         code, out, err = iproute.run(self.sb, args)
         return Result.of(code, out, err)
 
@@ -825,3 +823,13 @@ def serve_http(out: Outcome, path: str) -> str | None:
     base = lst.docroot.rstrip("/")
     want = path if not path.endswith("/") else path + "index.html"
     return proc.files.get(base + want)
+
+
+class Busybox:
+    """The lab image's runtime: the world's containers run their programs here."""
+
+    def start(self, argv: list[str], c: Container) -> Process:
+        return start_process(argv, c)
+
+    def exec(self, argv: list[str], c: Container, stdin: str = "") -> tuple[int, list[tuple[int, bytes]]]:
+        return run_exec(argv, c, stdin)

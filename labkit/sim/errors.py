@@ -38,3 +38,16 @@ class NotImplementedError_(EngineError):
 
 class Unavailable(EngineError):
     status = 503
+
+
+class NotModified(EngineError):
+    """Starting a running container, stopping a stopped one: HTTP 304, no body."""
+    status = 304
+
+    def __init__(self):
+        super().__init__("")
+
+
+class ExecNotFound(EngineError):
+    """The program a container is started with is not in its image (the runtime's text)."""
+    status = 400

@@ -19,12 +19,15 @@ import os
 import socket
 import socketserver
 import struct
+import sys
 import termios
 import threading
 import time
+import traceback
 from http.server import BaseHTTPRequestHandler
 
-from .api import API_VERSION, SERVER_HEADER, Engine, Reply
+from .api import Engine
+from .api.router import API_VERSION, SERVER_HEADER, Reply
 
 SIOCOUTQ = getattr(termios, "TIOCOUTQ", 0x5411)
 
@@ -54,6 +57,7 @@ def wait_until_read(sock: socket.socket, limit: float = 2.0) -> None:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    engine: Engine  # set on the per-server subclass
 
     def setup(self):
         super().setup()
@@ -62,9 +66,6 @@ class Handler(BaseHTTPRequestHandler):
     def finish(self):
         self.server.connections.discard(self.connection)
         super().finish()
-    server_version = "Docker/20.10.24+dfsg1"
-    sys_version = ""
-    engine: Engine  # set on the per-server subclass
 
     def log_message(self, fmt, *args):  # quiet, like dockerd at its default level
         pass
@@ -91,7 +92,6 @@ class Handler(BaseHTTPRequestHandler):
         try:
             reply = self.engine.handle(self.command, path, query, body)
         except Exception as e:  # a bug in the simulator: answer like an engine would, and log it
-            import traceback
             traceback.print_exc()
             reply = Reply(500, {"message": f"labkit simulated engine: internal error: {type(e).__name__}: {e}"})
         if reply.chunked:
@@ -110,7 +110,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Server", SERVER_HEADER)
 
     def send_response(self, code, message=None):
-        # Like dockerd: no Date-less server banner games, just status and our headers.
+        # Like dockerd: the status line and the engine's own headers (no Date, no Python banner).
         self.send_response_only(code, message)
 
     def _send(self, reply: Reply):
@@ -174,7 +174,6 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-
     def _read_stdin(self, limit: float = 5.0) -> bytes:
         """What the client sends on the upgraded connection until it closes its side (docker
         exec -i closes its write half at the end of its input)."""
@@ -203,7 +202,6 @@ class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 
     def handle_error(self, request, client_address):
         # A client that hangs up early is no error of the engine's (dockerd logs nothing either).
-        import sys
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             return
         super().handle_error(request, client_address)
@@ -232,12 +230,15 @@ class SimServer:
     def url(self) -> str:
         return "unix://" + self.path
 
+    @property
+    def closed(self) -> bool:
+        """True once close() was called: the socket no longer accepts (serve it again with a new
+        SimServer over the same engine)."""
+        return self.httpd.socket.fileno() < 0
+
     def start(self) -> "SimServer":
         self.thread.start()
         return self
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever()
 
     def close(self) -> None:
         self.httpd.shutdown()

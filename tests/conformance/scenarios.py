@@ -1062,7 +1062,7 @@ def s_services(env):
 
 @scenario("services: virtual IP and routing mesh", hosts=2,
           documented_only="IPVS: this kernel has no IP_VS, so virtual IPs and the ingress routing mesh do not "
-                          "answer on the real engine here (ENGINE-NOTES.md)")
+                          "answer on the real engine here (`labkit doctor` lists the kernel's features)")
 def s_service_vip(env):
     """Docker's documentation: a service's virtual IP answers and balances over its tasks; a published
     port answers on every node, whichever node runs the task (the routing mesh)."""
@@ -1084,7 +1084,7 @@ def s_service_vip(env):
 
 @scenario("overlay: encrypted overlays", hosts=2,
           documented_only="ESP: this kernel has no INET_ESP, so an encrypted overlay carries no traffic between "
-                          "hosts on the real engine here (ENGINE-NOTES.md)")
+                          "hosts on the real engine here (`labkit doctor` lists the kernel's features)")
 def s_overlay_encrypted(env):
     """Docker's documentation: --opt encrypted adds IPsec (ESP) between hosts; containers still talk by name."""
     w = env.on(2)

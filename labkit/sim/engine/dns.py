@@ -11,9 +11,43 @@ offline, so those fail (as on these machines' private engines, which have no rou
 """
 from __future__ import annotations
 
-from .world import ETC_HOSTS_BASE, Container, Endpoint, IPv4Addr
+from ..state import Container, Endpoint, IPv4Addr, Network, Service
 
 EMBEDDED = "127.0.0.11"
+ETC_HOSTS_BASE = (
+    "127.0.0.1\tlocalhost\n"
+    "::1\tlocalhost ip6-localhost ip6-loopback\n"
+    "fe00::0\tip6-localnet\n"
+    "ff00::0\tip6-mcastprefix\n"
+    "ff02::1\tip6-allnodes\n"
+    "ff02::2\tip6-allrouters\n"
+)
+
+
+def read_host_file(path: str, default: str = "") -> str:
+    """A file of the machine the simulator runs on (the host's /etc/hosts and resolv.conf)."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def host_resolv_conf(path: str = "/etc/resolv.conf") -> str:
+    """The resolv.conf a container on a non-user-defined network gets: the host's, as the engine
+    filters it (loopback name servers dropped; Google's when none is left)."""
+    text = read_host_file(path)
+    lines, servers = [], 0
+    for line in text.splitlines():
+        parts = line.split()
+        if parts[:1] == ["nameserver"] and len(parts) > 1:
+            if parts[1].startswith("127.") or parts[1] == "::1":
+                continue
+            servers += 1
+        lines.append(line)
+    if not servers:
+        lines += ["", "nameserver 8.8.8.8", "nameserver 8.8.4.4"]
+    return "\n".join(lines).strip("\n") + "\n"
 
 
 def uses_embedded_dns(c: Container) -> bool:
@@ -60,10 +94,32 @@ def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
         found = [other.ip for other in net.endpoints.values()
                  if other.ip is not None and any(n.lower() in (q, short) for n in names_of(other))]
         if net.swarm is not None:
-            found += net.swarm.dns_answers(net, q.removesuffix(suffix) if short else q)
+            found += service_answers(net, q.removesuffix(suffix) if short else q)
         if found:
             return found
     return None
+
+
+def service_answers(net: Network, q: str) -> list[IPv4Addr]:
+    """What the embedded DNS answers for q on an overlay: a service's virtual IP (its tasks'
+    addresses for dnsrr), tasks.NAME with the addresses of its tasks."""
+    out = []
+    for svc in net.swarm.services.values():
+        if net not in svc.networks:
+            continue
+        if q in (svc.name.lower(), f"{svc.name}.{net.name}".lower()):
+            if svc.dnsrr:
+                out += task_addresses(svc, net)
+            elif net.id in svc.vips:
+                out.append(svc.vips[net.id])
+        elif q == f"tasks.{svc.name}".lower():
+            out += task_addresses(svc, net)
+    return out
+
+
+def task_addresses(svc: Service, net: Network) -> list[IPv4Addr]:
+    return [ep.ip for t in svc.tasks for ep in t.container.endpoints.values()
+            if ep.network is net and ep.ip is not None]
 
 
 def embedded_reverse(asker: Container, ip: IPv4Addr) -> str | None:

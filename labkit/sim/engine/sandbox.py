@@ -25,8 +25,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from . import dns
-from .world import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
+from ..state import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
+from . import dns, drivers
+from .sockets import Outcome, container_listens, host_listens, underlay_answer
 
 LOOPBACK = IPv4Net("127.0.0.0/8")
 
@@ -38,23 +39,6 @@ class Route:
     via: IPv4Addr | None = None
     src: IPv4Addr | None = None
     linkdown: bool = False
-
-
-@dataclass
-class Outcome:
-    """What happened to a packet (or a TCP connection attempt)."""
-
-    ok: bool                      # answered (ping) / accepted (tcp)
-    why: str = ""                 # a short reason, in the learner's words
-    ttl: int = 64                 # TTL of the answer
-    unreachable: bool = False     # no route: sendto/connect fails at once (ENETUNREACH)
-    refused: bool = False         # TCP: reached, but nothing listens (RST)
-    target: "Container | Host | None" = None  # who answered
-    target_port: int | None = None            # the port that answered (after NAT)
-    listener: object = None                   # the Listener that accepted
-    no_neighbour: bool = False    # on-link, but nobody has the address (ARP fails after ~3 s)
-    reset: bool = False           # accepted by docker-proxy, then reset: nothing listens behind it
-    hops: tuple = ()              # addresses of the routers on the way (traceroute)
 
 
 class Sandbox:
@@ -96,10 +80,7 @@ class Sandbox:
                 iface = Iface(**{**iface.__dict__, "flags": "NO-CARRIER,BROADCAST,MULTICAST,UP"})
             out.append(iface)
         for ep in self.host.all_endpoints():
-            if ep.network.bridge_name and ep.network.driver == "bridge":
-                out.append(Iface(ep.peer_ifindex, ep.veth_name, veth_mac(ep), mtu=ep.network.mtu,
-                                 peer_index=ep.ifindex, master=ep.network.bridge_name,
-                                 flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN"))
+            out += drivers.of(ep.network).host_side(ep)
         return sorted(out, key=lambda i: i.index)
 
     def routes(self) -> list[Route]:
@@ -234,14 +215,6 @@ class Sandbox:
         return container_listens(self.owner, port, proto, hops=())
 
     def _on_network(self, net: Network, dst: IPv4Addr, port, proto, from_container: bool, ttl=64, hops=()) -> Outcome:
-        if net.swarm is not None:
-            target = net.swarm.vip_target(dst)
-            if target is not None:  # Docker's documented virtual IP, balanced by IPVS
-                if port is None:
-                    return Outcome(True, f"virtual IP of a service on {net.name}", ttl=ttl, target=target)
-                return container_listens(target, port, proto, ttl=ttl)
-            if dst in net.gateways:  # every host answers for an overlay's gateway itself
-                return Outcome(True, f"the gateway of overlay {net.name}", target=self.host)
         for other in net.endpoints.values():
             if other.ip == dst:
                 if from_container and not net.icc:
@@ -249,28 +222,16 @@ class Sandbox:
                 if port is None:
                     return Outcome(True, f"on network {net.name}", ttl=ttl, target=other.container, hops=hops)
                 return container_listens(other.container, port, proto, hops=hops, ttl=ttl)
-        if net.driver in ("macvlan", "ipvlan"):
-            # The parent's own network: the other hosts and the switch answer; the host whose
-            # interface is the parent does not (macvlan keeps them apart).
-            if dst == self.host.world.UNDERLAY_SWITCH and self.host.underlay_ip is not None:
-                return Outcome(True, "the underlay's switch", target=None) if port is None else \
-                    Outcome(False, "nothing listens on the switch", refused=True)
-            for other in self.host.world.hosts.values():
-                if other is not self.host and other.underlay_ip == dst and not other.down:
-                    return Outcome(True, f"host {other.name}", target=other) if port is None else \
-                        host_listens(other, dst, port, proto, local=False)
-        if dst in net.gateways and net.driver == "bridge":
-            if port is None:
-                return Outcome(True, f"the host's address on network {net.name}", target=self.host, hops=hops)
-            return host_listens(self.host, dst, port, proto, local=self.owner is None,
-                                via=net if from_container else None)
-        return Outcome(False, f"no one has {dst} on network {net.name}", no_neighbour=True)
+        # No container has dst: the driver says who else answers on the network (a gateway, a
+        # service's virtual IP, the physical link).
+        out = drivers.of(net).on_link(self.host, net, dst, port, proto, from_container, ttl, hops)
+        return out or Outcome(False, f"no one has {dst} on network {net.name}", no_neighbour=True)
 
     def _via_gateway(self, ep: Endpoint, dst: IPv4Addr, port, proto) -> Outcome:
         host = self.host
         net = ep.network
         gw = (ep.gateway,)  # the gateway answers traceroute's first probe, then nothing comes back
-        if host_owns(host, dst):
+        if host.owns(dst):
             # The host's own addresses: delivered locally, even from an internal network.
             if port is None:
                 return Outcome(True, "an address of the host", target=host)
@@ -286,7 +247,7 @@ class Sandbox:
                 out.hops = gw
                 return out
         for other in host.visible_networks().values():
-            if other.driver == "bridge" and other.has_address(dst) and other is not net:
+            if drivers.of(other).host_attached and other.has_address(dst) and other is not net:
                 if other.internal:
                     return Outcome(False, f"network {other.name} is internal: nothing enters it", hops=gw)
                 return Outcome(False, f"networks {net.name} and {other.name} are isolated from each other", hops=gw)
@@ -298,88 +259,5 @@ class Sandbox:
             if net.bridge_name == route.dev:
                 return self._on_network(net, dst, port, proto, from_container=False)
         if route.dev == "eth0":
-            if dst == host.world.UNDERLAY_SWITCH:
-                return Outcome(True, "the underlay's switch") if port is None else \
-                    Outcome(False, "nothing listens on the switch", refused=True)
-            for other in host.world.hosts.values():
-                if other is not host and other.underlay_ip == dst and not other.down:
-                    if port is None:
-                        return Outcome(True, f"host {other.name}", target=other)
-                    return host_listens(other, dst, port, proto, local=False)
-            return Outcome(False, f"no host has {dst} on the underlay")
+            return underlay_answer(host, dst, port, proto) or Outcome(False, f"no host has {dst} on the underlay")
         return Outcome(False, "no one answers there")
-
-
-def veth_mac(ep: Endpoint) -> str:
-    h = ep.id
-    return "7e:" + ":".join(h[i:i + 2] for i in range(8, 18, 2))
-
-
-def host_owns(host: Host, ip: IPv4Addr) -> bool:
-    return any(i.ip == ip for i in host.ifaces)
-
-
-def listeners_in(host: Host, owner: Container | None):
-    """(container, Listener) for every server socket in a namespace (owner None: the host's)."""
-    for x in host.containers.values():
-        if not x.running or x.process is None:
-            continue
-        mine = (x.mode_kind == "host") if owner is None else (x is owner or x.shared_with() is owner)
-        if mine:
-            for lst in x.process.listens:
-                yield x, lst
-
-
-def container_listens(c: Container, port: int, proto: str, hops=(), ttl=64) -> Outcome:
-    owner = c.shared_with() or c
-    for x, lst in listeners_in(owner.host, owner):
-        if (lst.proto, lst.port) == (proto, port):
-            return Outcome(True, f"{x.name} listens on {proto} port {port}", target=x, target_port=port,
-                           hops=hops, ttl=ttl, listener=lst)
-    return Outcome(False, f"nothing listens on {proto} port {port} in {owner.name}", refused=True, target=owner, hops=hops)
-
-
-def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, via: Network | None = None) -> Outcome:
-    """A connection to one of the host's addresses (local: from the host's own namespace; via: the
-    network a container's packet came in on): a host-mode server, or a published port.
-
-    A port published on 0.0.0.0 answers on every host address, from anywhere but an internal
-    network (its packets are NATed to the container, then dropped at the bridge). A port bound to
-    one address answers only there: 127.0.0.1 only from the host itself.
-    """
-    for c, lst in listeners_in(host, None):
-        if (lst.proto, lst.port) == (proto, port):
-            return Outcome(True, f"{c.name} (host network) listens on {proto} port {port}", target=c,
-                           target_port=port, listener=lst)
-    node = host.swarm_node
-    if node is not None:
-        for svc in node.swarm.services.values():
-            for p in svc.ports:
-                if p["PublishedPort"] == port and p["Protocol"] == proto and svc.tasks:
-                    # Docker's documented routing mesh: every node answers, IPVS picks a task.
-                    out = container_listens(svc.tasks[0].container, p["TargetPort"], proto)
-                    out.why = f"routing mesh: port {port} of service {svc.name} -> " + out.why
-                    return out
-    for c in host.containers.values():
-        if not c.running:
-            continue
-        for (p_proto, host_ip, host_port, c_proto, c_port) in c.ports_bound:
-            if p_proto != proto or host_port != port:
-                continue
-            if host_ip == "::" or (host_ip not in ("0.0.0.0", "") and host_ip != str(dst)):
-                continue
-            if str(dst).startswith("127.") and not local:
-                continue
-            if via is not None and via.internal:
-                return Outcome(False, f"published port {port}: network {via.name} is internal, "
-                                      f"the forwarded packets are dropped")
-            out = container_listens(c, c_port, c_proto)
-            # Connections from containers, and from the host to its loopback, go to docker-proxy,
-            # which accepts them first; the host's own to its other addresses are NATed straight
-            # to the container (iptables' OUTPUT chain).
-            if out.refused and (via is not None or str(dst).startswith("127.")):
-                out = Outcome(True, f"docker-proxy accepts on port {port}, but nothing listens on "
-                                    f"{c.name}:{c_port}", target=c, reset=True)
-            out.why = f"published port {port} -> {c.name}:{c_port}: " + out.why
-            return out
-    return Outcome(False, f"nothing listens on {proto} port {port} on the host", refused=True, target=host)

@@ -1,0 +1,138 @@
+"""The Engine API's container routes: `docker create|run|ps|inspect|start|stop|kill|restart|wait|
+attach|rm|logs`, and `docker container prune`."""
+from __future__ import annotations
+
+import json
+
+from ..engine import containers
+from .query import frame, labels_match, parse_filters, regex_match, truthy, wanted_streams
+from .router import Reply, Routes, j
+from .views import container_json, container_summary
+
+routes = Routes()
+
+
+@routes.post(r"/containers/create")
+def container_create(engine, m, q, body):
+    c = containers.create(engine.host, q.get("name"), body)
+    warnings = []
+    if c.mode_kind == "host" and (body.get("HostConfig") or {}).get("PortBindings"):
+        warnings.append("Published ports are discarded when using host network mode")
+    return j({"Id": c.id, "Warnings": warnings}, 201)
+
+
+@routes.get(r"/containers/json")
+def container_list(engine, m, q, body):
+    filters = parse_filters(q)
+    show_all = truthy(q, "all")
+    out = []
+    for c in sorted(engine.host.containers.values(), key=lambda c: c.created, reverse=True):
+        if not show_all and not c.running and "status" not in filters:
+            continue
+        if "status" in filters and c.status not in filters["status"]:
+            continue
+        if "name" in filters and not any(regex_match(p, "/" + c.name) for p in filters["name"]):
+            continue
+        if "id" in filters and not any(c.id.startswith(p) for p in filters["id"]):
+            continue
+        if "label" in filters and not labels_match(filters["label"], c.config.get("Labels") or {}):
+            continue
+        if "network" in filters:
+            names = set(c.net_requests) | {ep.network.name for ep in c.endpoints.values()}
+            ids = set(c.net_ids.values())
+            if not any(f in names or f in ids for f in filters["network"]):
+                continue
+        if "ancestor" in filters and not any(c.image_ref == a or c.image.id == a or a in c.image.tags for a in filters["ancestor"]):
+            continue
+        out.append(container_summary(c))
+    limit = int(q.get("limit") or -1)
+    if limit > 0:
+        out = out[:limit]
+    return j(out)
+
+
+@routes.get(r"/containers/(?P<id>/?[^/]+)/json")
+def container_inspect(engine, m, q, body):
+    return j(container_json(engine.host.find_container(m["id"])))
+
+
+def _container_action(action):
+    def handler(engine, m, q, body):
+        action(engine.host.find_container(m["id"]))
+        return Reply(204, b"")
+    return handler
+
+
+# docker start / stop / kill / restart: 204, or 304 when already in that state (NotModified).
+for verb, action in (("start", containers.start), ("stop", containers.stop), ("kill", containers.kill),
+                     ("restart", containers.restart)):
+    routes.post(rf"/containers/(?P<id>/?[^/]+)/{verb}")(_container_action(action))
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/wait")
+def container_wait(engine, m, q, body):
+    """docker wait: answers when the condition holds (not-running, next-exit or removed)."""
+    c = engine.host.find_container(m["id"])
+    condition = q.get("condition") or "not-running"
+    seen = c.exits
+    if condition == "removed":
+        done = lambda: c.removed  # noqa: E731
+    elif condition == "next-exit":
+        done = lambda: c.exits > seen  # noqa: E731
+    else:
+        done = lambda: not c.running  # noqa: E731
+
+    def stream(stdin: bytes) -> bytes:
+        with engine.world.lock:
+            engine.world.changed.wait_for(done)
+            return (json.dumps({"Error": None, "StatusCode": c.exit_code}) + "\n").encode()
+    # The engine sends its headers at once and the answer when the condition holds; `docker
+    # run` starts the container only after those headers arrived.
+    return Reply(200, stream=stream, chunked=True)
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/attach")
+def container_attach(engine, m, q, body):
+    """docker attach (what `docker run` without -d uses): the output from now until the process
+    ends, streamed on the upgraded connection."""
+    c = engine.host.find_container(m["id"])
+    mark, seen = len(c.log), c.exits
+    want = wanted_streams(q)
+    tty = bool(c.config.get("Tty"))
+
+    def stream(stdin: bytes) -> bytes:
+        with engine.world.lock:
+            engine.world.changed.wait_for(lambda: c.exits > seen or c.removed)
+            chunks = [(fd, text.encode()) for fd, text in c.log[mark:] if fd in want]
+        if tty:
+            return b"".join(data.replace(b"\n", b"\r\n") for _, data in chunks)
+        return b"".join(frame(fd, data) for fd, data in chunks)
+    return Reply(101, stream=stream)
+
+
+@routes.delete(r"/containers/(?P<id>/?[^/]+)")
+def container_remove(engine, m, q, body):
+    containers.remove(engine.host.find_container(m["id"]), force=truthy(q, "force"))
+    return Reply(204, b"")
+
+
+@routes.post(r"/containers/prune")
+def container_prune(engine, m, q, body):
+    filters = parse_filters(q)
+    gone = []
+    for c in list(engine.host.containers.values()):
+        if c.running:
+            continue
+        if "label" in filters and not labels_match(filters["label"], c.config.get("Labels") or {}):
+            continue
+        containers.remove(c)
+        gone.append(c.id)
+    return j({"ContainersDeleted": gone or None, "SpaceReclaimed": 0})
+
+
+@routes.get(r"/containers/(?P<id>/?[^/]+)/logs")
+def container_logs(engine, m, q, body):
+    c = engine.host.find_container(m["id"])
+    want = wanted_streams(q)
+    frames = b"".join(frame(fd, text.encode()) for fd, text in c.log if fd in want and text)
+    return Reply(200, frames, {"Content-Type": "application/vnd.docker.raw-stream"})

@@ -1,0 +1,76 @@
+"""The Engine API's system routes: _ping, version, info (`docker version`, `docker info`)."""
+from __future__ import annotations
+
+import time
+
+from ..engine.drivers import DRIVERS
+from . import swarm_views
+from .router import API_VERSION, ENGINE_VERSION, Reply, Routes, j
+
+routes = Routes()
+
+
+@routes.get(r"/_ping")
+def ping(engine, m, q, body):
+    return Reply(200, b"OK", {"Content-Type": "text/plain; charset=utf-8"})
+
+
+@routes.get(r"/version")
+def version(engine, m, q, body):
+    kernel = engine.world.kernel
+    return j({
+        "Platform": {"Name": ""},
+        "Components": [
+            {"Name": "Engine", "Version": ENGINE_VERSION, "Details": {
+                "ApiVersion": API_VERSION, "Arch": "amd64", "BuildTime": "2026-05-07T21:09:36.000000000+00:00",
+                "Experimental": "false", "GitCommit": "5d6db84", "GoVersion": "go1.19.8",
+                "KernelVersion": kernel, "MinAPIVersion": "1.12", "Os": "linux"}},
+            # The components of the engine that runs on these machines (Debian 12's docker.io).
+            {"Name": "containerd", "Version": "1.6.20~ds1", "Details": {"GitCommit": "1.6.20~ds1-1+deb12u3"}},
+            {"Name": "runc", "Version": "1.1.5+ds1", "Details": {"GitCommit": "1.1.5+ds1-1+deb12u1"}},
+            {"Name": "docker-init", "Version": "0.19.0", "Details": {"GitCommit": ""}},
+        ],
+        "Version": ENGINE_VERSION, "ApiVersion": API_VERSION, "MinAPIVersion": "1.12", "GitCommit": "5d6db84",
+        "GoVersion": "go1.19.8", "Os": "linux", "Arch": "amd64", "KernelVersion": kernel,
+        "BuildTime": "2026-05-07T21:09:36.000000000+00:00",
+    })
+
+
+@routes.get(r"/info")
+def info(engine, m, q, body):
+    host = engine.host
+    cs = list(host.containers.values())
+    running = sum(c.running for c in cs)
+    swarm = swarm_views.node_info(host.swarm_node) if host.swarm_node else {
+        "NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive", "ControlAvailable": False,
+        "Error": "", "RemoteManagers": None}
+    return j({
+        "ID": host.daemon_id, "Containers": len(cs), "ContainersRunning": running, "ContainersPaused": 0,
+        "ContainersStopped": len(cs) - running, "Images": len(host.images), "Driver": "overlay2",
+        "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"],
+                         ["Native Overlay Diff", "true"], ["userxattr", "false"]],
+        "Plugins": {"Volume": ["local"], "Network": sorted(DRIVERS), "Authorization": None,
+                    "Log": list(swarm_views.LOG_DRIVERS)},
+        "MemoryLimit": True, "SwapLimit": True, "KernelMemory": True, "KernelMemoryTCP": True,
+        "CpuCfsPeriod": True, "CpuCfsQuota": True, "CPUShares": True, "CPUSet": True, "PidsLimit": True,
+        "IPv4Forwarding": True, "BridgeNfIptables": True, "BridgeNfIp6tables": True, "Debug": False,
+        "NFd": 30, "OomKillDisable": True, "NGoroutines": 40, "SystemTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "LoggingDriver": "json-file", "CgroupDriver": "cgroupfs", "CgroupVersion": "1", "NEventsListener": 0,
+        "KernelVersion": engine.world.kernel, "OperatingSystem": "labkit simulated engine",
+        "OSVersion": "", "OSType": "linux", "Architecture": "x86_64",
+        "IndexServerAddress": "https://index.docker.io/v1/",
+        "RegistryConfig": {"AllowNondistributableArtifactsCIDRs": [], "AllowNondistributableArtifactsHostnames": [],
+                           "InsecureRegistryCIDRs": ["127.0.0.0/8"], "IndexConfigs": {"docker.io": {
+                               "Name": "docker.io", "Mirrors": [], "Secure": True, "Official": True}},
+                           "Mirrors": []},
+        "NCPU": 2, "MemTotal": 2147483648, "GenericResources": None, "DockerRootDir": "/var/lib/docker",
+        "HttpProxy": "", "HttpsProxy": "", "NoProxy": "", "Name": host.hostname, "Labels": ["labkit.sim=true"],
+        "ExperimentalBuild": False, "ServerVersion": ENGINE_VERSION,
+        "Runtimes": {"io.containerd.runc.v2": {"path": "runc"}, "io.containerd.runtime.v1.linux": {"path": "runc"},
+                     "runc": {"path": "runc"}}, "DefaultRuntime": "runc", "Swarm": swarm,
+        "LiveRestoreEnabled": False, "Isolation": "", "InitBinary": "docker-init",
+        "ContainerdCommit": {"ID": "1.6.20~ds1-1+deb12u3", "Expected": "1.6.20~ds1-1+deb12u3"},
+        "RuncCommit": {"ID": "1.1.5+ds1-1+deb12u1", "Expected": "1.1.5+ds1-1+deb12u1"},
+        "InitCommit": {"ID": "", "Expected": ""}, "SecurityOptions": ["name=seccomp,profile=default"],
+        "Warnings": None,
+    })

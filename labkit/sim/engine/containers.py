@@ -1,0 +1,277 @@
+"""Containers: create, start, stop, kill, restart, remove.
+
+The engine's order of things is kept where it shows: a container is created with only the names of
+the networks it asked for; addresses, endpoints and interfaces exist only while it runs; stopping
+releases them (a removed or stopped container's address is free at once) but keeps what was asked
+for. Publishing a port reserves host ports while the container runs. What runs inside is the
+world's runtime (the lab image's busybox: labkit.sim.shell).
+"""
+from __future__ import annotations
+
+import itertools
+
+from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotModified
+from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, Network, now
+from . import endpoints, images, ports
+
+# Names for containers created without one (the engine picks adjective_surname at random; ours
+# come in a fixed order so notebook outputs stay stable).
+_ADJECTIVES = ["admiring", "bold", "clever", "dreamy", "eager", "focused", "gallant", "happy",
+               "jolly", "keen", "lucid", "modest", "nifty", "quirky", "serene", "trusting"]
+_SURNAMES = ["turing", "hopper", "lovelace", "ritchie", "thompson", "torvalds", "knuth", "liskov",
+             "hamilton", "cerf", "kahn", "perlman", "postel", "metcalfe", "baran", "davies"]
+
+
+def _auto_name(host: Host) -> str:
+    taken = {c.name for c in host.containers.values()}
+    for adj, sur in itertools.product(_ADJECTIVES, _SURNAMES):
+        if f"{adj}_{sur}" not in taken:
+            return f"{adj}_{sur}"
+    return "container_" + str(len(taken))
+
+
+# A container's HostConfig as the engine shows it when the request left everything out.
+HOST_CONFIG_DEFAULTS = {
+    "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+    "NetworkMode": "default", "PortBindings": None,
+    "RestartPolicy": {"Name": "", "MaximumRetryCount": 0}, "AutoRemove": False, "VolumeDriver": "",
+    "VolumesFrom": None, "CapAdd": None, "CapDrop": None, "CgroupnsMode": "host", "Dns": None,
+    "DnsOptions": None, "DnsSearch": None, "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private",
+    "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "", "Privileged": False,
+    "PublishAllPorts": False, "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "",
+    "UsernsMode": "", "ShmSize": 67108864, "Runtime": "runc", "ConsoleSize": [0, 0], "Isolation": "",
+    "CpuShares": 0, "Memory": 0, "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0,
+    "BlkioWeightDevice": None, "BlkioDeviceReadBps": None, "BlkioDeviceWriteBps": None,
+    "BlkioDeviceReadIOps": None, "BlkioDeviceWriteIOps": None, "CpuPeriod": 0, "CpuQuota": 0,
+    "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "",
+    "Devices": None, "DeviceCgroupRules": None, "DeviceRequests": None, "KernelMemory": 0,
+    "KernelMemoryTCP": 0, "MemoryReservation": 0, "MemorySwap": 0, "MemorySwappiness": None,
+    "OomKillDisable": False, "PidsLimit": None, "Ulimits": None, "CpuCount": 0, "CpuPercent": 0,
+    "IOMaximumIOps": 0, "IOMaximumBandwidth": 0,
+    "MaskedPaths": ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+                    "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+                    "/sys/firmware"],
+    "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+}
+
+# What the engine puts in place of empty or zero host settings (the CLI sends them all).
+_FILL = {"CgroupnsMode": "host", "IpcMode": "private", "ShmSize": 67108864, "Runtime": "runc"}
+_NULL_WHEN = {"MemorySwappiness": -1, "PidsLimit": 0}
+
+
+def check_network_mode(body: dict) -> None:
+    """What the engine refuses while it reads the request, before anything else (runconfig)."""
+    hc = body.get("HostConfig") or {}
+    if not str(hc.get("NetworkMode") or "").startswith("container:"):
+        return
+    if body.get("Hostname"):
+        raise InvalidParameter("conflicting options: hostname and the network mode")
+    if hc.get("PortBindings") or hc.get("PublishAllPorts"):
+        raise InvalidParameter("conflicting options: port publishing and the container type network mode")
+    if body.get("ExposedPorts"):
+        raise InvalidParameter("conflicting options: port exposing and the container type network mode")
+
+
+def engine_defaults(hc: dict) -> dict:
+    for key, value in _FILL.items():
+        if not hc.get(key):
+            hc[key] = value
+    for key, zero in _NULL_WHEN.items():
+        if hc.get(key) == zero:
+            hc[key] = None
+    if not (hc.get("LogConfig") or {}).get("Type"):
+        hc["LogConfig"] = {"Type": "json-file", "Config": (hc.get("LogConfig") or {}).get("Config") or {}}
+    for key in ("MaskedPaths", "ReadonlyPaths"):
+        if hc.get(key) is None:
+            hc[key] = list(HOST_CONFIG_DEFAULTS[key])
+    return hc
+
+
+def create(host: Host, name: str | None, body: dict) -> Container:
+    check_network_mode(body)
+    if name is not None and name != "":
+        if not CONTAINER_NAME.match(name):
+            raise InvalidParameter(f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+        name = name.lstrip("/")
+    hc = engine_defaults(dict(body.get("HostConfig") or {})) if "HostConfig" in body else {}
+    for key in body.get("ExposedPorts") or {}:
+        ports.parse_port_key(key)
+    for key, bindings in (hc.get("PortBindings") or {}).items():
+        ports.parse_port_key(key)
+        for b in bindings or []:
+            ports.check_host_port((b or {}).get("HostPort", ""))
+    mode = hc.get("NetworkMode") or "default"
+    endpoints_cfg = ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {})
+    if len(endpoints_cfg) > 1:
+        names = ", ".join(endpoints_cfg)
+        raise InvalidParameter(f"Container cannot be connected to network endpoints: {names}")
+    ref = body.get("Image") or ""
+    # No image at all: the engine still creates the container, on an empty file system (its
+    # start then finds no program).
+    image = images.find(host, ref) if ref else Image("", [], created=0, size=0)
+    argv = list(body.get("Entrypoint") or []) + list(body.get("Cmd") or [])
+    if not argv and not image.cmd:
+        raise InvalidParameter("No command specified")
+    if mode.startswith("container:"):
+        host.find_container(mode.split(":", 1)[1])  # must exist
+    if name:
+        for other in host.containers.values():
+            if other.name == name:
+                raise Conflict(f'Conflict. The container name "/{name}" is already in use by container '
+                               f'"{other.id}". You have to remove (or rename) that container to be able '
+                               f'to reuse that name.')
+    else:
+        name = _auto_name(host)
+    cid = host.world.new_id("container", f"{host.name}/{name}")
+    config = _container_config(body, cid)
+    hc.setdefault("NetworkMode", mode)
+    c = Container(cid, name, host, image, ref, now(), config, hc, mode)
+    if mode.startswith("container:"):
+        target = host.find_container(mode.split(":", 1)[1])
+        c.network_mode = "container:" + target.id
+        c.host_config["NetworkMode"] = c.network_mode
+        c.config["Hostname"] = target.hostname
+    elif mode == "host":
+        c.config["Hostname"] = host.hostname
+        c.net_requests["host"] = {}
+    elif mode == "none":
+        c.net_requests["none"] = {}
+    else:
+        net_name = "bridge" if mode == "default" else mode
+        req = endpoints_cfg.get(net_name) or endpoints_cfg.get(mode) or {}
+        c.net_requests[net_name] = dict(req or {})
+    host.containers[cid] = c
+    return c
+
+
+def _container_config(body: dict, cid: str) -> dict:
+    keys = ["Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "Tty",
+            "OpenStdin", "StdinOnce", "Env", "Cmd", "Image", "Volumes", "WorkingDir", "Entrypoint",
+            "OnBuild", "Labels"]
+    cfg = {k: body.get(k) for k in keys}
+    for k in ("AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce"):
+        cfg[k] = bool(cfg[k])
+    for k in ("Hostname", "Domainname", "User", "WorkingDir", "Image"):
+        cfg[k] = cfg[k] or ""
+    cfg["Hostname"] = cfg["Hostname"] or cid[:12]
+    # The engine merges the image's labels into the container's: a map, even an empty one,
+    # except for a container with no image and no labels.
+    cfg["Labels"] = dict(body.get("Labels") or {}) if (body.get("Labels") or body.get("Image")) else None
+    cfg["Volumes"] = body.get("Volumes") or None  # the CLI sends {}, the engine keeps null
+    if body.get("ExposedPorts"):
+        cfg["ExposedPorts"] = {k: {} for k in body["ExposedPorts"]}
+    for key in (body.get("HostConfig") or {}).get("PortBindings") or {}:
+        cfg.setdefault("ExposedPorts", {})[key if "/" in key else key + "/tcp"] = {}
+    if body.get("StopSignal"):
+        cfg["StopSignal"] = body["StopSignal"]
+    return cfg
+
+
+# -- lifecycle -------------------------------------------------------------------------------------
+def start(c: Container) -> None:
+    host = c.host
+    if c.running:
+        raise NotModified()
+    mode = c.mode_kind
+    # Networks first (the engine fails the start, leaving the container created, when one is gone).
+    joined: list[Network] = []
+    c.hosts_lines = []
+    try:
+        if mode == "container":
+            target = c.shared_with()
+            if target is None or not target.running:
+                raise Conflict(f"cannot join network of a non running container: {c.network_mode.split(':', 1)[1]}")
+        elif mode in ("host", "none") and mode in c.net_requests:
+            net = host.predefined_network(mode)
+            endpoints.join(c, net, {})
+            joined.append(net)
+        else:
+            # Every network must exist before the engine builds the sandbox; an endpoint that
+            # then fails leaves the sandbox made.
+            wanted = [(host.find_network(c.net_ids.get(name) or name, attach=True), req)
+                      for name, req in list(c.net_requests.items())]
+            c.sandbox_pending = True  # made once the first endpoint has its address
+            for net, req in wanted:
+                endpoints.join(c, net, req or {})
+                joined.append(net)
+        if mode != "container" and (c.sandbox_pending or mode in ("host", "none")):
+            c.sandbox_id = host.world.new_id("sandbox", c.id)
+            c.sandbox_pending = False
+        ports.bind(c)
+        c.task_tried = True
+        c.host_config.setdefault("Runtime", "runc")
+        process = host.world.runtime.start(c.argv, c)
+    except EngineError as e:
+        c.list_view = {ep.network.name: {"NetworkID": ep.network.id, "EndpointID": ep.id,
+                                         "Gateway": str(ep.gateway or ""), "IPAddress": str(ep.ip or ""),
+                                         "IPPrefixLen": ep.prefixlen, "MacAddress": ep.mac}
+                       for ep in c.endpoints.values()}
+        for net in joined:
+            endpoints.leave(c, net)
+        c.ports_bound = []
+        # The engine: 127 for a missing program; otherwise 128, unless an earlier code stands.
+        if isinstance(e, ExecNotFound):
+            c.exit_code = 127
+        elif c.exit_code == 0:
+            c.exit_code = 128
+        c.error = e.message
+        raise
+    c.list_view = None
+    c.process = process
+    c.status = "running"
+    c.pid = host.world.new_pid()
+    c.started_at = now()
+    c.finished_at = ZERO_TIME if c.finished_at == ZERO_TIME else c.finished_at
+    c.exit_code, c.error = 0, ""
+    c.log += process.output
+    if process.exits is not None:
+        exited(c, process.exits)
+
+
+def exited(c: Container, code: int) -> None:
+    """The container's main process ended with code: its endpoints and ports go."""
+    endpoints.leave_all(c)
+    c.ports_bound = []
+    c.status = "exited"
+    c.exit_code = code
+    c.pid = 0
+    c.finished_at = now()
+    c.process = None
+    c.list_view = None
+    c.exits += 1
+    c.host.world.changed.notify_all()
+    if c.host_config.get("AutoRemove"):
+        remove(c)  # docker run --rm
+
+
+def stop(c: Container, signal_kill: bool = True) -> None:
+    if not c.running:
+        raise NotModified()
+    # busybox as PID 1 ignores SIGTERM, so stop ends in SIGKILL after the timeout: 137.
+    exited(c, 137)
+
+
+def kill(c: Container) -> None:
+    if not c.running:
+        raise Conflict(f"Cannot kill container: {c.name}: Container {c.id} is not running")
+    exited(c, 137)
+
+
+def restart(c: Container) -> None:
+    if c.running:
+        exited(c, 137)
+    start(c)  # (docker restart does not count in RestartCount: that is the restart policy's)
+
+
+def remove(c: Container, force: bool = False) -> None:
+    host = c.host
+    if c.running:
+        if not force:
+            raise Conflict(f"You cannot remove a running container {c.id}. Stop the container before "
+                           f"attempting removal or force remove")
+        exited(c, 137)
+        if c.removed:
+            return
+    host.containers.pop(c.id, None)
+    c.removed = True
+    host.world.changed.notify_all()

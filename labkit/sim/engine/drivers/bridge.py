@@ -1,0 +1,55 @@
+"""bridge: a Linux bridge on the host, holding the network's gateway address.
+
+The bridge is named br-<id12>, or as com.docker.network.bridge.name says (docker0 for the default
+bridge); containers join by veth pairs whose outside ends are its ports (veth<7 hex>, 7e:... MAC
+addresses, random on the engine and made from the endpoint ID here). The host is on every bridge
+network by its gateway address: it reaches them directly and answers there, and the engine's
+isolation rules keep one bridge network from another.
+"""
+from __future__ import annotations
+
+from .... import rules
+from ...state import Endpoint, Host, Iface, IPv4Addr, Network
+from ..sockets import Outcome, host_listens
+from .base import LocalDriver
+
+BRIDGE_NAME = "com.docker.network.bridge.name"
+
+
+def veth_mac(key: str) -> str:
+    """The MAC address of a host-side veth end (random on the engine; from an ID here)."""
+    return "7e:" + ":".join(key[i:i + 2] for i in range(8, 18, 2))
+
+
+def add_bridge(host: Host, net: Network, name: str) -> None:
+    """The network's bridge interface on the host, holding its gateway address."""
+    net.bridge_name = name
+    net.bridge_ifindex = host.new_ifindex()
+    mac = "02:42:" + ":".join(net.id[i:i + 2] for i in range(0, 8, 2))
+    host.ifaces.append(Iface(net.bridge_ifindex, name, mac, mtu=net.mtu,
+                             ip=net.gateways[0] if net.gateways and net.gateways[0] else None,
+                             prefixlen=net.pools[0].subnet.prefixlen if net.pools else 0,
+                             flags="BROADCAST,MULTICAST,UP,LOWER_UP", kind="bridge"))
+
+
+class Bridge(LocalDriver):
+    kind = rules.Driver.BRIDGE
+    host_attached = True
+
+    def build(self, host: Host, net: Network) -> None:
+        add_bridge(host, net, net.options.get(BRIDGE_NAME) or "br-" + net.id[:12])
+
+    def host_side(self, ep: Endpoint) -> list[Iface]:
+        return [Iface(ep.peer_ifindex, ep.veth_name, veth_mac(ep.id), mtu=ep.network.mtu,
+                      peer_index=ep.ifindex, master=ep.network.bridge_name,
+                      flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN")]
+
+    def on_link(self, host: Host, net: Network, dst: IPv4Addr, port, proto, from_container, ttl, hops) -> Outcome | None:
+        if dst not in net.gateways:
+            return None
+        if port is None:
+            return Outcome(True, f"the host's address on network {net.name}", target=host, hops=hops)
+        return host_listens(host, dst, port, proto, local=not from_container, via=net if from_container else None)
+
+
+DRIVER = Bridge()

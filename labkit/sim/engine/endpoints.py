@@ -1,0 +1,169 @@
+"""Endpoints: a container joining and leaving networks (at start and stop, and by `docker network
+connect` / `disconnect`).
+
+The engine's order of things is kept where it shows: the request's aliases are recorded (with the
+short ID and host name) before an address is asked for, so they stay even when none can be had;
+the sandbox (the container's namespace) is made between the first address and the driver's join;
+interfaces are named eth0, eth1, ... in join order. A stopped container keeps what it asked for
+(net_requests), not its endpoints.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from ... import rules
+from ..errors import Conflict, EngineError, Forbidden, InvalidParameter
+from ..state import Container, Endpoint, IPv4Addr, Network
+from . import drivers, ipam
+
+
+def aliases_for(c: Container, net: Network, requested: list | None) -> list[str] | None:
+    """The engine adds the short ID and the host name to the aliases on user-defined networks."""
+    if not net.user_defined:
+        return list(requested) if requested else None
+    aliases = list(requested or [])
+    if c.short_id not in aliases:
+        aliases.append(c.short_id)
+    if c.hostname not in aliases:
+        aliases.append(c.hostname)
+    return aliases
+
+
+def check_request(net: Network, req: dict) -> IPv4Addr | None:
+    """The daemon's checks of an endpoint's settings; returns the static address asked for."""
+    ipam_cfg = req.get("IPAMConfig") or {}
+    want = ipam_cfg.get("IPv4Address") or ""
+    if not net.user_defined and (want or req.get("Aliases")):
+        if want:
+            raise InvalidParameter("user specified IP address is supported on user defined networks only")
+        raise InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
+    if not want:
+        return None
+    if not net.user_subnets:
+        raise InvalidParameter("user specified IP address is supported only when connecting to networks with user configured subnets")
+    try:
+        ip = ipaddress.ip_address(want)
+    except ValueError:
+        raise InvalidParameter(f"invalid IPv4 address: {want}") from None
+    if not net.has_address(ip):
+        raise EngineError(f"Invalid address {want}: It does not belong to any of this network's subnets")
+    return ip
+
+
+def _address(net: Network, want: IPv4Addr | None) -> IPv4Addr | None:
+    """The endpoint's address: the one asked for, else the first pool's next free one."""
+    if want is not None:
+        return ipam.take(net.pool_of(want), want)
+    last_err = None
+    for pool in net.pools:
+        try:
+            return ipam.take(pool)
+        except EngineError as e:
+            last_err = e
+    if net.pools:
+        raise EngineError(f"no available IPv4 addresses on this network's address pools: {net.name} ({net.id})") from last_err
+    return None
+
+
+def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoint:
+    """Create the endpoint: address, interface, aliases (docker network connect / start).
+    hidden: an endpoint the engine adds on its own (docker_gwbridge for overlays), which the
+    container's inspect does not list."""
+    driver = drivers.of(net)
+    if not driver.has_interfaces:
+        return _join_namespace(c, net)
+    host = c.host
+    want = check_request(net, req)
+    driver.admit(c, net)
+    aliases = None if hidden else aliases_for(c, net, req.get("Aliases"))
+    if not hidden:
+        c.net_requests[net.name] = {**req, "Aliases": aliases}
+    driver.prepare(c, net)
+    ip = _address(net, want)
+    if c.sandbox_pending:  # the engine makes the sandbox between the address and the driver's join
+        c.sandbox_id = host.world.new_id("sandbox", c.id)
+        c.sandbox_pending = False
+    inside, outside = driver.interfaces(c, net, ip)
+    ifname = f"eth{c.next_eth}"
+    c.next_eth += 1
+    ep = Endpoint(host.world.new_id("endpoint", f"{c.id}/{net.id}"), net, c, ifname, inside, outside, ip, aliases or [],
+                  req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"),
+                  hidden=hidden)
+    net.endpoints[c.id] = ep
+    c.endpoints[net.id] = ep
+    if not hidden:
+        c.net_ids[net.name] = net.id
+        if ip is not None:
+            c.hosts_lines.append(f"{ip}\t{c.hostname}")
+    for also in driver.joined(c, net, ep):
+        join(c, also, {}, hidden=True)
+    return ep
+
+
+def _join_namespace(c: Container, net: Network) -> Endpoint:
+    """host and none: the engine records an endpoint, with no address and no interface."""
+    ep = Endpoint(c.host.world.new_id("endpoint", f"{c.id}/{net.id}"), net, c, "", 0, 0, None, [], None)
+    net.endpoints[c.id] = ep
+    c.endpoints[net.id] = ep
+    c.net_ids[net.name] = net.id
+    return ep
+
+
+def leave(c: Container, net: Network) -> None:
+    ep = c.endpoints.pop(net.id, None)
+    if ep is None:
+        return
+    net.endpoints.pop(c.id, None)
+    if ep.ip is not None:
+        pool = net.pool_of(ep.ip)
+        if pool is not None:
+            ipam.give_back(pool, ep.ip)
+    for also in drivers.of(net).left(c, net):
+        leave(c, also)
+
+
+def leave_all(c: Container) -> None:
+    """Every endpoint gone (a container stops); leaving an overlay also takes docker_gwbridge away."""
+    while c.endpoints:
+        leave(c, next(iter(c.endpoints.values())).network)
+
+
+# -- docker network connect / disconnect ----------------------------------------------------------
+def connect(c: Container, net: Network, req: dict) -> None:
+    if c.mode_kind in ("host", "container"):
+        raise InvalidParameter("container sharing network namespace with another container or host "
+                               "cannot be connected to any other network")
+    if "none" in c.net_requests or net.driver == rules.Driver.NULL:
+        # Still on none; once disconnected from it, a container may join other networks.
+        raise InvalidParameter("container cannot be connected to multiple networks with one of the "
+                               "networks in private (none) mode")
+    if net.driver == rules.Driver.HOST:
+        raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
+    check_request(net, {k: v for k, v in req.items() if k != "IPAMConfig"} if net.user_defined else req)
+    if net.id in c.endpoints or (not c.running and net.name in c.net_requests):
+        if net.swarm is not None:
+            raise Conflict(f"{c.name} is already attached to network {net.name}")
+        raise Forbidden(f"endpoint with name {c.name} already exists in network {net.name}")
+    check_request(net, req)  # an address in the network's subnets: looked at after the endpoint
+    if net.swarm is not None and not net.attachable:
+        raise EngineError(f"Could not attach to network {net.id}: rpc error: code = PermissionDenied "
+                          f"desc = network {net.id} not manually attachable")
+    if c.running:
+        join(c, net, req)
+    else:
+        # Stopped: the request is kept (aliases completed at once), the network joined at start.
+        c.net_requests[net.name] = {**req, "Aliases": aliases_for(c, net, req.get("Aliases"))}
+
+
+def disconnect(c: Container, net: Network, force: bool = False) -> None:
+    if net.driver == rules.Driver.HOST:
+        if c.mode_kind != "host":
+            raise EngineError(f"container {c.id} is not connected to network host")
+        raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
+    if c.running:
+        if net.id not in c.endpoints:
+            raise EngineError(f"container {c.id} is not connected to network {net.name}")
+        leave(c, net)
+        c.hosts_lines = []  # the engine rewrites /etc/hosts without any of the container's lines
+    c.net_requests.pop(net.name, None)
+    c.net_ids.pop(net.name, None)
