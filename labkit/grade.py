@@ -296,6 +296,7 @@ def plot(rows: list[Row]):
     """The class per exercise as a matplotlib Figure: how many learners are right, not yet, not
     tried (stacked bars). Needs matplotlib (the class extra: pip install -e '.[class]')."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
     counts = summary(rows)
     labels = [f"{name.split('-', 1)[0]} ex{name.rsplit(' ', 1)[-1]}" for name in counts]
     fig = Figure(figsize=(max(6.0, 0.35 * len(labels)), 3.2), layout="constrained")
@@ -306,6 +307,7 @@ def plot(rows: list[Row]):
         ax.bar(labels, heights, bottom=bottom, label=result, color=MARKS[result][1])
         bottom = [b + h for b, h in zip(bottom, heights)]
     ax.set_ylabel("learners")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.tick_params(axis="x", labelrotation=90, labelsize=8)
     fig.legend(loc="outside right upper", fontsize=8)
     ax.set_title("The class, exercise by exercise")

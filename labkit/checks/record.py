@@ -74,6 +74,7 @@ def recorded(fn):
         result = fn(*args, **kwargs)
         result.check = name
         return result
+    run.check = name   # marks the function as recorded (labkit grade lists the checks)
     return run
 
 
