@@ -143,17 +143,21 @@ def load(path: str) -> dict:
 
 def records_of(nb: dict, known: set[str], where: str, problems: list[str]) -> list[dict]:
     """The notebook's check records of exercises labkit knows; one problem line for the rest."""
-    found, unknown = [], set()
+    found, unknown, unreadable = [], set(), 0
     for rec in record.read(nb):
         if rec.get("kind") != "check":
             continue
-        if rec.get("check") in known and rec.get("result") in (record.RIGHT, record.NOT_YET):
-            found.append(rec)
-        else:
+        if rec.get("check") not in known:
             unknown.add(str(rec.get("check")))
+        elif rec.get("result") not in (record.RIGHT, record.NOT_YET) or not isinstance(rec.get("when", ""), str):
+            unreadable += 1
+        else:
+            found.append(rec)
     if unknown:
         problems.append(f"{where}: records of exercises this labkit does not check ({', '.join(sorted(unknown))}): "
                         f"passed over (a notebook of another course or version?)")
+    if unreadable:
+        problems.append(f"{where}: {unreadable} record(s) of a check that do not say right or not yet: passed over")
     return found
 
 
@@ -167,8 +171,10 @@ def learner_rows(learner: str, records: list[dict], course: list[Exercise]) -> l
         right = any(r["result"] == record.RIGHT for r in mine)
         last = mine[-1]
         seen = next((r for r in reversed(mine) if r["result"] == record.RIGHT), last) if right else last
+        said = seen.get("seen") or []
+        said = "; ".join(map(str, said)) if isinstance(said, list) else str(said)
         rows.append(Row(learner, ex.notebook, ex.name, record.RIGHT if right else record.NOT_YET,
-                        str(last.get("when") or ""), "; ".join(map(str, seen.get("seen") or [])), ex.check))
+                        str(last.get("when") or ""), said, ex.check))
     return rows
 
 
