@@ -4,9 +4,12 @@ DESIGN.md's target on this 2-core machine: 60 learners' kernels through notebook
 at most 1 s and at most 150 MB per kernel. Each learner is what the class's hub gives one
 (labkit.hub.LearnerSpawner): a python3 kernel of their own and a simulated engine of their own
 (`labkit sim serve` on a socket, DOCKER_HOST set; `--engine in-kernel` runs it inside each kernel
-instead, LABKIT_ENGINE=sim). The learners start one after another, all within SPREAD seconds
-(default 20), and each runs the notebook's code cells in order, waiting THINK seconds (default 2)
-after each cell before the next, as a learner reading the page would.
+instead, LABKIT_ENGINE=sim). Each learner runs the notebook's code cells in order, waiting THINK
+seconds (default 2) after each cell before the next, as a learner reading the page would; they
+start one after another, all within SPREAD seconds (default 20). `--start warm` (default): every
+learner's engine and kernel are up first (logged in, notebook open), then they start stepping,
+spread; `--start cold`: each learner's engine and kernel start within the spread too, as in a room
+logging in at the same minute (the start-up's CPU then competes with the first cells).
 
 A cell's time is from the request to the kernel's reply with all its output (what a learner
 waits for after Shift-Enter; Jupyter's server adds a little in front of it). The memory of a
@@ -16,7 +19,7 @@ in full). The engines' memory is reported apart. The load average before and aft
 printed beside the figures: on a shared machine, say it with the figure.
 
     python bench/class_load.py [--learners 60] [--notebook notebooks/02-user-defined-bridges.ipynb]
-                               [--spread 20] [--think 2] [--engine daemon|in-kernel]
+                               [--spread 20] [--think 2] [--engine daemon|in-kernel] [--start warm|cold]
 
 Exits non-zero when a cell fails (a bench, not a timed test: slow is a figure, not a failure).
 """
@@ -55,6 +58,13 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return values["Pss"], values["Rss"]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (s)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -83,10 +93,14 @@ class Learner:
         self.engine = engine
         self.daemon: subprocess.Popen | None = None
         self.km: AsyncKernelManager | None = None
+        self.kc = None
         self.times: list[float] = []
         self.errors: list[str] = []
         self.memory = (0.0, 0.0)
         self.engine_memory = (0.0, 0.0)
+        self.cpu = 0.0           # the kernel's CPU time, start-up included (s)
+        self.engine_cpu = 0.0
+        self.ready = 0.0         # from its start to the kernel's first answer (s)
 
     def environment(self) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "LABKIT_ENGINE")}
@@ -108,34 +122,47 @@ class Learner:
             await asyncio.sleep(0.1)
         env["DOCKER_HOST"] = f"unix://{path}"
 
-    async def run(self, cells: list[str], delay: float, think: float) -> None:
+    async def start(self, delay: float) -> None:
+        """After `delay` s: the learner's engine, then their kernel, until it answers."""
         await asyncio.sleep(delay)
+        begun = time.monotonic()
         env = self.environment()
         if self.engine == "daemon":
             await self.start_engine(env)
         self.km = AsyncKernelManager(kernel_name="python3")
         await self.km.start_kernel(cwd=self.home, env=env, stderr=subprocess.DEVNULL)   # its start-up warnings
-        kc = self.km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=CELL_TIMEOUT)
-            for index, code in enumerate(cells):
-                started = time.monotonic()
-                failed = []
-                reply = await kc.execute_interactive(
-                    code, timeout=CELL_TIMEOUT,
-                    output_hook=lambda msg: failed.append(msg["content"]["ename"]) if msg["msg_type"] == "error" else None)
-                self.times.append(time.monotonic() - started)
-                if reply["content"]["status"] != "ok" or failed:
-                    self.errors.append(f"cell {index}: {', '.join(failed) or reply['content']['status']}")
-                await asyncio.sleep(think)
-            self.memory = memory_mb(self.km.provisioner.process.pid)
-            if self.daemon is not None:
-                self.engine_memory = memory_mb(self.daemon.pid)
-        finally:
-            kc.stop_channels()
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        await self.kc.wait_for_ready(timeout=CELL_TIMEOUT)
+        self.ready = time.monotonic() - begun
+
+    async def step(self, cells: list[str], delay: float, think: float) -> None:
+        """After `delay` s: the notebook's cells in order, `think` s after each."""
+        await asyncio.sleep(delay)
+        for index, code in enumerate(cells):
+            started = time.monotonic()
+            failed = []
+            reply = await self.kc.execute_interactive(
+                code, timeout=CELL_TIMEOUT,
+                output_hook=lambda msg: failed.append(msg["content"]["ename"]) if msg["msg_type"] == "error" else None)
+            self.times.append(time.monotonic() - started)
+            if reply["content"]["status"] != "ok" or failed:
+                self.errors.append(f"cell {index}: {', '.join(failed) or reply['content']['status']}")
+            await asyncio.sleep(think)
+        self.memory = memory_mb(self.km.provisioner.process.pid)
+        self.cpu = cpu_seconds(self.km.provisioner.process.pid)
+        if self.daemon is not None:
+            self.engine_memory = memory_mb(self.daemon.pid)
+            self.engine_cpu = cpu_seconds(self.daemon.pid)
+
+    async def run(self, cells: list[str], delay: float, think: float) -> None:
+        """Start, then step at once (a learner who logs in and runs the notebook)."""
+        await self.start(delay)
+        await self.step(cells, 0, think)
 
     async def stop(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
         if self.km is not None and self.km.has_kernel:
             await self.km.shutdown_kernel(now=True)
         if self.daemon is not None and self.daemon.poll() is None:
@@ -154,8 +181,15 @@ async def class_run(args) -> list[Learner]:
     learners = [Learner(i, folder, args.engine) for i in range(args.learners)]
     step = args.spread / max(1, args.learners - 1)
     try:
-        results = await asyncio.gather(*(learner.run(cells, i * step, args.think)
-                                         for i, learner in enumerate(learners)), return_exceptions=True)
+        if args.start == "warm":   # everyone's kernel up first; then they start stepping, spread
+            jobs = [learner.start(0) for learner in learners]
+            results = await asyncio.gather(*jobs, return_exceptions=True)
+            jobs = [learner.step(cells, i * step, args.think) for i, learner in enumerate(learners)]
+            results = [r if isinstance(r, BaseException) else s_ for r, s_ in
+                       zip(results, await asyncio.gather(*jobs, return_exceptions=True))]
+        else:                      # each learner's engine and kernel start within the spread too
+            jobs = [learner.run(cells, i * step, args.think) for i, learner in enumerate(learners)]
+            results = await asyncio.gather(*jobs, return_exceptions=True)
         for learner, result in zip(learners, results):
             if isinstance(result, BaseException):
                 learner.errors.append(f"{type(result).__name__}: {result}")
@@ -172,10 +206,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--spread", type=float, default=20.0, help="seconds over which the learners start")
     parser.add_argument("--think", type=float, default=2.0, help="seconds between a cell's answer and the next cell")
     parser.add_argument("--engine", choices=("daemon", "in-kernel"), default="daemon")
+    parser.add_argument("--start", choices=("warm", "cold"), default="warm",
+                        help="warm: every kernel is up before the first cell; cold: the kernels start "
+                             "within the spread too (a room logging in at once)")
     args = parser.parse_args(argv)
 
-    print(f"{args.learners} learners through {os.path.basename(args.notebook)}, starting within {args.spread:g} s, "
-          f"{args.think:g} s between cells, engine: {args.engine}; {os.cpu_count()} cores")
+    print(f"{args.learners} learners through {os.path.basename(args.notebook)}, starting within {args.spread:g} s "
+          f"({args.start}), {args.think:g} s between cells, engine: {args.engine}; {os.cpu_count()} cores")
     print(f"load average before: {load()}", flush=True)
     started = time.monotonic()
     learners = asyncio.run(class_run(args))
@@ -190,8 +227,18 @@ def main(argv: list[str]) -> int:
         print(f"cell time: median {statistics.median(times):.3f} s, p95 {p95:.3f} s, max {max(times):.3f} s; "
               f"p95 / target {P95_TARGET:g} s = {p95 / P95_TARGET:.2f}")
         firsts = [learner.times[0] for learner in learners if learner.times]
+        ready = [learner.ready for learner in learners if learner.ready]
+        print(f"  a learner's start (engine and kernel up): median {statistics.median(ready):.1f} s, "
+              f"max {max(ready):.1f} s")
+        print(f"  CPU per learner: kernel {statistics.median(l.cpu for l in learners):.1f} s, engine "
+              f"{statistics.median(l.engine_cpu for l in learners):.1f} s; this driver "
+              f"{time.process_time():.1f} s in all; the machine: {os.cpu_count()} cores x {wall:.0f} s")
         print(f"  first cell (imports labkit): median {statistics.median(firsts):.3f} s, max {max(firsts):.3f} s; "
               f"other cells: p95 {percentile([t for l in learners for t in l.times[1:]] or [0.0], 0.95):.3f} s")
+    if times and os.environ.get("CLASS_LOAD_PER_CELL"):
+        for index in range(max(len(l.times) for l in learners)):
+            at = [l.times[index] for l in learners if len(l.times) > index]
+            print(f"  cell {index:2d}: median {statistics.median(at):.3f} s, p95 {percentile(at, 0.95):.3f} s")
     measured = [learner for learner in learners if learner.memory[0]]
     if measured:
         pss = [learner.memory[0] for learner in measured]
