@@ -40,20 +40,20 @@ def sim_server():
             from . import sim
             _sim_server = sim.serve()
             atexit.register(_close_sim_server)   # its socket and private folder go with the process
-        elif _sim_server.httpd.socket.fileno() < 0:   # closed
+        elif _sim_server.closed:   # closed
             _sim_server = serve_again(_sim_server)
         return _sim_server
 
 
 def _close_sim_server() -> None:
     with _sim_lock:
-        if _sim_server is not None and _sim_server.httpd.socket.fileno() >= 0:
+        if _sim_server is not None and not _sim_server.closed:
             _sim_server.close()
 
 
 def sim_server_closed() -> bool:
     """True when this process's simulated engine was started and has been closed since."""
-    return _sim_server is not None and _sim_server.httpd.socket.fileno() < 0
+    return _sim_server is not None and _sim_server.closed
 
 
 def serve_again(server):
@@ -223,7 +223,7 @@ class Cluster(Sequence):
         (stopped) containers; in a swarm it reports to the managers again."""
         i, own = self._own_host(host, "start")
         if self.engine == "sim":
-            if own.httpd.socket.fileno() >= 0:
+            if not own.closed:
                 return
             self._hosts[i] = serve_again(own)
             world = own.engine.host.world
@@ -325,7 +325,7 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
 
         def close_sim():
             for s in own:
-                if s.httpd.socket.fileno() >= 0:
+                if not s.closed:
                     s.close()
         made = Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim, hosts=own)
         atexit.register(made.close)   # simulated hosts end with the process (real ones outlive it)

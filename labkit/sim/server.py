@@ -1,8 +1,32 @@
-"""The simulated engine's HTTP face: the Engine API on a unix socket, as dockerd serves it.
+"""The simulated engine's HTTP face: the Engine API on a unix socket, served as dockerd serves it.
 
-HTTP/1.1 with keep-alive (docker-py and the CLI reuse connections). `POST /exec/{id}/start` is
-answered like the engine: `101 UPGRADED` with the raw-stream content type, then the multiplexed
-frames on the same connection, which then closes.
+Connections. One thread per connection, started by an accept loop on a listening socket with a
+backlog of BACKLOG: a burst of clients waits in the kernel's queue (dockerd answers 200 network
+creates sent at once; so does this). A connection kept alive between requests, or one that sends
+its request slowly, occupies only its own thread and blocks nobody. A request that has started
+but then stalls for STALL_TIMEOUT seconds is dropped (the connection closes).
+
+Requests. HTTP/1.1 (and 1.0), parsed here with the limits and answers of Go's net/http, which
+dockerd is built on: a request head over MAX_HEADER_BYTES answers 431; a malformed request line,
+header or length 400; an HTTP/1.1 request without Host 400; a transfer coding other than chunked
+501; each in Go's plain-text form, then the connection closes. A body over MAX_BODY_BYTES (a
+bound of the simulator's own: dockerd has none) answers 413. `Expect: 100-continue` is answered
+before the body is read. Whatever parses goes to the router (api/router.py), which answers in JSON
+and takes the world's lock for the time of one route: parsing, encoding and the sockets' traffic
+run concurrently; long polls (wait, attach) wait on the world's condition, which frees the lock.
+
+Streams: the upgrade path. A route may answer with `Reply.stream` instead of a body:
+- `Reply(101, stream=f)` is what `POST /exec/{id}/start` and `POST /containers/{id}/attach` get
+  when the client asks to upgrade (`Connection: Upgrade`, as docker-py and the CLI do): the headers
+  `101 UPGRADED` with the raw-stream content type go out first; then, when `wants_stdin`, what the
+  client sends until it closes its side is read (stdin); then `f(stdin)` runs and its bytes (the
+  multiplexed frames, or the raw TTY stream) are written; the write side is shut and the connection
+  closes, as the engine closes a hijacked connection when the process ends. Without the upgrade
+  the same bytes come as a 200 body.
+- `Reply(200, stream=f, chunked=True)` (wait): the headers now, `f(b"")` later as one chunk.
+A process model that streams output while reading stdin replaces `Connection.send_upgraded`: after
+the 101 headers the connection (`sock`, and `rfile`, which may hold bytes the client sent early)
+is the route's until the process ends.
 
 The frames must not reach the client in the same read as the 101 headers: docker-py parses the
 headers with a buffered reader and then reads the frames from the raw socket, so bytes already in
@@ -17,19 +41,74 @@ import fcntl
 import json
 import os
 import socket
-import socketserver
 import struct
 import sys
 import termios
 import threading
 import time
 import traceback
-from http.server import BaseHTTPRequestHandler
+from dataclasses import dataclass, field
 
 from .api import Engine
 from .api.router import API_VERSION, SERVER_HEADER, Reply
 
 SIOCOUTQ = getattr(termios, "TIOCOUTQ", 0x5411)
+
+BACKLOG = 1024                       # connections waiting to be accepted (the kernel caps it)
+MAX_HEADER_BYTES = (1 << 20) + 4096  # Go's http.DefaultMaxHeaderBytes and the slack it allows
+MAX_BODY_BYTES = 64 << 20            # the simulator's own bound on a request body
+STALL_TIMEOUT = 30.0                 # seconds a request may stall once it has started
+DRAIN_TIMEOUT = 1.0                  # reading what a refused client still sends, before closing
+
+# Go's net/http answers a request it cannot read with plain text, then closes the connection.
+GO_ERROR_HEADERS = b"\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+
+def go_plain_error(status: int, reason: str, text: str = "") -> bytes:
+    """Go's answer to an unreadable request: `400 Bad Request`, or with a reason
+    `400 Bad Request: missing required Host header`, as status line and body alike."""
+    line = f"{status} {reason}" + (f": {text}" if text else "")
+    return b"HTTP/1.1 " + line.encode() + GO_ERROR_HEADERS + line.encode()
+
+
+class BadRequest(Exception):
+    """A request that cannot be read: answered with `answer` (bytes), then the connection closes."""
+
+    def __init__(self, answer: bytes):
+        super().__init__(answer[:60])
+        self.answer = answer
+
+
+MALFORMED = go_plain_error(400, "Bad Request")
+HEAD_TOO_LARGE = go_plain_error(431, "Request Header Fields Too Large")
+NO_HOST = go_plain_error(400, "Bad Request", "missing required Host header")
+BAD_VERSION = go_plain_error(505, "HTTP Version Not Supported", "unsupported protocol version")
+UNSUPPORTED_TE = b"HTTP/1.1 501 Not Implemented" + GO_ERROR_HEADERS + b"Unsupported transfer encoding"
+TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+REASONS = {200: "OK", 201: "Created", 204: "No Content", 304: "Not Modified", 400: "Bad Request",
+           401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable", 409: "Conflict",
+           413: "Request Entity Too Large", 500: "Internal Server Error", 501: "Not Implemented",
+           503: "Service Unavailable"}
+
+
+@dataclass
+class Request:
+    method: str
+    target: str                      # as sent: path and query
+    version: str                     # "HTTP/1.1" or "HTTP/1.0"
+    headers: dict[str, str] = field(default_factory=dict)   # lower-case names
+    body: bytes = b""
+
+    @property
+    def keep_alive(self) -> bool:
+        tokens = {t.strip().lower() for t in self.headers.get("connection", "").split(",")}
+        if self.version == "HTTP/1.0":
+            return "keep-alive" in tokens
+        return "close" not in tokens
+
+    @property
+    def upgrade(self) -> bool:
+        return "upgrade" in self.headers.get("connection", "").lower()
 
 
 def unread_bytes(sock: socket.socket) -> int | None:
@@ -55,176 +134,273 @@ def wait_until_read(sock: socket.socket, limit: float = 2.0) -> None:
         delay = min(delay * 2, 0.001)
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    engine: Engine  # set on the per-server subclass
+# -- reading a request ------------------------------------------------------------------------------
+def read_head(rfile) -> tuple[bytes, list[bytes]] | None:
+    """The request line and header lines (None: the client closed between requests)."""
+    line = rfile.readline(MAX_HEADER_BYTES + 1)
+    while line in (b"\r\n", b"\n"):       # stray line ends between requests, tolerated like Go
+        line = rfile.readline(MAX_HEADER_BYTES + 1)
+    if not line:
+        return None
+    size = len(line)
+    lines = []
+    while True:
+        if size > MAX_HEADER_BYTES:
+            raise BadRequest(HEAD_TOO_LARGE)
+        if not line.endswith(b"\n"):       # the client closed (or the line has no end)
+            raise BadRequest(MALFORMED)
+        lines.append(line)
+        if line in (b"\r\n", b"\n"):
+            return lines[0], lines[1:-1]
+        line = rfile.readline(MAX_HEADER_BYTES + 1 - size)
+        size += len(line)
 
-    def setup(self):
-        super().setup()
-        self.server.connections.add(self.connection)
 
-    def finish(self):
-        self.server.connections.discard(self.connection)
-        super().finish()
+def parse_head(first: bytes, header_lines: list[bytes]) -> Request:
+    parts = first.rstrip(b"\r\n").split(b" ")
+    if len(parts) != 3 or not parts[0] or not parts[1] or not set(parts[0]) <= TOKEN:
+        raise BadRequest(MALFORMED)
+    method, target, version = (p.decode("latin-1") for p in parts)
+    if not (version.startswith("HTTP/") and version[5:6].isdigit()):
+        raise BadRequest(MALFORMED)
+    if version not in ("HTTP/1.1", "HTTP/1.0"):
+        raise BadRequest(BAD_VERSION)
+    headers: dict[str, str] = {}
+    for line in header_lines:
+        name, sep, value = line.partition(b":")
+        if not sep or not name or not set(name) <= TOKEN:
+            raise BadRequest(MALFORMED)
+        key = name.decode("latin-1").lower()
+        value = value.strip().decode("latin-1")
+        headers[key] = headers[key] + ", " + value if key in headers and key != "content-length" else value
+    if version == "HTTP/1.1" and "host" not in headers:
+        raise BadRequest(NO_HOST)
+    return Request(method, target, version, headers)
 
-    def log_message(self, fmt, *args):  # quiet, like dockerd at its default level
-        pass
 
-    def address_string(self):
-        return "unix"
+def body_length(request: Request) -> int | None:
+    """The declared body length; None for a chunked body."""
+    coding = request.headers.get("transfer-encoding", "").strip().lower()
+    if coding:
+        if coding != "chunked":
+            raise BadRequest(UNSUPPORTED_TE)
+        return None
+    raw = request.headers.get("content-length", "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise BadRequest(MALFORMED)
+    return int(raw)
 
-    def _body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            data = b""
-            while True:
-                size = int(self.rfile.readline().strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
 
-    def _handle(self):
-        path, _, query = self.path.partition("?")
-        body = self._body()
+class BodyTooLarge(Exception):
+    pass
+
+
+def read_chunked(rfile) -> bytes:
+    parts, total = [], 0
+    while True:
+        size_line = rfile.readline(4096)
+        if not size_line.endswith(b"\n"):
+            raise BadRequest(MALFORMED)
         try:
-            reply = self.engine.handle(self.command, path, query, body)
+            size = int(size_line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise BadRequest(MALFORMED) from None
+        if size == 0:
+            while rfile.readline(MAX_HEADER_BYTES) not in (b"\r\n", b"\n", b""):   # trailers
+                pass
+            return b"".join(parts)
+        total += size
+        if total > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        data = rfile.read(size)
+        if len(data) < size:
+            raise BadRequest(MALFORMED)
+        parts.append(data)
+        rfile.readline(4096)
+
+
+# -- one connection ----------------------------------------------------------------------------------
+class Connection:
+    """One client connection: requests read and answered in turn until either side closes."""
+
+    def __init__(self, server: "SimServer", sock: socket.socket):
+        self.server = server
+        self.engine = server.engine
+        self.sock = sock
+        self.rfile = sock.makefile("rb", buffering=65536)
+
+    def serve(self) -> None:
+        try:
+            while self.serve_one():
+                pass
+        except (OSError, ValueError):   # the client went away, stalled, or the server closed
+            pass
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.server.connections.discard(self)
+        try:
+            self.rfile.close()
+            self.sock.close()
+        except OSError:
+            pass
+
+    def serve_one(self) -> bool:
+        """Read one request and answer it; False when the connection is to close."""
+        self.sock.settimeout(None)
+        if not self.rfile.peek(1):          # idle until the next request: no time limit
+            return False
+        self.sock.settimeout(STALL_TIMEOUT)  # once started, a request may not stall
+        try:
+            head = read_head(self.rfile)
+            if head is None:
+                return False
+            request = parse_head(*head)
+            length = body_length(request)
+            if request.headers.get("expect", "").lower() == "100-continue":
+                self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            if length is None:
+                request.body = read_chunked(self.rfile)
+            elif length > MAX_BODY_BYTES:
+                raise BodyTooLarge
+            elif length:
+                request.body = self.rfile.read(length)
+                if len(request.body) < length:
+                    return False
+        except BadRequest as e:
+            self.refuse(e.answer)
+            return False
+        except BodyTooLarge:
+            self.refuse(self.encode(request, Reply(413, {"message": "http: request body too large"}),
+                                    closing=True))
+            return False
+        self.sock.settimeout(None)
+        return self.answer(request)
+
+    def refuse(self, answer: bytes) -> None:
+        """Answer, then read (and drop) what the client still sends for a moment, so that it
+        reads the answer instead of a reset, and close."""
+        self.sock.sendall(answer)
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+            self.sock.settimeout(DRAIN_TIMEOUT)
+            deadline = time.monotonic() + DRAIN_TIMEOUT
+            while time.monotonic() < deadline and self.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    def answer(self, request: Request) -> bool:
+        path, _, query = request.target.partition("?")
+        try:
+            reply = self.engine.handle(request.method, path, query, request.body, request.headers)
         except Exception as e:  # a bug in the simulator: answer like an engine would, and log it
             traceback.print_exc()
             reply = Reply(500, {"message": f"labkit simulated engine: internal error: {type(e).__name__}: {e}"})
-        if reply.chunked:
-            self._send_chunked(reply)
-        elif reply.stream:
-            self._send_upgraded(reply)
-        else:
-            self._send(reply)
+        keep = request.keep_alive
+        if reply.stream is not None and not reply.chunked:
+            return self.send_upgraded(request, reply) and keep
+        if reply.stream is not None:
+            self.sock.sendall(self.head(request, reply, "application/json", chunked=True, closing=not keep))
+            data = reply.stream(b"")
+            self.sock.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n")
+            return keep
+        self.sock.sendall(self.encode(request, reply, closing=not keep))
+        return keep
 
-    do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _handle
+    # -- writing ------------------------------------------------------------------------------------
+    def head(self, request: Request, reply: Reply, ctype: str | None, length: int | None = None,
+             chunked: bool = False, closing: bool = False, status: int | None = None, reason: str = "") -> bytes:
+        status = status or reply.status
+        lines = [f"HTTP/1.1 {status} {reason or REASONS.get(status, 'Unknown')}",
+                 f"Api-Version: {API_VERSION}", "Docker-Experimental: false", "Ostype: linux",
+                 f"Server: {SERVER_HEADER}"]
+        if ctype:
+            lines.append(f"Content-Type: {ctype}")
+        lines += [f"{k}: {v}" for k, v in reply.headers.items() if k != "Content-Type"]
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        elif length is not None:
+            lines.append(f"Content-Length: {length}")
+        if closing and status != 101:
+            lines.append("Connection: close")
+        elif request.version == "HTTP/1.0" and status != 101:
+            lines.append("Connection: keep-alive")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
-    def _common_headers(self):
-        self.send_header("Api-Version", API_VERSION)
-        self.send_header("Docker-Experimental", "false")
-        self.send_header("Ostype", "linux")
-        self.send_header("Server", SERVER_HEADER)
-
-    def send_response(self, code, message=None):
-        # Like dockerd: the status line and the engine's own headers (no Date, no Python banner).
-        self.send_response_only(code, message)
-
-    def _send(self, reply: Reply):
+    def encode(self, request: Request, reply: Reply, closing: bool = False) -> bytes:
         body = reply.body
-        ctype = reply.headers.get("Content-Type", "application/json")
         if isinstance(body, (bytes, bytearray)):
             data = bytes(body)
         elif body is None:
             data = b""
         else:
             data = (json.dumps(body, separators=(",", ":")) + "\n").encode()
-        self.send_response(reply.status)
-        self._common_headers()
-        if self.command == "GET" and self.path.rstrip("/").endswith("/_ping"):
-            self.send_header("Cache-Control", "no-cache, no-store, must-revalidate")
-            self.send_header("Pragma", "no-cache")
-        if reply.status not in (204, 304):
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD" and reply.status not in (204, 304):
-            self.wfile.write(data)
+        if reply.status in (204, 304):
+            return self.head(request, reply, None, closing=closing)
+        ctype = reply.headers.get("Content-Type", "application/json")
+        head = self.head(request, reply, ctype, len(data), closing=closing)
+        return head if request.method == "HEAD" else head + data
 
-    def _send_chunked(self, reply: Reply):
-        self.send_response(reply.status)
-        self._common_headers()
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        self.wfile.flush()
-        data = reply.stream(b"")
-        self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
-        self.wfile.flush()
-
-    def _send_upgraded(self, reply: Reply):
-        upgrade = "upgrade" in self.headers.get("Connection", "").lower()
-        if not upgrade:
+    def send_upgraded(self, request: Request, reply: Reply) -> bool:
+        """The upgrade path (see the module's docstring); True when the connection stays open."""
+        if not request.upgrade:
             frames = reply.stream(b"")
-            self.send_response(200)
-            self._common_headers()
-            self.send_header("Content-Type", "application/vnd.docker.raw-stream")
-            self.send_header("Content-Length", str(len(frames)))
-            self.end_headers()
-            self.wfile.write(frames)
-            return
-        self.send_response(101, "UPGRADED")
-        self.send_header("Content-Type", "application/vnd.docker.raw-stream")
-        self.send_header("Connection", "Upgrade")
-        self.send_header("Upgrade", "tcp")
-        self.end_headers()
-        self.wfile.flush()
-        stdin = self._read_stdin() if reply.wants_stdin else b""
+            raw = Reply(200, frames, {"Content-Type": "application/vnd.docker.raw-stream"})
+            self.sock.sendall(self.encode(request, raw, closing=not request.keep_alive))
+            return True
+        upgraded = Reply(101, headers={"Connection": "Upgrade", "Upgrade": "tcp"})
+        self.sock.sendall(self.head(request, upgraded, "application/vnd.docker.raw-stream", reason="UPGRADED"))
+        stdin = self.read_stdin() if reply.wants_stdin else b""
         frames = reply.stream(stdin)
-        wait_until_read(self.connection)
+        wait_until_read(self.sock)
         if frames:
-            self.wfile.write(frames)
-            self.wfile.flush()
-        self.close_connection = True
+            self.sock.sendall(frames)
         try:
-            self.connection.shutdown(socket.SHUT_WR)
+            self.sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass
+        return False
 
-    def _read_stdin(self, limit: float = 5.0) -> bytes:
+    def read_stdin(self, limit: float = 5.0) -> bytes:
         """What the client sends on the upgraded connection until it closes its side (docker
         exec -i closes its write half at the end of its input)."""
-        self.connection.settimeout(limit)
-        data = b""
+        self.sock.settimeout(limit)
+        parts = []
         try:
             while True:
                 chunk = self.rfile.read1(65536)
                 if not chunk:
                     break
-                data += chunk
+                parts.append(chunk)
         except (TimeoutError, OSError):
             pass
         finally:
-            self.connection.settimeout(None)
-        return data
+            self.sock.settimeout(None)
+        return b"".join(parts)
 
 
-class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, *args, **kwargs):
-        self.connections: set[socket.socket] = set()  # open client connections (keep-alive)
-        super().__init__(*args, **kwargs)
-
-    def handle_error(self, request, client_address):
-        # A client that hangs up early is no error of the engine's (dockerd logs nothing either).
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            return
-        super().handle_error(request, client_address)
-
-    def get_request(self):
-        request, _ = self.socket.accept()
-        return request, "unix"
-
-
+# -- the server --------------------------------------------------------------------------------------
 class SimServer:
-    """One simulated engine served on one unix socket, in a background thread."""
+    """One simulated engine served on one unix socket: an accept loop in a background thread,
+    one thread per connection."""
 
     def __init__(self, engine: Engine, path: str, own_folder: bool = False):
         self.engine = engine
         self.path = path
         self.own_folder = own_folder  # made for this server: removed with it
+        self.connections: set[Connection] = set()   # open client connections (keep-alive)
         if os.path.exists(path):
             os.unlink(path)
-        handler = type("EngineHandler", (Handler,), {"engine": engine})
-        self.httpd = UnixServer(path, handler)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
         os.chmod(path, 0o660)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                       name=f"labkit-sim {path}", daemon=True)
+        self.listener.listen(BACKLOG)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.accept_loop, name=f"labkit-sim {path}", daemon=True)
 
     @property
     def url(self) -> str:
@@ -234,19 +410,39 @@ class SimServer:
     def closed(self) -> bool:
         """True once close() was called: the socket no longer accepts (serve it again with a new
         SimServer over the same engine)."""
-        return self.httpd.socket.fileno() < 0
+        return self.stopping.is_set()
 
     def start(self) -> "SimServer":
         self.thread.start()
         return self
 
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        # A stopped engine answers nobody: close the clients' kept-alive connections too.
-        for conn in list(self.httpd.connections):
+    def accept_loop(self) -> None:
+        while not self.stopping.is_set():
             try:
-                conn.shutdown(socket.SHUT_RDWR)
+                sock, _ = self.listener.accept()
+            except OSError as e:
+                if self.stopping.is_set():
+                    return
+                print(f"labkit sim: accept on {self.path} failed: {e}; retrying", file=sys.stderr)
+                time.sleep(0.05)   # out of file descriptors, say: the backlog holds the clients
+                continue
+            conn = Connection(self, sock)
+            self.connections.add(conn)
+            threading.Thread(target=conn.serve, name="labkit-sim connection", daemon=True).start()
+
+    def close(self) -> None:
+        self.stopping.set()
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)   # wakes the accept loop
+        except OSError:
+            pass
+        self.listener.close()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(2)
+        # A stopped engine answers nobody: close the clients' kept-alive connections too.
+        for conn in list(self.connections):
+            try:
+                conn.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
         try:

@@ -19,8 +19,9 @@ class Engine:
         self.world = host.world
         self.router = router
 
-    def handle(self, method: str, path: str, query_string: str, body: bytes) -> Reply:
-        return self.router.handle(self, method, path, query_string, body)
+    def handle(self, method: str, path: str, query_string: str, body: bytes, headers: dict | None = None) -> Reply:
+        """One request: its method, path, query string, body and headers (lower-case names)."""
+        return self.router.handle(self, method, path, query_string, body, headers or {})
 
 
 __all__ = ["Engine", "Reply", "Router", "ROUTER"]

@@ -10,9 +10,17 @@ from .router import API_VERSION, ENGINE_VERSION, Reply, Routes, j
 routes = Routes()
 
 
+@routes.head(r"/_ping")
 @routes.get(r"/_ping")
 def ping(engine, m, q, body):
-    return Reply(200, b"OK", {"Content-Type": "text/plain; charset=utf-8"})
+    return Reply(200, b"OK", {"Content-Type": "text/plain; charset=utf-8",
+                              "Cache-Control": "no-cache, no-store, must-revalidate", "Pragma": "no-cache"})
+
+
+@routes.route("OPTIONS", r"/.*")
+def options(engine, m, q, body):
+    """The engine's answer to a CORS preflight, on any path."""
+    return Reply(200, b"", {"Content-Type": "text/plain; charset=utf-8"})
 
 
 @routes.get(r"/version")
