@@ -73,7 +73,7 @@ class SimEngine:
         self.server = sim.serve(self.world, next(iter(self.world.hosts.values()), None), path=self.path)
 
     def close(self) -> None:
-        if self.server.httpd.socket.fileno() >= 0:
+        if not self.server.closed:
             self.server.close()
         with contextlib.suppress(OSError):
             os.rmdir(self.folder)

@@ -23,7 +23,8 @@ Streams: the upgrade path. A route may answer with `Reply.stream` instead of a b
   multiplexed frames, or the raw TTY stream) are written; the write side is shut and the connection
   closes, as the engine closes a hijacked connection when the process ends. Without the upgrade
   the same bytes come as a 200 body.
-- `Reply(200, stream=f, chunked=True)` (wait): the headers now, `f(b"")` later as one chunk.
+- `Reply(200, stream=f, chunked=True)` (wait, stats): the headers now, then what `f(b"")` gives,
+  one chunk or an iterable of chunks (each sent as it comes), then the end of the body.
 A process model that streams output while reading stdin replaces `Connection.send_upgraded`: after
 the 101 headers the connection (`sock`, and `rfile`, which may hold bytes the client sent early)
 is the route's until the process ends.
@@ -84,6 +85,7 @@ HEAD_TOO_LARGE = go_plain_error(431, "Request Header Fields Too Large")
 NO_HOST = go_plain_error(400, "Bad Request", "missing required Host header")
 BAD_VERSION = go_plain_error(505, "HTTP Version Not Supported", "unsupported protocol version")
 UNSUPPORTED_TE = b"HTTP/1.1 501 Not Implemented" + GO_ERROR_HEADERS + b"Unsupported transfer encoding"
+HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
 TOKEN = frozenset(b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 REASONS = {200: "OK", 201: "Created", 204: "No Content", 304: "Not Modified", 400: "Bad Request",
            401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 406: "Not Acceptable", 409: "Conflict",
@@ -203,10 +205,10 @@ def read_chunked(rfile) -> bytes:
         size_line = rfile.readline(4096)
         if not size_line.endswith(b"\n"):
             raise BadRequest(MALFORMED)
-        try:
-            size = int(size_line.split(b";", 1)[0].strip(), 16)
-        except ValueError:
-            raise BadRequest(MALFORMED) from None
+        digits = size_line.split(b";", 1)[0].strip()
+        if not digits or not set(digits) <= HEX_DIGITS:
+            raise BadRequest(MALFORMED)
+        size = int(digits, 16)
         if size == 0:
             while rfile.readline(MAX_HEADER_BYTES) not in (b"\r\n", b"\n", b""):   # trailers
                 pass
@@ -260,16 +262,16 @@ class Connection:
                 return False
             request = parse_head(*head)
             length = body_length(request)
+            if length is not None and length > MAX_BODY_BYTES:
+                raise BodyTooLarge
             if request.headers.get("expect", "").lower() == "100-continue":
                 self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
             if length is None:
                 request.body = read_chunked(self.rfile)
-            elif length > MAX_BODY_BYTES:
-                raise BodyTooLarge
             elif length:
                 request.body = self.rfile.read(length)
-                if len(request.body) < length:
-                    return False
+                if len(request.body) < length:     # the client closed early: Go's handler reads
+                    request.headers["connection"] = "close"   # what came, and answers that
         except BadRequest as e:
             self.refuse(e.answer)
             return False
@@ -304,17 +306,22 @@ class Connection:
         if reply.stream is not None and not reply.chunked:
             return self.send_upgraded(request, reply) and keep
         if reply.stream is not None:
-            self.sock.sendall(self.head(request, reply, "application/json", chunked=True, closing=not keep))
+            ctype = reply.headers.get("Content-Type", "application/json")
+            self.sock.sendall(self.head(request, reply, ctype, chunked=True, closing=not keep))
             data = reply.stream(b"")
-            self.sock.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data) if data else b"0\r\n\r\n")
+            for chunk in [data] if isinstance(data, bytes) else data:   # one answer, or a stream of them
+                if chunk:
+                    self.sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.sock.sendall(b"0\r\n\r\n")
             return keep
         self.sock.sendall(self.encode(request, reply, closing=not keep))
         return keep
 
     # -- writing ------------------------------------------------------------------------------------
     def head(self, request: Request, reply: Reply, ctype: str | None, length: int | None = None,
-             chunked: bool = False, closing: bool = False, status: int | None = None, reason: str = "") -> bytes:
-        status = status or reply.status
+             chunked: bool = False, closing: bool = False, reason: str = "") -> bytes:
+        """The status line and headers, as dockerd writes them."""
+        status = reply.status
         lines = [f"HTTP/1.1 {status} {reason or REASONS.get(status, 'Unknown')}",
                  f"Api-Version: {API_VERSION}", "Docker-Experimental: false", "Ostype: linux",
                  f"Server: {SERVER_HEADER}"]

@@ -191,8 +191,10 @@ def decode(raw: bytes, target: GoType):
         raise GoJSONError("EOF", eof=True)
     try:
         value, _ = PY_DECODER.raw_decode(text, start)
-    except (ValueError, RecursionError):
-        raise GoJSONError(syntax_error(raw)) from None
+    except ValueError:
+        raise GoJSONError(syntax_error(raw) or "EOF") from None
+    except RecursionError:    # nested deeper than Python reads (Go reads 10000 levels)
+        raise GoJSONError(syntax_error(raw) or "labkit's simulated engine cannot read JSON nested this deep") from None
     walk = Walk()
     try:
         out = walk.value(value, target)
@@ -372,15 +374,15 @@ class SyntaxFound(Exception):
     pass
 
 
-def syntax_error(raw: bytes) -> str:
-    """Go's Decoder's error for a body whose first value does not scan."""
+def syntax_error(raw: bytes) -> str | None:
+    """Go's Decoder's error for a body whose first value does not scan (None: it scans)."""
     scan = Scanner()
     try:
         for c in raw:
             if scan.step(c):
-                return "EOF"   # not reached: a body that scans is decoded by the fast path
+                return None
         if scan.step(ord(" ")):
-            return "exceeded max depth" if scan.deep else "EOF"
+            return None
     except SyntaxFound as e:
         return str(e)
     return "unexpected EOF" if any(c not in WHITESPACE for c in raw) else "EOF"
@@ -396,7 +398,6 @@ class Scanner:
         self.state = self.begin_value
         self.literal = b""
         self.pos = 0
-        self.deep = False
 
     def step(self, c: int) -> bool:
         return self.state(c)
@@ -404,10 +405,10 @@ class Scanner:
     def error(self, c: int, context: str):
         raise SyntaxFound(f"invalid character {quote_char(c)} {context}")
 
-    def push(self, kind: str):
+    def push(self, kind: str, c: int):
         self.stack.append(kind)
         if len(self.stack) > MAX_DEPTH:
-            raise SyntaxFound("exceeded max depth")
+            self.error(c, "exceeded max depth")
 
     # values
     def begin_value_or_empty(self, c: int) -> bool:
@@ -422,10 +423,10 @@ class Scanner:
             return False
         ch = chr(c)
         if ch == "{":
-            self.push("key")
+            self.push("key", c)
             self.state = self.begin_string_or_empty
         elif ch == "[":
-            self.push("array")
+            self.push("array", c)
             self.state = self.begin_value_or_empty
         elif ch == '"':
             self.state = self.in_string

@@ -11,7 +11,7 @@ from .views import network_json
 routes = Routes()
 
 
-@routes.get(r"/networks")
+@routes.get(r"/networks/?")
 def network_list(engine, m, q, body):
     filters = parse_filters(q)
     nets = []

@@ -7,6 +7,17 @@ import re
 from ..errors import InvalidParameter
 
 
+class Query(dict):
+    """A request's query: each key's last value (as Go's FormValue), and all of them with all()."""
+
+    def __init__(self, values: dict[str, list[str]]):
+        super().__init__({k: v[-1] for k, v in values.items()})
+        self.values = values
+
+    def all(self, key: str) -> list[str]:
+        return list(self.values.get(key, []))
+
+
 def parse_filters(query: dict) -> dict[str, list[str]]:
     raw = query.get("filters")
     if not raw:

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, unquote
 from ..errors import EngineError, NotModified
 from . import bodies, endpoints
 from .gojson import GoJSONError, decode
+from .query import Query
 
 API_VERSION = "1.41"
 MIN_API_VERSION = "1.12"
@@ -48,7 +49,7 @@ class Reply:
     headers: dict = field(default_factory=dict)
     stream: Callable[[bytes], bytes] | None = None  # upgraded answers (exec, attach): stream(stdin) -> bytes
     wants_stdin: bool = False      # read the client's input (until it closes its side) first
-    chunked: bool = False          # not upgraded: headers now, then stream(b"") as one chunk
+    chunked: bool = False          # not upgraded: headers now, then stream(b""): one chunk, or an iterable of them
 
 
 def j(obj, status: int = 200) -> Reply:
@@ -140,23 +141,20 @@ class Router:
             return error("page not found", 404)
         if version and (problem := version_error(version)):
             return error(problem, 400)
-        if route is None:
-            return error(not_modelled(endpoint), 501)
         key = (method, endpoint.path) if endpoint else (method, rest)
         spec = bodies.BODIES.get(key) or bodies.LABKIT_BODIES.get(key)
         if key in bodies.NO_BODY and (len(body) > 7 or "transfer-encoding" in headers):
             return error(bodies.NO_BODY[key], 400)
-        if spec is not None:
+        data = body if key in bodies.RAW_BODIES else {}
+        if spec is not None:   # decoded first, as the engine's handler does, modelled or not
             try:
                 data = read_body(spec, body, headers)
             except EngineError as e:
                 return error(e.message, e.status)
-        elif key in bodies.RAW_BODIES:
-            data = body
-        else:
-            data = {}
+        if route is None:
+            return error(not_modelled(endpoint), 501)
         fn, found = route
-        query = {k: v[-1] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
+        query = Query(parse_qs(query_string, keep_blank_values=True))
         try:
             with engine.world.lock:
                 return fn(engine, found, query, data)

@@ -1,0 +1,84 @@
+"""`labkit sim serve` under load, as a class uses it (issue 15 item 1): bounded, on a unix socket
+in a temporary folder, a few seconds each.
+
+- 50 docker-py clients at once, mixed calls (tests/load.py): no error, no object lost or left over,
+  every call answered;
+- while idle connections, half-sent requests, a slowloris and garbage senders hold connections
+  and send bad bytes, the same clients are still answered, and the daemon answers afterwards;
+- a long poll (`docker wait`) holds no lock: others are answered while it waits, and it answers
+  when the container stops;
+- the bounds: a head over 1 MB answers 431, a body over the simulator's bound 413, and the
+  daemon answers the next request.
+The burst of 200 creates at once, answered as the engine answers it: tests/test_api_errors.py.
+Speed (requests per second, p95 latency): bench/sim_load.py.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import docker
+import pytest
+
+from labkit.sim import server
+from tests import load
+from tests.engines import SimDaemon
+from tests.rawhttp import exchange, request
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    with SimDaemon(str(tmp_path / "docker.sock")) as d:
+        yield d
+
+
+def test_fifty_clients_no_error_no_lost_object(daemon):
+    result = load.mixed_load(daemon.url, clients=50, seconds=3)
+    assert not result.errors, result.errors[:5]
+    assert not result.lost and not result.extra, (result.lost, result.extra)
+    assert result.calls > 50 * 10
+    print(f"\n50 clients, {result.seconds:.1f} s: {result.calls} calls, {result.rps:.0f}/s, "
+          f"p50 {result.p50 * 1000:.1f} ms, p95 {result.p95 * 1000:.1f} ms")
+
+
+def test_misbehaving_clients_block_nobody(daemon):
+    with load.Misbehaviour(daemon.path, idle=30, half=30, slow=10):
+        firsts = load.garbage(daemon.path, rounds=14)
+        result = load.mixed_load(daemon.url, clients=20, seconds=2)
+        firsts += load.garbage(daemon.path, rounds=7)
+    assert not result.errors, result.errors[:5]
+    assert not result.lost and not result.extra
+    answered = [f for f in firsts if f.startswith(b"HTTP/1.1 ")]
+    assert len(answered) == len(firsts), firsts   # every bad request got an answer, none a reset
+    assert docker.APIClient(base_url=daemon.url, version="1.41", timeout=5).ping()
+
+
+def test_a_long_poll_holds_no_lock(daemon):
+    api = docker.APIClient(base_url=daemon.url, version="1.41", timeout=30)
+    api.create_container("busybox", "sleep 600", name="waited")
+    api.start("waited")
+    waited: dict = {}
+    waiter = threading.Thread(target=lambda: waited.update(api.wait("waited")))
+    waiter.start()
+    time.sleep(0.3)
+    other = docker.APIClient(base_url=daemon.url, version="1.41", timeout=5)
+    started = time.monotonic()
+    for i in range(20):
+        other.create_network(f"while-waiting{i}")
+        other.inspect_container("waited")
+    assert time.monotonic() - started < 5 and waiter.is_alive() and not waited
+    other.kill("waited")
+    waiter.join(10)
+    assert waited.get("StatusCode") == 137
+
+
+def test_bounds_answer_and_the_daemon_goes_on(daemon):
+    big_head = b"GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Big: " + b"a" * (server.MAX_HEADER_BYTES + 10) + b"\r\n\r\n"
+    got = exchange(daemon.path, big_head)
+    assert got.status == 431 and got.body == b"431 Request Header Fields Too Large"
+    body = json.dumps({"Name": "big", "Labels": {"x": "a" * server.MAX_BODY_BYTES}}).encode()
+    got = exchange(daemon.path, request("POST", "/v1.41/networks/create", body), timeout=30)
+    assert got.status == 413 and got.message == "http: request body too large"
+    got = exchange(daemon.path, request("GET", "/v1.41/networks/big"))
+    assert got.status == 404 and got.message == "network big not found"
