@@ -138,6 +138,21 @@ def connect(engine: str | None = None, quiet: bool = False) -> docker.DockerClie
     return docker.DockerClient(base_url=server.url, version="1.41", timeout=60)
 
 
+def session_is_simulated() -> bool:
+    """True when DOCKER_HOST names labkit's simulator: the engine a launcher started for this
+    session (`labkit sim serve --background`), which notebooks and terminals share."""
+    if not os.environ.get("DOCKER_HOST"):
+        return False
+    try:
+        client = docker.from_env(timeout=2)
+    except docker.errors.DockerException:
+        return False
+    try:
+        return is_simulated(client)
+    finally:
+        client.close()
+
+
 def is_simulated(client: docker.DockerClient) -> bool:
     """True when the client talks to a labkit simulated engine: in this process, or another's
     (`labkit sim serve`, the lab's shared engine), as the engine says of itself (`docker info`)."""
@@ -309,9 +324,10 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
     n = hosts
     engine = engine_asked(engine)
     if engine == "auto":
-        # Real hosts need root and dockerd (labkit doctor says what is missing).
+        # A session on labkit's simulator (./run.sh lab, Binder) gets simulated hosts too; otherwise
+        # real hosts need root and dockerd (labkit doctor says what is missing).
         from . import hosts as hostmod
-        engine = "docker" if hostmod.can_start_hosts() is None else "sim"
+        engine = "sim" if session_is_simulated() or hostmod.can_start_hosts() is not None else "docker"
     started_at = time.monotonic()
     if progress is None:
         progress = _notebook_progress(f"starting {n} host{'s' * (n > 1)}")

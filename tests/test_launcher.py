@@ -151,6 +151,15 @@ def test_connect_recognises_the_shared_simulator(shared_engine, capsys):
         client.close()
 
 
+def test_a_simulated_session_gets_simulated_hosts(shared_engine):
+    """cluster()'s "auto" follows the session: on the simulator, simulated hosts (never real
+    engines in namespaces, even as root with dockerd)."""
+    import labkit
+    assert labkit.engines.session_is_simulated()
+    with labkit.cluster(2, progress=False) as hosts:
+        assert hosts.engine == "sim" and hosts.names == ["host1", "host2"]
+
+
 def test_doctor_names_the_shared_simulator(shared_engine):
     report = doctor.diagnose(kernel=False)
     assert (report.engine, report.docker_answers, report.docker_simulated) == ("sim", True, True)
