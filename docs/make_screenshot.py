@@ -19,7 +19,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tests import test_browser as tb  # noqa: E402  -- the browser test's server and browser
+from tests import browser as tb  # noqa: E402  -- the browser test's server and browser
 
 SOURCE = """import labkit
 lab = labkit.Lab(engine="sim", name="readme")
