@@ -9,6 +9,14 @@ Several hosts: `labkit.cluster(n)`. A host can be taken down and brought back
 (`Cluster.stop_host(name)`, `Cluster.start_host(name)`) to see what a swarm does when a host
 fails; `Cluster.nodes()` is the swarm's node list as a manager sees it, `Cluster.answering()` the
 hosts whose engines answer.
+
+Engine handles (`handle(client)`, `Cluster.engines`): one engine as labkit holds it: its client,
+its address, and for the engines labkit runs itself (its simulator, real engines in namespaces)
+`closed`, `stop()` and `start()`. Nothing above this module reaches into docker-py's or the
+simulator's private attributes: what they need is here.
+
+Progress (starting hosts takes seconds on a real engine) is a callback, `progress(line)`: this
+module shows nothing itself (labkit.cluster, the package's face, passes a notebook widget).
 """
 from __future__ import annotations
 
@@ -40,7 +48,7 @@ def sim_server():
             from . import sim
             _sim_server = sim.serve()
             atexit.register(_close_sim_server)   # its socket and private folder go with the process
-        elif _sim_server.closed:   # closed
+        elif _sim_server.closed:
             _sim_server = serve_again(_sim_server)
         return _sim_server
 
@@ -67,13 +75,158 @@ def serve_again(server):
 
 
 def socket_path(client: docker.DockerClient) -> str | None:
-    """The unix socket a client talks to, or None (tcp://, ssh://)."""
-    return getattr(getattr(client.api, "_custom_adapter", None), "socket_path", None)
+    """The unix socket a client talks to, or None (tcp://, ssh://): docker-py mounts a transport
+    adapter for its base URL, which knows the socket's path."""
+    try:
+        adapter = client.api.get_adapter(client.api.base_url)
+    except requests.exceptions.InvalidSchema:
+        return None
+    return getattr(adapter, "socket_path", None)
 
 
 def serves_in_process(client: docker.DockerClient) -> bool:
     """True when the client talks to this process's own simulated engine (`connect("sim")`)."""
     return _sim_server is not None and socket_path(client) == _sim_server.path
+
+
+# -- engine handles ---------------------------------------------------------------------------------
+class Engine:
+    """One engine as labkit holds it: `client` (a docker.DockerClient) and `address` (its socket
+    as unix://PATH, or its URL). An engine labkit did not start (`labkit_runs` False) can be
+    neither stopped nor started: `closed` is always False for it."""
+
+    labkit_runs = False
+
+    def __init__(self, client: docker.DockerClient):
+        self.client = client
+        path = socket_path(client)
+        self.address = f"unix://{path}" if path else client.api.base_url
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} at {self.address}>"
+
+    @property
+    def closed(self) -> bool:
+        """True while an engine labkit runs is stopped (stop(), or closed by other code)."""
+        return False
+
+    def stop(self, crash: bool = False) -> None:
+        raise LabkitError(f"cannot stop the engine at {self.address}: labkit did not start it")
+
+    def start(self) -> None:
+        raise LabkitError(f"cannot start the engine at {self.address}: labkit did not start it")
+
+    @property
+    def underlay_ip(self) -> str | None:
+        """Its host's address on the cluster's underlay, where labkit made the underlay."""
+        return None
+
+    def call(self, method: str, path: str, body=None):
+        """One request to the engine's API outside docker-py's calls (labkit's own extension on
+        its simulator, `POST /labkit/reach`): the JSON it answers; the engine's refusal raised as
+        docker-py raises it (docker.errors.APIError, NotFound, ...)."""
+        api = self.client.api
+        response = api.request(method, api.base_url + path, json=body, timeout=api.timeout)
+        try:
+            response.raise_for_status()
+        except requests.exceptions.HTTPError as e:
+            raise docker.errors.create_api_error_from_http_exception(e) from None
+        return response.json()
+
+
+class ProcessSimulator(Engine):
+    """This process's own simulated engine (`connect("sim")`): stopped by anyone, started again
+    by whoever needs it next, the same engine with all it held, at the same socket."""
+
+    labkit_runs = True
+
+    @property
+    def closed(self) -> bool:
+        return sim_server_closed()
+
+    def stop(self, crash: bool = False) -> None:
+        _close_sim_server()
+
+    def start(self) -> None:
+        sim_server()
+
+    @property
+    def underlay_ip(self) -> str | None:
+        return _underlay_of(_sim_server)
+
+
+class SimulatedHost(Engine):
+    """One host of a simulated cluster, served on its own socket. Stopped, its host is down in the
+    shared world (its containers end, its swarm node is down); started, it is back."""
+
+    labkit_runs = True
+
+    def __init__(self, client: docker.DockerClient, server, name: str):
+        self.server, self.name = server, name
+        super().__init__(client)
+
+    @property
+    def closed(self) -> bool:
+        return self.server.closed
+
+    @property
+    def world(self):
+        return self.server.engine.host.world
+
+    def stop(self, crash: bool = False) -> None:
+        if self.closed:
+            return
+        self.world.take_down(self.name)
+        self.server.close()
+        self.client.api.close()          # its open connections go with the engine
+
+    def start(self) -> None:
+        if not self.closed:
+            return
+        self.server = serve_again(self.server)
+        self.world.bring_up(self.name)
+
+    @property
+    def underlay_ip(self) -> str | None:
+        return _underlay_of(self.server)
+
+
+class NamespaceHost(Engine):
+    """A real engine labkit started in a network namespace (labkit.hosts): stopped, its dockerd
+    stops (or is killed: crash=True) and its underlay port goes down; started, it runs again on
+    the same data."""
+
+    labkit_runs = True
+
+    def __init__(self, client: docker.DockerClient, host):
+        self.host = host
+        super().__init__(client)
+
+    def stop(self, crash: bool = False) -> None:
+        self.host.halt(kill=crash)
+
+    def start(self) -> None:
+        self.host.resume()
+
+    @property
+    def underlay_ip(self) -> str | None:
+        return self.host.underlay_ip
+
+
+def _underlay_of(server) -> str | None:
+    """A simulated host's address on the underlay (None: it has no underlay)."""
+    address = server.engine.host.underlay_ip if server is not None else None
+    return str(address) if address else None
+
+
+def handle(client: docker.DockerClient) -> Engine:
+    """The handle of the engine a client talks to: this process's simulator, a real engine labkit
+    started in a namespace (known by its socket), or another engine."""
+    if serves_in_process(client):
+        return ProcessSimulator(client)
+    from . import hosts
+    host = hosts.host_at(socket_path(client) or "")
+    return NamespaceHost(client, host) if host is not None else Engine(client)
 
 
 def docker_client(timeout: int = 60) -> docker.DockerClient:
@@ -84,8 +237,8 @@ def docker_client(timeout: int = 60) -> docker.DockerClient:
     except docker.errors.DockerException as e:
         where = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
         raise EngineUnavailable(
-            f"no Docker engine answers at {where}: {e}. Start one (ENGINE-NOTES: "
-            f"`dockerd &` as root), or use labkit's simulated engine: labkit.connect('sim')") from None
+            f"no Docker engine answers at {where}: {e}. Start one (`dockerd &` as root), or use "
+            f"labkit's simulated engine: labkit.connect('sim')") from None
     return client
 
 
@@ -165,17 +318,17 @@ def is_simulated(client: docker.DockerClient) -> bool:
 class Cluster(Sequence):
     """Several hosts on one underlay, one docker.DockerClient each (cluster[0] is host1).
 
-    `close()` removes whatever the cluster started (simulated engines, or real engines in
-    namespaces); engines given by URL are only disconnected. Also a context manager.
+    `engines`: their handles (labkit.engines.Engine). `close()` removes whatever the cluster
+    started (simulated engines, or real engines in namespaces); engines given by URL are only
+    disconnected. Also a context manager.
     """
 
-    def __init__(self, clients: list[docker.DockerClient], names: list[str], engine: str, closer=None,
-                 hosts: list | None = None):
-        self.clients = clients
+    def __init__(self, engines: list[Engine], names: list[str], engine: str, closer=None):
+        self.engines = engines
+        self.clients = [e.client for e in engines]
         self.names = names
         self.engine = engine
         self._closer = closer
-        self._hosts = hosts   # per host: its SimServer or hosts.EngineHost (None: engines by URL)
         self.closed = False
 
     def __getitem__(self, i):
@@ -211,41 +364,25 @@ class Cluster(Sequence):
         raise LabkitError(f"this cluster has no host {host!r}: its hosts are {', '.join(self.names)} "
                           f"(or their numbers 0 to {len(self) - 1})")
 
-    def _own_host(self, host, doing: str):
+    def _own_host(self, host, doing: str) -> Engine:
         i = self._index(host)
-        if self._hosts is None or self.closed:
+        own = self.engines[i]
+        if not own.labkit_runs or self.closed:
             raise LabkitError(f"cannot {doing} {self.names[i]}: labkit did not start this cluster's engines"
-                              if self._hosts is None else f"cannot {doing} {self.names[i]}: the cluster is closed")
-        return i, self._hosts[i]
+                              if not own.labkit_runs else f"cannot {doing} {self.names[i]}: the cluster is closed")
+        return own
 
     def stop_host(self, host: str | int, crash: bool = False) -> None:
         """Take a host down, as if its machine stopped: its engine stops answering and, in a
         swarm, the managers mark its node "down" once its heartbeats stop (a real engine: after
         about 15 s). The host's state is kept: `start_host` brings it back. crash=True kills a
         real engine (SIGKILL) instead of stopping it."""
-        i, own = self._own_host(host, "stop")
-        if self.engine == "sim":
-            world = own.engine.host.world
-            if hasattr(world, "take_down"):    # the simulator's own model of a host that is down
-                world.take_down(self.names[i])
-            own.close()
-            self.clients[i].api.close()        # its open connections go with the engine
-        else:
-            own.halt(kill=crash)
+        self._own_host(host, "stop").stop(crash=crash)
 
     def start_host(self, host: str | int) -> None:
         """Bring a host taken down by `stop_host` back: the same engine, with its networks and its
         (stopped) containers; in a swarm it reports to the managers again."""
-        i, own = self._own_host(host, "start")
-        if self.engine == "sim":
-            if not own.closed:
-                return
-            self._hosts[i] = serve_again(own)
-            world = own.engine.host.world
-            if hasattr(world, "bring_up"):
-                world.bring_up(self.names[i])
-        else:
-            own.resume()
+        self._own_host(host, "start").start()
 
     def answering(self) -> list[str]:
         """The hosts whose engines answer now."""
@@ -282,28 +419,6 @@ class Cluster(Sequence):
         self.close()
 
 
-def _in_notebook() -> bool:
-    """Whether this runs in a Jupyter kernel (where a widget can show progress)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and hasattr(shell, "kernel")
-
-
-def _notebook_progress(task: str):
-    """A progress line shown in the running notebook cell, or None outside a notebook."""
-    if not _in_notebook():
-        return None
-    from IPython.display import display
-
-    from .widgets import Progress
-    shown = Progress(task)
-    display(shown)
-    return shown
-
-
 def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str = "lk", progress=None) -> Cluster:
     """Several hosts on one underlay: `cluster(3, engine="sim")`, `cluster(2, engine="docker")`
     (real engines in network namespaces on this Linux machine, as root), or
@@ -312,16 +427,13 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
     Every kind of host has its underlay on eth0, so `swarm.init(advertise_addr="eth0")` works.
     engine: "sim", "docker" or "auto" (default: LABKIT_ENGINE, else real hosts where this machine
     can start them, else the simulator).
-    progress: called with a line for each step of starting hosts (`print`, say); in a notebook, by
-    default, a progress widget in the cell shows them (on either engine, so that the saved output
-    is the same), which matters on real hosts: they take seconds each. progress=False: none.
+    progress: called with a line for each step of starting hosts (`print`, say), which matters on
+    real hosts: they take seconds each. None (or False): nothing is said. (`labkit.cluster` shows
+    them in a widget in a notebook's cell.)
     """
     if isinstance(hosts, (list, tuple)):
         return _cluster_of_urls(list(hosts))
-    if isinstance(hosts, bool) or not isinstance(hosts, int) or not 1 <= hosts <= 9:
-        raise LabkitError(f"a cluster has 1 to 9 hosts (a number), or is a list of engine URLs: "
-                          f"not {_shown(hosts)}")
-    n = hosts
+    n = check_cluster_size(hosts)
     engine = engine_asked(engine)
     if engine == "auto":
         # A session on labkit's simulator (./run.sh lab, Binder) gets simulated hosts too; otherwise
@@ -329,21 +441,20 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
         from . import hosts as hostmod
         engine = "sim" if session_is_simulated() or hostmod.can_start_hosts() is not None else "docker"
     started_at = time.monotonic()
-    if progress is None:
-        progress = _notebook_progress(f"starting {n} host{'s' * (n > 1)}")
     say = progress or (lambda line: None)
+    names = [f"host{i}" for i in range(1, n + 1)]
     if engine == "sim":
         from . import sim
         world = sim.World()
-        servers = [sim.serve(world, world.add_host(f"host{i}")) for i in range(1, n + 1)]
-        clients = [docker.DockerClient(base_url=s.url, version="1.41", timeout=60) for s in servers]
-        own = list(servers)   # stop_host/start_host replace a host's server: close the current ones
+        servers = [sim.serve(world, world.add_host(name)) for name in names]
+        handles = [SimulatedHost(docker.DockerClient(base_url=s.url, version="1.41", timeout=60), s, name)
+                   for s, name in zip(servers, names, strict=True)]
 
-        def close_sim():
-            for s in own:
-                if not s.closed:
-                    s.close()
-        made = Cluster(clients, [f"host{i}" for i in range(1, n + 1)], "sim", close_sim, hosts=own)
+        def close_sim():   # stop_host/start_host replace a host's server: close the current ones
+            for h in handles:
+                if not h.server.closed:
+                    h.server.close()
+        made = Cluster(handles, names, "sim", close_sim)
         atexit.register(made.close)   # simulated hosts end with the process (real ones outlive it)
         say(f"{n} simulated host{'s' * (n > 1)} up, each with its own engine socket, on one underlay")
         return made
@@ -354,8 +465,16 @@ def cluster(hosts: int | Sequence[str], engine: str | None = None, prefix: str =
         say(f"failed: {e}")
         raise
     say(f"{n} host{'s' * (n > 1)} up in {time.monotonic() - started_at:.1f} s")
-    return Cluster([h.client() for h in started], [h.name for h in started], "docker",
-                   lambda: hostmod.stop_hosts(prefix), hosts=started)
+    return Cluster([NamespaceHost(h.client(), h) for h in started], [h.name for h in started], "docker",
+                   lambda: hostmod.stop_hosts(prefix))
+
+
+def check_cluster_size(hosts) -> int:
+    """The number of hosts asked for, 1 to 9, or LabkitError."""
+    if isinstance(hosts, bool) or not isinstance(hosts, int) or not 1 <= hosts <= 9:
+        raise LabkitError(f"a cluster has 1 to 9 hosts (a number), or is a list of engine URLs: "
+                          f"not {_shown(hosts)}")
+    return hosts
 
 
 # Engine URLs as docker-py takes them. Checked before any connection is tried.
@@ -396,7 +515,7 @@ def _cluster_of_urls(urls: list[str]) -> Cluster:
                 c.close()
             raise EngineUnavailable(f"the engine at {url} does not answer: {e}") from None
         clients.append(client)
-    return Cluster(clients, names, "docker")
+    return Cluster([Engine(c) for c in clients], names, "docker")
 
 
 try:   # docker-py reaches ssh:// engines with paramiko, whose errors are its own

@@ -315,6 +315,15 @@ def fresh_engine(prefix: str = "lkc", progress: Progress | None = None) -> Engin
     return host
 
 
+def host_at(socket_path: str) -> EngineHost | None:
+    """The lab host whose engine listens at this socket (STATE_ROOT/PREFIX/hostN/docker.sock), or
+    None when the path is not a lab host's."""
+    m = re.fullmatch(re.escape(STATE_ROOT) + r"/([a-z][a-z0-9]{0,7})/host([0-9]{1,2})/docker\.sock", socket_path)
+    if m is None or not 1 <= int(m.group(2)) <= MAX_HOST:
+        return None
+    return EngineHost(m.group(1), int(m.group(2)))
+
+
 def list_hosts(prefix: str = "lk") -> list[EngineHost]:
     """The recorded hosts of the set `prefix` whose engines answer."""
     check_prefix(prefix)

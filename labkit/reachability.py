@@ -130,9 +130,7 @@ def matrix(lab: Lab, containers: list[str] | None = None) -> Matrix:
 
 
 def _on_simulator(lab: Lab, pairs, expected) -> dict:
-    api = lab.api
-    answer = api._result(api._post_json(api.base_url + "/labkit/reach", data={
-        "Pairs": [{"Source": a, "Target": b} for a, b in pairs]}), json=True)
+    answer = lab.engine.call("POST", "/labkit/reach", {"Pairs": [{"Source": a, "Target": b} for a, b in pairs]})
     cells = {}
     for (a, b), item in zip(pairs, answer, strict=True):
         model_says = expected[a, b]

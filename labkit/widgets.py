@@ -32,9 +32,10 @@ import ipywidgets as w
 import requests.exceptions
 
 from . import model, paths, rules
-from .drawing import HEIGHT, Drawing, build, draw, highlight
+from .drawing import HEIGHT, Drawing, build, highlight
 from .errors import EngineUnavailable
 from .lab import DRIVERS, IMAGE, MAX_NAME, NAME, NAME_RULE, BadArgument, Lab
+from .looking import draw
 from .reachability import matrix
 
 ERRORS = (docker.errors.DockerException, requests.exceptions.RequestException)

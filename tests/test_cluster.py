@@ -88,10 +88,9 @@ def test_close_removes_real_hosts(private_engines):
 def test_progress_in_a_notebook(monkeypatch):
     # In a Jupyter kernel, cluster() shows its progress in a widget in the cell, on either engine
     # (so a saved notebook's output is the same on both); progress=False shows none.
-    from labkit import engines
     from labkit.widgets import Progress
     shown = []
-    monkeypatch.setattr(engines, "_in_notebook", lambda: True)
+    monkeypatch.setattr(labkit, "_in_notebook", lambda: True)
     monkeypatch.setattr("IPython.display.display", shown.append)
     with labkit.cluster(2, engine="sim"):
         pass
@@ -102,7 +101,7 @@ def test_progress_in_a_notebook(monkeypatch):
     with labkit.cluster(1, engine="sim", progress=False):
         pass
     assert len(shown) == 1
-    monkeypatch.setattr(engines, "_in_notebook", lambda: False)
+    monkeypatch.setattr(labkit, "_in_notebook", lambda: False)
     with labkit.cluster(1, engine="sim"):   # a script: nothing shown, nothing printed
         pass
     assert len(shown) == 1

@@ -375,8 +375,8 @@ def test_the_library_is_pyvis_vis_network_packed_deterministically():
 def test_inline_display_carries_the_library_once(monkeypatch):
     d = build(hand_built())
     cell = {"id": "cell-1"}
-    # (labkit.draw is the function; its module is labkit.drawing)
-    monkeypatch.setattr(importlib.import_module("labkit.drawing"), "_current_cell", lambda: cell["id"])
+    # (labkit.frame: the drawing's page, which knows which cell carried the library)
+    monkeypatch.setattr(importlib.import_module("labkit.frame"), "_current_cell", lambda: cell["id"])
     PAGE.forget()
     try:
         first = d._repr_html_()
