@@ -5,16 +5,9 @@ Engine tests run on labkit's simulator and on a private real engine (labkit.host
 a set of two, prefix "lks2", for a cluster and for crash cleanup). Nothing here touches the
 machine's own Docker engine or any object these tests did not make.
 
-Simulator bugs found here (labkit/sim is not this file's to change; each test that meets one
-says so):
-- SimServer.close() keeps serving the connections clients already have open (keep-alive): a
-  client that talked to the engine before gets answers after close(). A stopped dockerd closes
-  them. The tests drop the client's pooled connections (client.api.close()) after close().
-- A simulated host cannot be taken down: its swarm node stays "ready" on the managers and its
-  containers stay reachable over overlays when its server is closed. The real engine marks the
-  node "down" (Status.Message "heartbeat failure") about 15 s after its heartbeats stop, and
-  traffic to its containers is lost. labkit.Cluster.stop_host/start_host call
-  `World.take_down(name)` / `World.bring_up(name)` when the simulator has them.
+A stopped engine, simulated or real, answers nobody: SimServer.close() also closes the
+connections clients keep alive, as a stopped dockerd does, and `labkit.Cluster.stop_host` takes
+a simulated host down in its world (its swarm node "down", its containers gone from overlays).
 """
 from __future__ import annotations
 
@@ -62,10 +55,8 @@ class SimEngine:
         self.world = sim.World()
         self.server = sim.serve(self.world, path=self.path)
 
-    def stop(self, *clients) -> None:
+    def stop(self) -> None:
         self.server.close()
-        for client in clients:    # see the module's docstring: close() keeps open connections
-            client.api.close()
 
     def start(self, fresh: bool = False) -> None:
         if fresh:
@@ -262,7 +253,7 @@ def test_the_leftover_check_waits_for_the_engine(tmp_path):
     try:
         run_python(MAKE.format(name="demo"), served.url)
         client = docker.DockerClient(base_url=served.url, version="1.41")
-        served.stop(client)
+        served.stop()
         TALLY["faults injected"] += 1
         lab = Lab(client, name="demo", quiet=True)       # no error: the engine is not needed yet
         assert lab.notices == []
@@ -454,7 +445,7 @@ def test_the_engine_stops_mid_lesson_simulator():
         click(p, "create_network", network_name="front", network_subnet="10.94.0.0/24")
         click(p, "run_container", container_name="web", container_networks="front", container_command="httpd -f -p 80")
         drawn = p.graph.drawing.nodes
-        served.stop(client)
+        served.stop()
         TALLY["faults injected"] += 1
         for button in all_buttons(p):
             click(p, button, network_name="back", container_name="db", link_container="web", link_network="bridge",
@@ -476,7 +467,7 @@ def test_the_engine_stops_mid_lesson_simulator():
                                       "network back (bridge, 10.95.0.0/24)")
         click(p, "probe", probe_source="web", probe_target="web", probe_kind="port", probe_port="80")
         assert p.ok and p.message.startswith("web -> web:80: open")
-        served.stop(client)                                      # and once more, then a new engine
+        served.stop()                                      # and once more, then a new engine
         TALLY["faults injected"] += 1
         click(p, "run_container", container_name="db", container_networks="back", container_command="")
         assert_clear(p)
@@ -493,7 +484,7 @@ def test_a_panel_made_while_the_engine_is_down_works_once_it_is_back():
     served = SimEngine()
     client = docker.DockerClient(base_url=served.url, version="1.41")
     try:
-        served.stop(client)
+        served.stop()
         TALLY["faults injected"] += 1
         p = labkit.panel(Lab(client, name="late", quiet=True))
         assert not p.ok and isinstance(p.error, EngineUnavailable) and p.graph.drawing is None
@@ -524,7 +515,6 @@ def test_the_in_process_simulator_comes_back_by_itself():
     lab.network("front", subnet="10.96.0.0/24")
     server = engines.sim_server()
     server.close()
-    lab.client.api.close()          # see the module's docstring
     TALLY["faults injected"] += 1
     assert engines.sim_server_closed()
     lab.container("web", networks="front")                # the next step starts it again
