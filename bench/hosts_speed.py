@@ -20,7 +20,7 @@ import sys
 import time
 
 import labkit
-from labkit import hosts
+from labkit import hosts, system
 
 UP_TARGET, DOWN_TARGET = 30.0, 10.0
 
@@ -73,7 +73,7 @@ def leftovers(prefix: str) -> list[str]:
     found += [f"interface {line.split(':')[1].strip()}" for line in links.splitlines()
               if line.split(":")[1].strip().startswith(f"{prefix}ul0")]
     folder = f"{hosts.STATE_ROOT}/{prefix}"
-    found += [f"process {pid}" for pid in hosts._processes_using(folder)]
+    found += [f"process {pid}" for pid in system.processes_using(folder)]
     found += [f"path {p}" for p in (folder, f"{folder}.lock") if os.path.lexists(p)]
     with open("/proc/self/mountinfo") as f:
         found += [f"mount {line.split()[4]}" for line in f if line.split()[4].startswith(folder + "/")]

@@ -40,34 +40,28 @@ found from recorded pids and the pid files the engines write, checked against th
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable
 
 import docker
 
-from . import rules
-from .errors import (BadName, CommandFailed, EngineStartFailed, HostsError, LabkitError, MissingTool, NeedsRoot,
-                     NotRecorded)
+from . import rules, system
+from .errors import BadName, EngineStartFailed, HostsError, LabkitError, MissingTool, NeedsRoot, NotRecorded
 from .images import ensure_lab_image
 
 STATE_ROOT = "/run/labkit"
-NETNS_DIR = "/run/netns"
 MAX_HOST = 99                 # keeps "Pul0-h99" within the kernel's 15 characters
 PREFIX_RULE = re.compile(r"[a-z][a-z0-9]{0,7}")
 START_TIMEOUT = 30.0          # seconds for a dockerd to answer /_ping
 STOP_TIMEOUT = 15.0           # seconds for a dockerd to exit after SIGTERM, before SIGKILL
-# Commands run with a PATH that has the sbin folders, whatever the caller's PATH: dockerd looks
-# up iptables and containerd there.
-PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+NETNS_DIR, PATH = system.NETNS_DIR, system.PATH   # see labkit.system
 TOOLS = {  # program: (Debian package, what for)
     "ip": ("iproute2", "to make network namespaces and interfaces"),
     "nsenter": ("util-linux", "to start dockerd inside a namespace"),
@@ -175,10 +169,10 @@ class EngineHost:
             self.pid = record.get("pid") or self.pid
             pid = _recorded_pid(self)
             if pid is not None:
-                _signal(pid, signal.SIGKILL if kill else signal.SIGTERM)
-                if not _wait_gone(pid, time.monotonic() + STOP_TIMEOUT, self):
-                    _signal(pid, signal.SIGKILL)
-                    _wait_gone(pid, time.monotonic() + 5, self)
+                system.send_signal(pid, signal.SIGKILL if kill else signal.SIGTERM)
+                if not system.wait_gone(pid, time.monotonic() + STOP_TIMEOUT, self._process):
+                    system.send_signal(pid, signal.SIGKILL)
+                    system.wait_gone(pid, time.monotonic() + 5, self._process)
             _reap(self)
 
     def resume(self, progress: Progress | None = None) -> None:
@@ -191,7 +185,7 @@ class EngineHost:
                 raise HostsError(f"{self.name} of the set {self.prefix!r} is not recorded: start it with "
                                  f"`labkit hosts up` (start_hosts) instead")
             self._plug(state, up=True)
-            if _answers(self.socket):
+            if system.answers(self.socket):
                 return
             self.pid = state["hosts"][self.name].get("pid") or self.pid
             if _recorded_pid(self):      # running, but not answering: stopped first
@@ -201,7 +195,7 @@ class EngineHost:
             # file for a live containerd and wait for it in vain. Gone is gone: the file goes.
             pidfile = f"{self.state_dir}/exec/containerd/containerd.pid"
             containerd = _pid_from_file(pidfile, self)
-            if containerd is None or not _alive(containerd):
+            if containerd is None or not system.alive(containerd):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(pidfile)
             _launch(state, self)
@@ -212,8 +206,8 @@ class EngineHost:
     def _plug(self, state: dict, up: bool) -> None:
         """Set the host's port on the underlay switch up or down."""
         switch = (state.get("switch") or {}).get("netns")
-        if switch and _netns_exists(switch):
-            _run("ip", "-n", switch, "link", "set", self.port, "up" if up else "down", check=False)
+        if switch and system.netns_exists(switch):
+            system.run("ip", "-n", switch, "link", "set", self.port, "up" if up else "down", check=False)
 
     def record(self) -> dict:
         return {"number": self.number, "netns": self.netns, "port": self.port,
@@ -252,7 +246,7 @@ def start_hosts(n: int, prefix: str = "lk", first: int = 1,
             for number in range(first, first + n):
                 record = state["hosts"].get(f"host{number}")
                 host = EngineHost.from_record(prefix, record) if record else EngineHost(prefix, number)
-                if record and _answers(host.socket):
+                if record and system.answers(host.socket):
                     say(f"{host.name} ({prefix}): already up")
                     hosts.append(host)
                     continue
@@ -328,7 +322,7 @@ def list_hosts(prefix: str = "lk") -> list[EngineHost]:
     """The recorded hosts of the set `prefix` whose engines answer."""
     check_prefix(prefix)
     hosts = [EngineHost.from_record(prefix, record) for record in _load(prefix)["hosts"].values()]
-    return [host for host in sorted(hosts, key=lambda h: h.number) if _answers(host.socket)]
+    return [host for host in sorted(hosts, key=lambda h: h.number) if system.answers(host.socket)]
 
 
 # ---- the set's record ------------------------------------------------------------------------
@@ -353,28 +347,10 @@ def _save(state: dict) -> None:
     os.replace(f"{folder}/state.json.new", f"{folder}/state.json")
 
 
-@contextlib.contextmanager
-def _locked(prefix: str) -> Iterator[None]:
-    """One start or stop of a set at a time, across processes (flock on /run/labkit/P.lock).
-
-    The lock file goes when the set is gone. A waiter that then gets the removed file's lock
-    sees that the path no longer names it, and locks the new file instead.
-    """
-    path = f"{STATE_ROOT}/{prefix}.lock"
-    os.makedirs(STATE_ROOT, exist_ok=True)
-    while True:
-        lock = open(path, "a")
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        with contextlib.suppress(FileNotFoundError):
-            if os.stat(path).st_ino == os.fstat(lock.fileno()).st_ino:
-                break
-        lock.close()
-    try:
-        yield
-    finally:
-        if not os.path.isdir(_set_dir(prefix)):
-            os.unlink(path)
-        lock.close()
+def _locked(prefix: str):
+    """One start or stop of a set at a time, across processes (flock on /run/labkit/P.lock, which
+    goes when the set's folder does)."""
+    return system.locked(f"{STATE_ROOT}/{prefix}.lock", while_exists=_set_dir(prefix))
 
 
 # ---- making ----------------------------------------------------------------------------------
@@ -407,20 +383,9 @@ def check_prefix(prefix: str) -> str:
 _check_prefix = check_prefix   # its earlier name
 
 
-def _run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(list(args), capture_output=True, text=True, env={"PATH": PATH})
-    if check and done.returncode != 0:
-        raise CommandFailed(list(args), done.returncode, done.stderr or done.stdout)
-    return done
-
-
-def _netns_exists(name: str) -> bool:
-    return os.path.exists(f"{NETNS_DIR}/{name}")
-
-
 def _check_free(netns: str) -> None:
     """Before recording a namespace as ours: it must not exist yet."""
-    if _netns_exists(netns):
+    if system.netns_exists(netns):
         raise NotRecorded(f"the network namespace {netns}", f"ip netns del {netns}")
 
 
@@ -428,17 +393,17 @@ def _ensure_switch(state: dict) -> None:
     """The set's underlay switch: a bridge in a namespace of its own."""
     prefix = state["prefix"]
     switch = {"netns": f"{prefix}-ul", "bridge": f"{prefix}ul0"}
-    if state["switch"] and _netns_exists(switch["netns"]):
+    if state["switch"] and system.netns_exists(switch["netns"]):
         return
     _check_free(switch["netns"])
     state["switch"] = switch
     _save(state)
     ns, bridge = switch["netns"], switch["bridge"]
-    _run("ip", "netns", "add", ns)
-    _run("ip", "-n", ns, "link", "set", "lo", "up")
-    _run("ip", "-n", ns, "link", "add", bridge, "address", rules.UNDERLAY_SWITCH_MAC, "type", "bridge")
-    _run("ip", "-n", ns, "addr", "add", f"{rules.UNDERLAY_SWITCH}/{rules.UNDERLAY.prefixlen}", "dev", bridge)
-    _run("ip", "-n", ns, "link", "set", bridge, "up")
+    system.run("ip", "netns", "add", ns)
+    system.run("ip", "-n", ns, "link", "set", "lo", "up")
+    system.run("ip", "-n", ns, "link", "add", bridge, "address", rules.UNDERLAY_SWITCH_MAC, "type", "bridge")
+    system.run("ip", "-n", ns, "addr", "add", f"{rules.UNDERLAY_SWITCH}/{rules.UNDERLAY.prefixlen}", "dev", bridge)
+    system.run("ip", "-n", ns, "link", "set", bridge, "up")
 
 
 def _create_network(state: dict, host: EngineHost) -> None:
@@ -447,22 +412,22 @@ def _create_network(state: dict, host: EngineHost) -> None:
     _check_free(host.netns)
     state["hosts"][host.name] = host.record()
     _save(state)
-    _clear_folder(host.state_dir)
+    system.clear_folder(host.state_dir)
     os.makedirs(host.state_dir)
     switch = state["switch"]["netns"]
-    _run("ip", "netns", "add", host.netns)
-    _run("ip", "-n", switch, "link", "add", host.port, "index", str(rules.UNDERLAY_PORT_INDEX + host.number),
+    system.run("ip", "netns", "add", host.netns)
+    system.run("ip", "-n", switch, "link", "add", host.port, "index", str(rules.UNDERLAY_PORT_INDEX + host.number),
          "type", "veth", "peer", "name", "eth0", "index", "2", "address", host.mac, "netns", host.netns)
-    _run("ip", "-n", switch, "link", "set", host.port, "master", state["switch"]["bridge"], "up")
-    _run("nsenter", f"--net={NETNS_DIR}/{host.netns}", "sysctl", "-q", "-w",
+    system.run("ip", "-n", switch, "link", "set", host.port, "master", state["switch"]["bridge"], "up")
+    system.run("nsenter", f"--net={NETNS_DIR}/{host.netns}", "sysctl", "-q", "-w",
          "net.ipv6.conf.eth0.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-    _run("ip", "-n", host.netns, "addr", "add", f"{host.underlay_ip}/24", "dev", "eth0")
-    _run("ip", "-n", host.netns, "link", "set", "eth0", "up")
-    _run("ip", "-n", host.netns, "link", "set", "lo", "up")
+    system.run("ip", "-n", host.netns, "addr", "add", f"{host.underlay_ip}/24", "dev", "eth0")
+    system.run("ip", "-n", host.netns, "link", "set", "eth0", "up")
+    system.run("ip", "-n", host.netns, "link", "set", "lo", "up")
     # A UTS namespace pinned on a file, holding the hostname: nsenter joins it with the netns.
     uts = f"{host.state_dir}/uts"
     open(uts, "w").close()
-    _run("unshare", f"--uts={uts}", "hostname", host.name)
+    system.run("unshare", f"--uts={uts}", "hostname", host.name)
     host.timings["network"] = time.monotonic() - started
 
 
@@ -482,38 +447,18 @@ def _launch(state: dict, host: EngineHost) -> None:
     _save(state)
 
 
-def _answers(sock: str, timeout: float = 1.0) -> bool:
-    """Does an engine answer GET /_ping on this socket?"""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
-            s.connect(sock)
-            s.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            return b" 200 " in s.recv(64).split(b"\r\n")[0] + b" "
-    except OSError:
-        return False
-
-
 def _wait_until_up(host: EngineHost) -> None:
     deadline = host._launched + START_TIMEOUT
-    while not _answers(host.socket):
+    while not system.answers(host.socket):
         reason = None
         if host._process.poll() is not None:
             reason = f"dockerd exited with status {host._process.returncode}"
         elif time.monotonic() > deadline:
             reason = f"it did not answer within {START_TIMEOUT:.0f} s"
         if reason:
-            raise EngineStartFailed(host.name, host.url, reason, host.log_path, _tail(host.log_path))
+            raise EngineStartFailed(host.name, host.url, reason, host.log_path, system.tail(host.log_path))
         time.sleep(0.01)
     host.timings["engine"] = time.monotonic() - host._launched
-
-
-def _tail(path: str, lines: int = 15) -> str:
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-    except OSError as e:
-        return f"({e})"
 
 
 # ---- stopping and removing --------------------------------------------------------------------
@@ -533,7 +478,7 @@ def _stop_engines(hosts: list[EngineHost]) -> list[str]:
             continue
         containerd = _pid_from_file(f"{host.state_dir}/exec/containerd/containerd.pid", host)
         if _remove_containers(host) and containerd:
-            _signal(containerd, signal.SIGTERM)
+            system.send_signal(containerd, signal.SIGTERM)
             engines.append((host, dockerd, containerd))
         else:
             engines.append((host, dockerd, None))
@@ -541,18 +486,18 @@ def _stop_engines(hosts: list[EngineHost]) -> list[str]:
     deadline = time.monotonic() + STOP_TIMEOUT
     for host, dockerd, containerd in engines:
         if containerd:  # reaped by dockerd, or dockerd would still see it "alive"
-            _wait_gone(containerd, min(deadline, time.monotonic() + 2), host, reaped=True)
-        _signal(dockerd, signal.SIGTERM)
+            system.wait_gone(containerd, min(deadline, time.monotonic() + 2), host._process, reaped=True)
+        system.send_signal(dockerd, signal.SIGTERM)
     for host, dockerd, containerd in engines:
-        if not _wait_gone(dockerd, deadline, host):
-            _signal(dockerd, signal.SIGKILL)
-            _wait_gone(dockerd, time.monotonic() + 5, host)
+        if not system.wait_gone(dockerd, deadline, host._process):
+            system.send_signal(dockerd, signal.SIGKILL)
+            system.wait_gone(dockerd, time.monotonic() + 5, host._process)
     return stopped
 
 
 def _remove_containers(host: EngineHost) -> bool:
     """Remove all containers of a host through its API; True when none is left."""
-    if not _answers(host.socket):
+    if not system.answers(host.socket):
         return False
     try:
         with contextlib.closing(host.client(timeout=10)) as client:
@@ -568,14 +513,14 @@ def _remove_host(state: dict, host: EngineHost) -> list[str]:
     """Remove what is left of a host after its engine stopped (or crashed), then its record."""
     removed = _clear_processes(host)
     if os.path.isdir(host.state_dir):
-        _clear_folder(host.state_dir)
+        system.clear_folder(host.state_dir)
         removed.append(f"folder {host.state_dir}")
     switch = (state.get("switch") or {}).get("netns")
-    if switch and _netns_exists(switch) and _run("ip", "-n", switch, "link", "del", host.port,
+    if switch and system.netns_exists(switch) and system.run("ip", "-n", switch, "link", "del", host.port,
                                                   check=False).returncode == 0:
         removed.append(f"switch port {host.port}")
-    if _netns_exists(host.netns):
-        _run("ip", "netns", "del", host.netns)
+    if system.netns_exists(host.netns):
+        system.run("ip", "netns", "del", host.netns)
         removed.append(f"network namespace {host.netns}")
     state["hosts"].pop(host.name, None)
     _save(state)
@@ -588,18 +533,18 @@ def _clear_processes(host: EngineHost) -> list[str]:
     removed = []
     runc_root = f"{host.state_dir}/exec/runtime-runc/moby"
     # Containers that outlived their engine: runc kills them and removes their cgroups.
-    for container in _listdir(runc_root):
+    for container in system.listdir(runc_root):
         if not re.fullmatch(r"[0-9a-f]{64}", container):
             continue   # runc's state folders are named by container ID
-        _run("runc", "--root", runc_root, "delete", "--force", container, check=False)
+        system.run("runc", "--root", runc_root, "delete", "--force", container, check=False)
         removed.append(f"container {container[:12]} of {host.name}")
-    leftovers = _processes_using(host.state_dir)
+    leftovers = system.processes_using(host.state_dir)
     for pid in leftovers:
-        _signal(pid, signal.SIGTERM)
+        system.send_signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + 5
     for pid in leftovers:
-        if not _wait_gone(pid, deadline, host):
-            _signal(pid, signal.SIGKILL)
+        if not system.wait_gone(pid, deadline, host._process):
+            system.send_signal(pid, signal.SIGKILL)
         removed.append(f"process {pid} of {host.name}")
     return removed
 
@@ -608,71 +553,28 @@ def _remove_set(state: dict) -> list[str]:
     """Remove the set's switch and folder (its hosts are gone already)."""
     removed = []
     switch = state.get("switch")
-    if switch and _netns_exists(switch["netns"]):
-        _run("ip", "netns", "del", switch["netns"])
+    if switch and system.netns_exists(switch["netns"]):
+        system.run("ip", "netns", "del", switch["netns"])
         removed.append(f"switch {switch['bridge']} (network namespace {switch['netns']})")
     folder = _set_dir(state["prefix"])
     if os.path.isdir(folder):
-        _clear_folder(folder)
+        system.clear_folder(folder)
         removed.append(f"folder {folder}")
     return removed
 
 
-def _clear_folder(folder: str) -> None:
-    """Remove a folder after unmounting what the engine mounted under it (deepest first):
-    overlay layers, network namespaces in exec/netns, the data root's own bind mount."""
-    for _ in range(3):  # mounts can be stacked on one point
-        mounts = _mounts_under(folder)
-        if not mounts:
-            break
-        for point in sorted(mounts, key=len, reverse=True):
-            if _run("umount", point, check=False).returncode != 0:
-                _run("umount", "--lazy", point, check=False)
-    if os.path.lexists(folder):
-        try:
-            shutil.rmtree(folder)
-        except OSError as e:
-            raise HostsError(f"the folder {folder} could not be removed ({e}); "
-                             f"see what is mounted under it with `findmnt -R {folder}`") from None
-
-
-def _mounts_under(folder: str) -> list[str]:
-    points = []
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
-            if point == folder or point.startswith(folder + "/"):
-                points.append(point)
-    return points
-
-
-def _listdir(folder: str) -> list[str]:
-    try:
-        return sorted(os.listdir(folder))
-    except OSError:
-        return []
-
-
 # ---- processes --------------------------------------------------------------------------------
-
-def _cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
 
 def _is_ours(pid: int | None, host: EngineHost) -> bool:
     """Is this process one of the host's (its command line names the host's folder)?
     Guards against a recorded pid that was reused since (by another process, or after a reboot)."""
-    return bool(pid) and (host.state_dir + "/") in _cmdline(pid)
+    return bool(pid) and (host.state_dir + "/") in system.cmdline(pid)
 
 
 def _recorded_pid(host: EngineHost) -> int | None:
     """The host's dockerd: the recorded pid, else the pid file dockerd wrote."""
     for pid in (host.pid, _pid_from_file(f"{host.state_dir}/docker.pid", host)):
-        if _is_ours(pid, host) and _alive(pid):
+        if _is_ours(pid, host) and system.alive(pid):
             return pid
     return None
 
@@ -684,41 +586,6 @@ def _pid_from_file(path: str, host: EngineHost) -> int | None:
     except (OSError, ValueError):
         return None
     return pid if _is_ours(pid, host) else None
-
-
-def _processes_using(folder: str) -> list[int]:
-    """Running processes whose command line names the folder (dockerd, containerd, shims)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (folder + "/") in _cmdline(int(entry)) and _alive(int(entry)):
-            found.append(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Running (a zombie, which only waits to be reaped, counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
-def _signal(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
-
-
-def _wait_gone(pid: int, deadline: float, host: EngineHost, reaped: bool = False) -> bool:
-    """Wait until the process ended (reaped=True: and its parent has reaped it)."""
-    while True:
-        if host._process is not None and host._process.pid == pid:
-            host._process.poll()  # reap our own child, else it lingers as a zombie
-        if not (os.path.exists(f"/proc/{pid}") if reaped else _alive(pid)):
-            return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
 
 
 def _reap(host: EngineHost) -> None:

@@ -17,7 +17,7 @@ import tarfile
 import docker
 import pytest
 
-from labkit import hosts, images
+from labkit import hosts, images, system
 from labkit.errors import BadName, LabkitError, NeedsRoot
 from labkit.hosts import fresh_engine, start_hosts, stop_hosts
 
@@ -108,9 +108,9 @@ def leftovers(made: dict) -> list[str]:
     prefix, found = made["prefix"], []
     folder = f"{hosts.STATE_ROOT}/{prefix}"
     found += [f"namespace {ns}" for ns in made["netns"] if os.path.exists(f"/run/netns/{ns}")]
-    found += [f"process {pid}" for pid in made["pids"] if hosts._alive(pid)]
-    found += [f"process {pid} using {folder}" for pid in hosts._processes_using(folder)]
-    found += [f"mount {point}" for point in hosts._mounts_under(folder)]
+    found += [f"process {pid}" for pid in made["pids"] if system.alive(pid)]
+    found += [f"process {pid} using {folder}" for pid in system.processes_using(folder)]
+    found += [f"mount {point}" for point in system.mounts_under(folder)]
     if os.path.exists(folder):
         found.append(f"folder {folder}")
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
@@ -145,8 +145,8 @@ def test_stop_hosts_cleans_up_after_a_crashed_engine(private_engines):
     made = facts("lkhx", started)
     os.kill(started[0].pid, signal.SIGKILL)  # its containers and their shims live on
     started[0]._process.wait()
-    assert not hosts._answers(started[0].socket)
-    assert any(hosts._alive(pid) for pid in made["pids"])
+    assert not system.answers(started[0].socket)
+    assert any(system.alive(pid) for pid in made["pids"])
     stop_hosts("lkhx")
     assert leftovers(made) == []
 

@@ -31,7 +31,7 @@ import pytest
 
 import labkit
 import labkit.sim as sim
-from labkit import engines, hosts
+from labkit import engines, hosts, system
 from labkit.drawing import STOPPED_COLOR
 from labkit.errors import EngineUnavailable, LabkitError
 from labkit.lab import CAPABILITIES, BadArgument, Lab, NotTheLabs, RemoveFailed, session_id, session_state
@@ -87,7 +87,7 @@ def engine(request):
         served.close()
     else:
         host = request.getfixturevalue("real_engine")
-        if not hosts._answers(host.socket):
+        if not system.answers(host.socket):
             host = hosts.fresh_engine(PREFIX)
         with contextlib.closing(host.client()) as client:
             empty(client)
@@ -525,7 +525,7 @@ def test_the_in_process_simulator_comes_back_by_itself():
 
 
 def test_the_engine_stops_mid_lesson_real(real_engine):
-    host = real_engine if hosts._answers(real_engine.socket) else hosts.fresh_engine(PREFIX)
+    host = real_engine if system.answers(real_engine.socket) else hosts.fresh_engine(PREFIX)
     client = host.client()
     try:
         empty(client)
@@ -691,7 +691,7 @@ def test_hosts_down_after_a_crash_leaves_nothing(private_engines):
         os.kill(host.pid, signal.SIGKILL)                        # both engines crash
         host._process.wait()
         TALLY["faults injected"] += 1
-    assert any(hosts._alive(pid) for pid in pids)                 # containerd and containers live on
+    assert any(system.alive(pid) for pid in pids)                 # containerd and containers live on
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-m", "labkit.cli", "hosts", "down", "--prefix", CLUSTER_PREFIX],
                           env=env, capture_output=True, text=True, timeout=120)
@@ -717,10 +717,10 @@ def leftovers(prefix: str, pids: list[int]) -> list[str]:
     found = []
     netns = os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
     found += [f"namespace {ns}" for ns in netns if ns.startswith(f"{prefix}-")]
-    found += [f"process {pid}" for pid in pids if hosts._alive(pid)]
+    found += [f"process {pid}" for pid in pids if system.alive(pid)]
     folder = f"{hosts.STATE_ROOT}/{prefix}"
-    found += [f"process {pid} using {folder}" for pid in hosts._processes_using(folder)]
-    found += [f"mount {point}" for point in hosts._mounts_under(folder)]
+    found += [f"process {pid} using {folder}" for pid in system.processes_using(folder)]
+    found += [f"mount {point}" for point in system.mounts_under(folder)]
     with open("/proc/self/mountinfo") as f:
         found += [f"mount {line.split()[4]}" for line in f if f"/{prefix}-" in line.split()[4]]
     for path in (folder, f"{hosts.STATE_ROOT}/{prefix}.lock"):
