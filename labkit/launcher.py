@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import stat
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import threading
 import time
 
 from .errors import LabkitError
+from .system import answers
 
 READY_TIMEOUT = 20.0   # s for a background daemon to answer
 WATCH_INTERVAL = 0.5   # s between two looks at the process a daemon exits with
@@ -67,21 +67,6 @@ def socket_for(exit_with: int | None) -> str:
     """A socket path in the runtime folder: docker-PID.sock after the process the daemon exits with."""
     name = f"docker-{exit_with}.sock" if exit_with else f"docker-{secrets.token_hex(4)}.sock"
     return os.path.join(runtime_folder(), name)
-
-
-def answers(path: str, timeout: float = 1.0) -> bool:
-    """Whether an engine answers `GET /_ping` on the unix socket at path."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(timeout)
-            s.connect(path)
-            s.sendall(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
-            answer = b""
-            while chunk := s.recv(4096):   # to its end: hanging up early makes the engine log a broken pipe
-                answer += chunk
-            return answer.startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
 
 
 def start_background(path: str | None = None, exit_with: int | None = None,

@@ -36,14 +36,17 @@ def netns_exists(name: str) -> bool:
     return os.path.exists(f"{NETNS_DIR}/{name}")
 
 
-def answers(sock: str, timeout: float = 1.0) -> bool:
-    """Does an engine answer GET /_ping on this socket?"""
+def answers(path: str, timeout: float = 1.0) -> bool:
+    """Whether an engine answers `GET /_ping` on the unix socket at path."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(timeout)
-            s.connect(sock)
-            s.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
-            return b" 200 " in s.recv(64).split(b"\r\n")[0] + b" "
+            s.connect(path)
+            s.sendall(b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := s.recv(4096):   # to its end: hanging up early makes the engine log a broken pipe
+                answer += chunk
+            return answer.startswith(b"HTTP/1.1 200")
     except OSError:
         return False
 
