@@ -178,7 +178,7 @@ def test_overlay_is_vxlan_over_udp_4789(swarm):
     encap = next(h for h in t.hops if h.kind == "encap")
     vni = next(h for h in t.hops if h.kind == "underlay").packet.vni
     assert encap.action == f"encapsulated in VXLAN VNI {vni} over UDP 4789" and vni >= 4096
-    engines = dict(zip(swarm.names, swarm._hosts))
+    engines = {name: e.host for name, e in zip(swarm.names, swarm.engines, strict=True)}   # labkit.hosts EngineHosts
     clients = dict(zip(swarm.names, swarm.clients))
     address = next(h for h in t.hops if h.kind == "deliver").packet.dst
     lab = labkit.Lab(swarm[0], name="trace")
