@@ -67,6 +67,62 @@ class AddressSpace:
     pools: dict[IPv4Net, Pool] = field(default_factory=dict)
 
 
+# -- files ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Inode:
+    """One entry of a file system: a directory, a regular file or a symbolic link. Never changed
+    in place (image layers, containers and commits share them): a change makes a new one."""
+
+    kind: str               # "dir" | "file" | "link"
+    mode: int = 0o755       # permission bits
+    data: bytes = b""
+    target: str = ""        # a link's target
+    mtime: float = 0.0
+    opaque: bool = False    # a directory made anew over a deleted one: hides what lay below it
+    fill: int = 0           # a file of this many bytes whose content nobody reads (a binary)
+
+    @property
+    def size(self) -> int:
+        return self.fill or len(self.data)
+
+
+# A file system's entries by absolute path ("/", "/bin", "/bin/sh"). In a container's writable
+# layer None marks an entry deleted (a whiteout).
+Tree = dict
+
+
+@dataclass
+class Volume:
+    """A named or anonymous volume (`docker volume create`, `-v NAME:/path`, `-v /path`)."""
+
+    name: str
+    driver: str
+    created: str
+    labels: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    files: Tree = field(default_factory=lambda: {"/": Inode("dir")})
+    anonymous: bool = False
+    filled: bool = False  # the image's files were copied in at its first mount
+
+    @property
+    def mountpoint(self) -> str:
+        return f"/var/lib/docker/volumes/{self.name}/_data"
+
+
+@dataclass
+class Mount:
+    """What is mounted where in a container: a volume, a folder of the host (bind) or a tmpfs."""
+
+    kind: str                  # "volume" | "bind" | "tmpfs"
+    destination: str
+    source: str = ""           # the host's folder (bind)
+    volume: Volume | None = None
+    rw: bool = True
+    mode: str = ""             # as the request spelled it ("ro", "z", ...)
+    propagation: str = ""
+    files: Tree | None = None  # a tmpfs's own entries
+
+
 # -- images, endpoints, networks ---------------------------------------------------------------------
 @dataclass
 class Image:
@@ -75,6 +131,15 @@ class Image:
     created: int
     size: int
     cmd: list[str] | None = None
+    files: Tree = field(default_factory=dict)
+    # What `docker commit` records (the lab image: imported, none of it).
+    config: dict = field(default_factory=dict)      # Env, Cmd, Entrypoint, WorkingDir, ... as inspect shows
+    parent: str = ""
+    comment: str = "Imported from -"
+    author: str = ""
+    container: str = ""
+    container_config: dict | None = None
+    layers: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -261,6 +326,14 @@ class Container:
     # The container's own lines in /etc/hosts ("IP<tab>hostname"), one per network joined while
     # running; the engine drops them all when any network is disconnected at run time.
     hosts_lines: list[str] = field(default_factory=list)
+    paused: bool = False
+    # Its files: the writable layer over the image's (engine/filesystem.py), what is mounted,
+    # and what commands wrote into the files the engine keeps for it (/etc/hosts and the like).
+    layer: Tree = field(default_factory=dict)
+    mounts: list[Mount] = field(default_factory=list)
+    engine_files: dict[str, bytes] = field(default_factory=dict)
+    # Bytes that crossed each interface, by interface name: (received, sent) bytes and packets.
+    traffic: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def running(self) -> bool:
@@ -471,6 +544,10 @@ class Host:
     ifaces: list[Iface] = field(default_factory=list)   # the host namespace's own (lo aside)
     swarm_node: Node | None = None
     down: bool = False  # taken down (engine.hosts.take_down): off the underlay, its engine gone
+    volumes: dict[str, Volume] = field(default_factory=dict)
+    # The host's own folders, which bind mounts share (never the files of the machine the
+    # simulator runs on).
+    files: Tree = field(default_factory=dict)
 
     def new_ifindex(self) -> int:
         """The next interface index of the host's namespace (the kernel never reuses one)."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ..engine import containers
-from .query import frame, labels_match, parse_filters, regex_match, truthy, wanted_streams
+from ..engine import containers, images, signals
+from ..errors import EngineError
+from . import filters as filters_
+from .query import frame, labels_match, parse_filters, truthy, wanted_streams
 from .router import Reply, Routes, j
 from .views import container_json, container_summary
 
@@ -24,27 +26,13 @@ def container_create(engine, m, q, body):
 @routes.get(r"/containers/json")
 def container_list(engine, m, q, body):
     filters = parse_filters(q)
-    show_all = truthy(q, "all")
+    # A status filter, or a limit, lists stopped containers too (the engine's rule).
+    show_all = truthy(q, "all") or "status" in filters or int(q.get("limit") or -1) > 0
+    matches = filters_.container_matcher(engine.host, filters, images.find)
     out = []
     for c in sorted(engine.host.containers.values(), key=lambda c: c.created, reverse=True):
-        if not show_all and not c.running and "status" not in filters:
-            continue
-        if "status" in filters and c.status not in filters["status"]:
-            continue
-        if "name" in filters and not any(regex_match(p, "/" + c.name) for p in filters["name"]):
-            continue
-        if "id" in filters and not any(c.id.startswith(p) for p in filters["id"]):
-            continue
-        if "label" in filters and not labels_match(filters["label"], c.config.get("Labels") or {}):
-            continue
-        if "network" in filters:
-            names = set(c.net_requests) | {ep.network.name for ep in c.endpoints.values()}
-            ids = set(c.net_ids.values())
-            if not any(f in names or f in ids for f in filters["network"]):
-                continue
-        if "ancestor" in filters and not any(c.image_ref == a or c.image.id == a or a in c.image.tags for a in filters["ancestor"]):
-            continue
-        out.append(container_summary(c))
+        if (show_all or c.running) and matches(c):
+            out.append(container_summary(c))
     limit = int(q.get("limit") or -1)
     if limit > 0:
         out = out[:limit]
@@ -63,10 +51,35 @@ def _container_action(action):
     return handler
 
 
-# docker start / stop / kill / restart: 204, or 304 when already in that state (NotModified).
-for verb, action in (("start", containers.start), ("stop", containers.stop), ("kill", containers.kill),
-                     ("restart", containers.restart)):
+# docker start / stop / restart / pause / unpause: 204, or 304 when already in that state (NotModified).
+for verb, action in (("start", containers.start), ("stop", containers.stop), ("restart", containers.restart),
+                     ("pause", containers.pause), ("unpause", containers.unpause)):
     routes.post(rf"/containers/(?P<id>/?[^/]+)/{verb}")(_container_action(action))
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/kill")
+def container_kill(engine, m, q, body):
+    """docker kill [-s SIGNAL]: the signal read first; the engine's errors then name the container."""
+    number = signals.parse(q["signal"]) if q.get("signal") else signals.SIGKILL
+    try:
+        containers.kill(engine.host.find_container(m["id"]), number)
+    except EngineError as e:
+        raise type(e)(f"Cannot kill container: {m['id']}: {e.message}", e.status) from None
+    return Reply(204, b"")
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/rename")
+def container_rename(engine, m, q, body):
+    """docker rename OLD NEW."""
+    containers.rename(engine.host.find_container(m["id"]), q.get("name") or "")
+    return Reply(204, b"")
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/update")
+def container_update(engine, m, q, body):
+    """docker update: resources and the restart policy."""
+    warnings = containers.update(engine.host.find_container(m["id"]), body)
+    return j({"Warnings": warnings or None})
 
 
 @routes.post(r"/containers/(?P<id>/?[^/]+)/wait")
@@ -112,7 +125,7 @@ def container_attach(engine, m, q, body):
 
 @routes.delete(r"/containers/(?P<id>/?[^/]+)")
 def container_remove(engine, m, q, body):
-    containers.remove(engine.host.find_container(m["id"]), force=truthy(q, "force"))
+    containers.remove(engine.host.find_container(m["id"]), force=truthy(q, "force"), remove_volumes=truthy(q, "v"))
     return Reply(204, b"")
 
 

@@ -16,7 +16,7 @@ def exec_create(engine, m, q, body):
     c = engine.host.find_container(m["id"])
     e = execs.create(c, body.get("Cmd") or [], tty=bool(body.get("Tty")), attach_stdout=bool(body.get("AttachStdout")),
                      attach_stderr=bool(body.get("AttachStderr")), attach_stdin=bool(body.get("AttachStdin")),
-                     privileged=bool(body.get("Privileged")), user=body.get("User") or "")
+                     privileged=bool(body.get("Privileged")), user=body.get("User") or "", term=m["id"])
     return j({"Id": e.id}, 201)
 
 

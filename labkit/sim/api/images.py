@@ -2,8 +2,12 @@
 offline simulated engine answers as the engine does when it cannot reach the registry)."""
 from __future__ import annotations
 
+import fnmatch
+
 from ..engine import images
 from ..errors import NotFound
+from .filters import check_keys, truth
+from .query import labels_match, parse_filters
 from .router import Routes, j
 from .views import image_json
 
@@ -12,12 +16,43 @@ routes = Routes()
 
 @routes.get(r"/images/json")
 def image_list(engine, m, q, body):
+    """docker images [--filter ...]."""
+    filters = parse_filters(q)
+    check_keys(filters, ("before", "dangling", "label", "reference", "since"))
+    dangling = truth(filters, "dangling")
+    before = [images.find(engine.host, r).created for r in filters.get("before", [])]
+    since = [images.find(engine.host, r).created for r in filters.get("since", [])]
     out = []
-    for img in engine.host.images.values():
-        out.append({"Containers": -1, "Created": img.created, "Id": img.id, "Labels": None, "ParentId": "",
-                    "RepoDigests": None, "RepoTags": list(img.tags), "SharedSize": -1, "Size": img.size,
-                    "VirtualSize": img.size})
+    for img in sorted(engine.host.images.values(), key=lambda i: i.created, reverse=True):
+        labels = (img.config or {}).get("Labels") or {}
+        if dangling is not None and dangling != (not img.tags):
+            continue
+        if "label" in filters and not labels_match(filters["label"], labels):
+            continue
+        if "reference" in filters and not any(reference_match(p, t) for p in filters["reference"] for t in img.tags):
+            continue
+        if any(img.created >= b for b in before) or any(img.created <= s for s in since):
+            continue
+        out.append({"Containers": -1, "Created": img.created, "Id": img.id, "Labels": labels or None,
+                    "ParentId": img.parent, "RepoDigests": None, "RepoTags": list(img.tags), "SharedSize": -1,
+                    "Size": img.size, "VirtualSize": img.size})
     return j(out)
+
+
+def reference_match(pattern: str, tag: str) -> bool:
+    """reference=busy*: a shell pattern over the name, or over name:tag."""
+    name = tag.rsplit(":", 1)[0]
+    return fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag, pattern)
+
+
+@routes.post(r"/commit")
+def image_commit(engine, m, q, body):
+    """docker commit CONTAINER [REPOSITORY[:TAG]]."""
+    c = engine.host.find_container(q.get("container") or "")
+    config = images.apply_changes(dict(body or {}), [x for x in q.all("changes") if x.strip()])
+    config = {k: v for k, v in config.items() if v not in (None, "", [], {}, False)}
+    img = images.commit(c, q.get("repo") or "", q.get("tag") or "", q.get("comment") or "", q.get("author") or "", config)
+    return j({"Id": img.id}, 201)
 
 
 @routes.get(r"/images/(?P<name>.+)/json")

@@ -48,13 +48,14 @@ def version(engine, m, q, body):
 def info(engine, m, q, body):
     host = engine.host
     cs = list(host.containers.values())
-    running = sum(c.running for c in cs)
+    paused = sum(c.paused for c in cs)
+    running = sum(c.running for c in cs) - paused
     swarm = swarm_views.node_info(host.swarm_node) if host.swarm_node else {
         "NodeID": "", "NodeAddr": "", "LocalNodeState": "inactive", "ControlAvailable": False,
         "Error": "", "RemoteManagers": None}
     return j({
-        "ID": host.daemon_id, "Containers": len(cs), "ContainersRunning": running, "ContainersPaused": 0,
-        "ContainersStopped": len(cs) - running, "Images": len(host.images), "Driver": "overlay2",
+        "ID": host.daemon_id, "Containers": len(cs), "ContainersRunning": running, "ContainersPaused": paused,
+        "ContainersStopped": len(cs) - running - paused, "Images": len(host.images), "Driver": "overlay2",
         "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"],
                          ["Native Overlay Diff", "true"], ["userxattr", "false"]],
         "Plugins": {"Volume": ["local"], "Network": sorted(DRIVERS), "Authorization": None,

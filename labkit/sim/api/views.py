@@ -7,6 +7,8 @@ import time
 
 from ... import rules
 from ..engine.containers import HOST_CONFIG_DEFAULTS
+from ..engine import volumes
+from ..engine.images import empty_config
 from ..engine.ports import parse_port_key
 from ..state import ZERO_TIME, Container, Exec, Host, Image, Network
 from . import swarm_views
@@ -164,9 +166,9 @@ def container_json(c: Container) -> dict:
         "Path": argv[0] if argv else "",
         "Args": argv[1:],
         "State": {
-            "Status": c.status,
+            "Status": "paused" if c.paused else c.status,
             "Running": running,
-            "Paused": False,
+            "Paused": c.paused,
             "Restarting": False,
             "OOMKilled": False,
             "Dead": False,
@@ -191,7 +193,7 @@ def container_json(c: Container) -> dict:
         "ExecIDs": None,  # only running execs are listed; a simulated exec is over at once
         "HostConfig": hc,
         "GraphDriver": {"Data": None, "Name": "overlay2"},
-        "Mounts": [],
+        "Mounts": [volumes.mount_json(m) for m in sorted(c.mounts, key=lambda m: m.destination)],
         "Config": dict(c.config),
         "NetworkSettings": {
             "Bridge": "",
@@ -237,11 +239,11 @@ def container_summary(c: Container) -> dict:
         "Created": int(parse_time(c.created)),
         "Ports": ports,
         "Labels": c.config.get("Labels"),
-        "State": c.status,
+        "State": "paused" if c.paused else c.status,
         "Status": status_text(c),
         "HostConfig": {"NetworkMode": c.network_mode},
         "NetworkSettings": {"Networks": {name: list_settings(c, name) for name in sorted(c.net_requests)}},
-        "Mounts": [],
+        "Mounts": [volumes.mount_json(m) for m in sorted(c.mounts, key=lambda m: m.destination)],
     }
 
 
@@ -257,7 +259,8 @@ def list_settings(c: Container, name: str) -> dict:
 
 def status_text(c: Container) -> str:
     if c.status == "running":
-        return "Up " + human_duration(time.time() - parse_time(c.started_at))
+        up = "Up " + human_duration(time.time() - parse_time(c.started_at))
+        return up + " (Paused)" if c.paused else up
     if c.status == "exited":
         return f"Exited ({c.exit_code}) {human_duration(time.time() - parse_time(c.finished_at))} ago"
     return "Created"
@@ -265,21 +268,16 @@ def status_text(c: Container) -> str:
 
 def image_json(img: Image) -> dict:
     return {
-        "Id": img.id, "RepoTags": list(img.tags), "RepoDigests": [], "Parent": "", "Comment": "Imported from -",
+        "Id": img.id, "RepoTags": list(img.tags), "RepoDigests": [], "Parent": img.parent, "Comment": img.comment,
         "Created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime(img.created)),
-        "Container": "", "ContainerConfig": _empty_config(), "DockerVersion": ENGINE_VERSION, "Author": "",
-        "Config": {**_empty_config(), "Cmd": img.cmd}, "Architecture": "amd64", "Os": "linux", "Size": img.size,
+        "Container": img.container, "ContainerConfig": dict(img.container_config or empty_config()),
+        "DockerVersion": ENGINE_VERSION, "Author": img.author,
+        "Config": dict(img.config) if img.config else {**empty_config(), "Cmd": img.cmd},
+        "Architecture": "amd64", "Os": "linux", "Size": img.size,
         "VirtualSize": img.size, "GraphDriver": {"Data": None, "Name": "overlay2"},
-        "RootFS": {"Type": "layers", "Layers": ["sha256:" + img.id.split(":")[1][::-1]]},
+        "RootFS": {"Type": "layers", "Layers": list(img.layers) or ["sha256:" + img.id.split(":")[1][::-1]]},
         "Metadata": {"LastTagTime": "0001-01-01T00:00:00Z"},
     }
-
-
-def _empty_config() -> dict:
-    return {"Hostname": "", "Domainname": "", "User": "", "AttachStdin": False, "AttachStdout": False,
-            "AttachStderr": False, "Tty": False, "OpenStdin": False, "StdinOnce": False, "Env": None,
-            "Cmd": None, "Image": "", "Volumes": None, "WorkingDir": "", "Entrypoint": None,
-            "OnBuild": None, "Labels": None}
 
 
 def exec_json(e: Exec) -> dict:

@@ -12,7 +12,7 @@ import itertools
 
 from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotModified
 from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, Network, now
-from . import endpoints, images, ports
+from . import endpoints, filesystem, images, ports, signals, volumes
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -110,7 +110,7 @@ def create(host: Host, name: str | None, body: dict) -> Container:
     # start then finds no program).
     image = images.find(host, ref) if ref else Image("", [], created=0, size=0)
     argv = list(body.get("Entrypoint") or []) + list(body.get("Cmd") or [])
-    if not argv and not image.cmd:
+    if not argv and not image.cmd and not (image.config or {}).get("Entrypoint"):
         raise InvalidParameter("No command specified")
     if mode.startswith("container:"):
         host.find_container(mode.split(":", 1)[1])  # must exist
@@ -122,10 +122,12 @@ def create(host: Host, name: str | None, body: dict) -> Container:
                                f'to reuse that name.')
     else:
         name = _auto_name(host)
+    mounts = volumes.mounts_for(host, body, (image.config or {}).get("Volumes"))
     cid = host.world.new_id("container", f"{host.name}/{name}")
     config = _container_config(body, cid)
+    images.merge_config(config, image)
     hc.setdefault("NetworkMode", mode)
-    c = Container(cid, name, host, image, ref, now(), config, hc, mode)
+    c = Container(cid, name, host, image, ref, now(), config, hc, mode, mounts=mounts)
     if mode.startswith("container:"):
         target = host.find_container(mode.split(":", 1)[1])
         c.network_mode = "container:" + target.id
@@ -170,6 +172,8 @@ def _container_config(body: dict, cid: str) -> dict:
 # -- lifecycle -------------------------------------------------------------------------------------
 def start(c: Container) -> None:
     host = c.host
+    if c.paused:
+        raise Conflict("cannot start a paused container, try unpause instead")
     if c.running:
         raise NotModified()
     mode = c.mode_kind
@@ -198,6 +202,9 @@ def start(c: Container) -> None:
             c.sandbox_id = host.world.new_id("sandbox", c.id)
             c.sandbox_pending = False
         ports.bind(c)
+        filesystem.mount_points(c)
+        for m in c.mounts:
+            filesystem.fill_volume(c, m)
         c.task_tried = True
         c.host_config.setdefault("Runtime", "runc")
         process = host.world.runtime.start(c.argv, c)
@@ -247,31 +254,113 @@ def exited(c: Container, code: int) -> None:
 def stop(c: Container, signal_kill: bool = True) -> None:
     if not c.running:
         raise NotModified()
+    c.paused = False  # the engine thaws a paused container to stop it
     # busybox as PID 1 ignores SIGTERM, so stop ends in SIGKILL after the timeout: 137.
     exited(c, 137)
 
 
-def kill(c: Container) -> None:
+def kill(c: Container, number: int = signals.SIGKILL) -> None:
+    """docker kill [-s SIGNAL] (the number read by signals.parse). A PID 1 with no handler
+    ignores every signal but SIGKILL (the kernel's rule for a namespace's init)."""
+    signals.check(number)
     if not c.running:
-        raise Conflict(f"Cannot kill container: {c.name}: Container {c.id} is not running")
-    exited(c, 137)
+        raise Conflict(f"Container {c.id} is not running")
+    if number == signals.SIGKILL:
+        c.paused = False
+        exited(c, 137)
 
 
 def restart(c: Container) -> None:
     if c.running:
+        c.paused = False
         exited(c, 137)
     start(c)  # (docker restart does not count in RestartCount: that is the restart policy's)
 
 
-def remove(c: Container, force: bool = False) -> None:
+def remove(c: Container, force: bool = False, remove_volumes: bool = False) -> None:
     host = c.host
     if c.running:
         if not force:
+            if c.paused:
+                raise Conflict(f"You cannot remove a paused container {c.id}. Unpause and then stop the "
+                               f"container before attempting removal or force remove")
             raise Conflict(f"You cannot remove a running container {c.id}. Stop the container before "
                            f"attempting removal or force remove")
+        c.paused = False
         exited(c, 137)
         if c.removed:
             return
     host.containers.pop(c.id, None)
+    volumes.release(c, remove_volumes or bool(c.host_config.get("AutoRemove")))
     c.removed = True
     host.world.changed.notify_all()
+
+
+# -- pause, rename, update ----------------------------------------------------------------------------
+def pause(c: Container) -> None:
+    """docker pause: the container's processes frozen (the cgroup freezer)."""
+    if not c.running:
+        raise Conflict(f"Container {c.id} is not running")
+    if c.paused:
+        raise Conflict(f"Container {c.id} is already paused")
+    c.paused = True
+
+
+def unpause(c: Container) -> None:
+    if not c.running or not c.paused:
+        raise EngineError(f"Container {c.id} is not paused")
+    c.paused = False
+
+
+def rename(c: Container, new_name: str) -> None:
+    """docker rename: the new name everywhere, the embedded DNS included."""
+    if not new_name:
+        raise InvalidParameter("Neither old nor new names may be empty")
+    bare = new_name.lstrip("/")
+    if bare == c.name:
+        raise InvalidParameter("Renaming a container with the same name as its current name")
+    if not CONTAINER_NAME.match(new_name):
+        raise InvalidParameter(f"Error when allocating new name: Invalid container name (/{bare}), only "
+                               f"[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+    for other in c.host.containers.values():
+        if other.name == bare:
+            raise Conflict(f'Error when allocating new name: Conflict. The container name "/{bare}" is already '
+                           f'in use by container "{other.id}". You have to remove (or rename) that container '
+                           f'to be able to reuse that name.')
+    c.name = bare
+
+
+RESOURCES = ("BlkioWeight", "CpuShares", "CpuPeriod", "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime",
+             "CpusetCpus", "CpusetMems", "Memory", "MemoryReservation", "MemorySwap", "KernelMemory",
+             "KernelMemoryTCP", "NanoCpus", "PidsLimit", "CpuCount", "CpuPercent")
+RESTART_POLICIES = ("", "no", "always", "unless-stopped", "on-failure")
+
+
+def update(c: Container, body: dict) -> list[str]:
+    """docker update: resources and the restart policy; the engine's warnings."""
+    policy = body.get("RestartPolicy")
+    if policy is not None and policy.get("Name") is not None:
+        name = policy.get("Name") or ""
+        if name not in RESTART_POLICIES:
+            raise InvalidParameter(f"invalid restart policy '{name}'")
+        retries = int(policy.get("MaximumRetryCount") or 0)
+        if name != "on-failure" and retries:
+            raise InvalidParameter(f"maximum retry count cannot be used with restart policy '{name}'")
+    if body.get("Memory") and 0 < body["Memory"] < 6 * 1024 * 1024:
+        raise InvalidParameter("Minimum memory limit allowed is 6MB")
+    refused = f"Cannot update container {c.id}: "
+    if policy is not None and c.host_config.get("AutoRemove") and (policy.get("Name") or "") not in ("", "no"):
+        raise Conflict(refused + "Restart policy cannot be updated because AutoRemove is enabled for the container")
+    memory = body.get("Memory") or c.host_config.get("Memory") or 0
+    swap = body.get("MemorySwap") if body.get("MemorySwap") is not None else c.host_config.get("MemorySwap") or 0
+    if memory and swap and swap > 0 and memory > swap:
+        raise Conflict(refused + "Memory limit should be smaller than already set memoryswap limit, update the "
+                       "memoryswap at the same time")
+    for key in RESOURCES:
+        value = body.get(key)
+        if value not in (None, 0, "") or (key in body and key in ("CpusetCpus", "CpusetMems") and value):
+            c.host_config[key] = value
+    if policy is not None and policy.get("Name") is not None:
+        c.host_config["RestartPolicy"] = {"Name": policy.get("Name") or "",
+                                          "MaximumRetryCount": int(policy.get("MaximumRetryCount") or 0)}
+    return []

@@ -11,9 +11,12 @@ from ..state import Container, Exec, Host
 
 def create(c: Container, argv: list[str], *, tty: bool = False, attach_stdout: bool = False,
            attach_stderr: bool = False, attach_stdin: bool = False, privileged: bool = False,
-           user: str = "") -> Exec:
+           user: str = "", term: str = "") -> Exec:
+    """docker exec's create; term: the container as the request named it (the engine's texts do)."""
     if not c.running:
         raise EngineError(f"Container {c.id} is not running", 409)
+    if c.paused:
+        raise EngineError(f"Container {term or c.name} is paused, unpause the container before exec", 409)
     if not argv:
         raise InvalidParameter("No exec command specified")
     world = c.host.world

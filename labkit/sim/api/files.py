@@ -1,0 +1,36 @@
+"""The Engine API's routes for a container's files: the archive endpoints (`docker cp` both ways,
+put_archive/get_archive, the stat of a path) and `docker diff`."""
+from __future__ import annotations
+
+import json
+
+from ..engine import archive, filesystem
+from .query import truthy
+from .router import Reply, Routes
+
+routes = Routes()
+STAT_HEADER = "X-Docker-Container-Path-Stat"
+
+
+@routes.get(r"/containers/(?P<id>/?[^/]+)/archive")
+def archive_get(engine, m, q, body):
+    """docker cp CONTAINER:PATH - (GET), and the stat `docker cp` asks first (HEAD)."""
+    c = engine.host.find_container(m["id"])
+    data, info = archive.get(c, q.get("path") or "")
+    return Reply(200, data, {"Content-Type": "application/x-tar", STAT_HEADER: archive.stat_header(info)})
+
+
+@routes.put(r"/containers/(?P<id>/?[^/]+)/archive")
+def archive_put(engine, m, q, body):
+    """docker cp - CONTAINER:PATH: a tar extracted into the directory PATH."""
+    c = engine.host.find_container(m["id"])
+    archive.put(c, q.get("path") or "", body if isinstance(body, bytes) else b"",
+                no_overwrite_dir_non_dir=truthy(q, "noOverwriteDirNonDir"))
+    return Reply(200, b"")
+
+
+@routes.get(r"/containers/(?P<id>/?[^/]+)/changes")
+def container_changes(engine, m, q, body):
+    """docker diff: what the container's commands changed in its files."""
+    found = filesystem.changes(engine.host.find_container(m["id"]))
+    return Reply(200, (json.dumps(found or None) + "\n").encode())

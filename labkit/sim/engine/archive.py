@@ -1,0 +1,138 @@
+"""The archive endpoints' work: `docker cp` both ways, `put_archive`/`get_archive`, and the
+stat the engine sends with them (X-Docker-Container-Path-Stat).
+
+A path is resolved in the container's files as the engine resolves it: every directory of the way
+followed through links, the last name not (a link is copied as a link, and its stat says where it
+points, as a path in the container).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import json
+import posixpath
+import tarfile
+import time
+
+from ..errors import EngineError, InvalidParameter, NotFound
+from ..state import Container, Inode
+from .filesystem import FileError, Files, absolute
+
+MODE_DIR = 1 << 31       # Go's os.ModeDir
+MODE_SYMLINK = 1 << 27   # Go's os.ModeSymlink
+
+
+def _missing(c: Container, path: str) -> NotFound:
+    return NotFound(f"Could not find the file {path} in container {c.name}")
+
+
+def _resolve(c: Container, path: str) -> tuple[str, Inode]:
+    fs = Files(c)
+    try:
+        real, node = fs.lookup(absolute(path), follow=False)
+    except FileError:
+        raise _missing(c, path) from None
+    if node is None:
+        raise _missing(c, path)
+    return real, node
+
+
+def go_mode(node: Inode) -> int:
+    bits = node.mode & 0o7777
+    if node.kind == "dir":
+        bits |= MODE_DIR
+    elif node.kind == "link":
+        bits |= MODE_SYMLINK
+    return bits
+
+
+def rfc3339(t: float) -> str:
+    frac = f"{t % 1:.9f}"[1:].rstrip("0").rstrip(".")
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + frac + "Z"
+
+
+def stat(c: Container, path: str) -> dict:
+    """The path's stat, as the header X-Docker-Container-Path-Stat carries it (decoded)."""
+    real, node = _resolve(c, path)
+    link = ""
+    if node.kind == "link":
+        try:
+            link = Files(c).lookup(real)[0]
+        except FileError:
+            link = absolute(node.target, posixpath.dirname(real))
+    name = posixpath.basename(real) or "/"
+    return {"name": name, "size": Files(c).content(real, node).__len__() if node.kind == "file" else node.size,
+            "mode": go_mode(node), "mtime": rfc3339(node.mtime), "linkTarget": link}
+
+
+def stat_header(info: dict) -> str:
+    return base64.b64encode(json.dumps(info, separators=(",", ":")).encode()).decode()
+
+
+def get(c: Container, path: str) -> tuple[bytes, dict]:
+    """GET /containers/{id}/archive: (a tar of path, its stat). A path ending in "/." gives the
+    directory's contents without the directory's own name."""
+    info = stat(c, path)
+    real, node = _resolve(c, path)
+    fs = Files(c)
+    contents_only = path.endswith("/.")
+    base = "." if contents_only else posixpath.basename(real) or "."
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for p, entry in fs.walk(real):
+            rel = posixpath.relpath(p, real)
+            name = base if rel == "." else posixpath.join(base, rel)
+            info_t = tarfile.TarInfo(name)
+            info_t.mode, info_t.mtime = entry.mode & 0o7777, int(entry.mtime)
+            if entry.kind == "dir":
+                info_t.type = tarfile.DIRTYPE
+                tar.addfile(info_t)
+            elif entry.kind == "link":
+                info_t.type, info_t.linkname = tarfile.SYMTYPE, entry.target
+                tar.addfile(info_t)
+            else:
+                data = fs.content(p, entry)
+                info_t.size = len(data)
+                tar.addfile(info_t, io.BytesIO(data))
+    return out.getvalue(), info
+
+
+def put(c: Container, path: str, data: bytes, no_overwrite_dir_non_dir: bool = False) -> None:
+    """PUT /containers/{id}/archive: the tar's entries extracted into the directory path."""
+    fs = Files(c)
+    try:
+        real, node = fs.lookup(absolute(path))
+    except FileError:
+        raise _missing(c, path) from None
+    if node is None:
+        raise _missing(c, path)
+    if node.kind != "dir":
+        raise InvalidParameter("extraction point is not a directory")
+    try:
+        tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        members = [(m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar.getmembers()]
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise EngineError(f"Error processing tar file({e}): ") from None
+    try:
+        for m, content in members:
+            name = m.name.lstrip("/")
+            if name in ("", "."):
+                continue
+            dest = absolute(name, real)
+            if m.isdir():
+                entry = Inode("dir", m.mode & 0o7777, mtime=m.mtime)
+            elif m.issym():
+                entry = Inode("link", 0o777, target=m.linkname, mtime=m.mtime)
+            elif m.isfile():
+                entry = Inode("file", m.mode & 0o7777, data=content, mtime=m.mtime)
+            else:
+                continue
+            old = fs.lookup(dest, follow=False)[1] if fs.exists(posixpath.dirname(dest)) else None
+            if no_overwrite_dir_non_dir and old is not None and (old.kind == "dir") != (entry.kind == "dir"):
+                kind = "directory" if old.kind == "dir" else "non-directory"
+                raise InvalidParameter(f"cannot overwrite {kind} \"{dest}\" with "
+                                       f"{'non-directory' if kind == 'directory' else 'directory'} \"{name}\"")
+            fs.mkdir(posixpath.dirname(dest), parents=True)
+            fs.put(dest, entry)
+    except FileError as e:
+        raise EngineError(f"Error processing tar file: {e.path}: {e.reason}") from None

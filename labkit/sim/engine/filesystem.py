@@ -1,0 +1,519 @@
+"""A container's files: its image's, the engine's own, what its commands write, and what is
+mounted into it (volumes, the host's folders, tmpfs).
+
+    fs = Files(container)                 # what the container's processes see
+    fs.write("/www/index.html", b"hi\\n")  # echo hi > /www/index.html
+    fs.read("/etc/hosts"); fs.listdir("/bin"); fs.mkdir("/data", parents=True); fs.remove("/x")
+
+The root is overlay2's: a writable layer (Container.layer) over the image's entries (Image.files),
+with the engine's init entries between them (/.dockerenv, /dev, /proc, /sys, /etc/hosts,
+/etc/hostname, /etc/resolv.conf, /etc/mtab). A deleted image entry is a whiteout (None) in the
+layer; a directory made again over a deleted one is opaque. `docker diff` is the layer read
+against what lies below it; `docker commit` flattens the layer onto the image's entries.
+
+Mounts hide what lies below them: a path under a mount's destination is looked up in the volume's
+entries, the host's folder (a bind: the simulated host's files, Host.files) or the tmpfs. The
+engine's /etc files are bind mounts of files it keeps per container: their content comes from the
+engine (dns.py) unless a command wrote into them.
+
+Errors are FileError with the kernel's words (errno names and strerror texts), which the applets
+print as busybox does.
+"""
+from __future__ import annotations
+
+import posixpath
+import time
+
+from ..state import Container, Host, Inode, Mount, Tree, Volume
+from . import dns
+
+ENOENT = "No such file or directory"
+ENOTDIR = "Not a directory"
+EISDIR = "Is a directory"
+EEXIST = "File exists"
+ENOTEMPTY = "Directory not empty"
+EROFS = "Read-only file system"
+EBUSY = "Resource busy"
+EINVAL = "Invalid argument"
+
+ENGINE_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
+# The engine's init layer, between the image and the container's own layer: not in `docker diff`.
+INIT: Tree = {
+    "/": Inode("dir"), "/.dockerenv": Inode("file", 0o755), "/dev": Inode("dir"),
+    "/dev/console": Inode("file", 0o755), "/dev/pts": Inode("dir"), "/dev/shm": Inode("dir"),
+    "/etc": Inode("dir"), "/etc/hostname": Inode("file", 0o755), "/etc/hosts": Inode("file", 0o755),
+    "/etc/mtab": Inode("link", 0o777, target="/proc/mounts"), "/etc/resolv.conf": Inode("file", 0o755),
+    "/proc": Inode("dir"), "/sys": Inode("dir"),
+}
+# What the simulated host has before anything is bound (bind sources are made under these).
+HOST_FOLDERS = ("/", "/home", "/mnt", "/opt", "/root", "/srv", "/tmp", "/var", "/var/lib")
+MAX_LINKS = 40
+
+
+class FileError(Exception):
+    """A file operation refused, in the kernel's words: `FileError(ENOENT, "/x")`."""
+
+    def __init__(self, reason: str, path: str):
+        super().__init__(f"{path}: {reason}")
+        self.reason = reason
+        self.path = path
+
+
+def absolute(path: str, cwd: str = "/") -> str:
+    """A path as the kernel resolves it from cwd: absolute, normalised (no ., .., //)."""
+    out = posixpath.normpath(posixpath.join(cwd or "/", path))
+    return "/" + out.lstrip("/")
+
+
+def parent_of(path: str) -> str:
+    return posixpath.dirname(path) or "/"
+
+
+def host_tree() -> Tree:
+    return {p: Inode("dir") for p in HOST_FOLDERS}
+
+
+def now() -> float:
+    return time.time()
+
+
+# -- a plain tree (a volume, the host's folders, a tmpfs) --------------------------------------------
+class Plain:
+    """Entries of one tree with no layer below: a deleted entry is simply gone."""
+
+    def __init__(self, tree: Tree, base: str = "/", rw: bool = True):
+        self.tree, self.base, self.rw = tree, base, rw
+
+    def key(self, rel: str) -> str:
+        return self.base.rstrip("/") + rel if rel != "/" else self.base
+
+    def get(self, rel: str) -> Inode | None:
+        return self.tree.get(self.key(rel))
+
+    def put(self, rel: str, node: Inode) -> None:
+        self.tree[self.key(rel)] = node
+
+    def delete(self, rel: str) -> None:
+        key = self.key(rel)
+        prefix = key.rstrip("/") + "/"
+        for k in [k for k in self.tree if k == key or k.startswith(prefix)]:
+            del self.tree[k]
+
+    def names(self, rel: str) -> set[str]:
+        key = self.key(rel)
+        return {posixpath.basename(k) for k in self.tree if k != key and parent_of(k) == key}
+
+
+class Layered:
+    """A container's root: its layer over the engine's init entries over the image's."""
+
+    def __init__(self, c: Container):
+        self.layer, self.image, self.rw = c.layer, c.image.files, True
+
+    def below(self, path: str) -> Inode | None:
+        return INIT.get(path) or self.image.get(path)
+
+    def hidden(self, path: str) -> bool:
+        """Whether an ancestor in the layer hides what lies below (a whiteout, an opaque
+        directory, a file over a directory)."""
+        p = path
+        while p != "/":
+            p = parent_of(p)
+            if p in self.layer:
+                node = self.layer[p]
+                if node is None or node.kind != "dir" or node.opaque:
+                    return True
+        return False
+
+    def get(self, path: str) -> Inode | None:
+        if path in self.layer:
+            return self.layer[path]
+        return None if self.hidden(path) else self.below(path)
+
+    def put(self, path: str, node: Inode) -> None:
+        old = self.below(path) if not self.hidden(path) else None
+        if node.kind == "dir" and path in self.layer and self.layer[path] is None and old is not None:
+            node = Inode("dir", node.mode, mtime=node.mtime, opaque=True)  # made again: hides the old
+        self.layer[path] = node
+
+    def delete(self, path: str) -> None:
+        prefix = path.rstrip("/") + "/"
+        for k in [k for k in self.layer if k.startswith(prefix)]:
+            del self.layer[k]
+        if self.below(path) is not None and not self.hidden(path):
+            self.layer[path] = None   # a whiteout over the image's entry
+        else:
+            self.layer.pop(path, None)
+
+    def names(self, path: str) -> set[str]:
+        out = set()
+        opaque = path in self.layer and self.layer[path] is not None and self.layer[path].opaque
+        for tree in ((self.layer,) if opaque else (self.layer, INIT, self.image)):
+            for k in tree:
+                if k != path and parent_of(k) == path:
+                    out.add(posixpath.basename(k))
+        return {n for n in out if self.get(absolute(n, path)) is not None}
+
+
+# -- a container's view ------------------------------------------------------------------------------
+class Files:
+    """The files a container's processes see (see the module's docstring)."""
+
+    def __init__(self, c: Container):
+        self.c = c
+
+    # -- where a path lives ---------------------------------------------------------------------
+    def mount_of(self, path: str) -> Mount | None:
+        best = None
+        for m in self.c.mounts:
+            d = m.destination
+            if (path == d or path.startswith(d.rstrip("/") + "/")) and (best is None or len(d) > len(best.destination)):
+                best = m
+        return best
+
+    def place(self, path: str) -> tuple[Plain | Layered, str]:
+        """The tree that holds path, and path inside it."""
+        m = self.mount_of(path)
+        if m is None:
+            return Layered(self.c), path
+        rel = absolute(posixpath.relpath(path, m.destination))
+        if m.kind == "volume":
+            return Plain(m.volume.files, "/", m.rw), rel
+        if m.kind == "bind":
+            return Plain(self.c.host.files, m.source, m.rw), rel
+        return Plain(m.files, "/", m.rw), rel
+
+    def lookup(self, path: str, follow: bool = True, depth: int = 0) -> tuple[str, Inode | None]:
+        """(the real path, its entry or None), following links in every directory of the way
+        and, when follow, in the last name too."""
+        if depth > MAX_LINKS:
+            raise FileError("Too many levels of symbolic links", path)
+        path = absolute(path)
+        parts = [p for p in path.split("/") if p]
+        cur = "/"
+        for i, name in enumerate(parts):
+            parent_node = self.entry(cur)
+            if parent_node is None:
+                raise FileError(ENOENT, path)
+            if parent_node.kind != "dir":
+                raise FileError(ENOTDIR, path)
+            nxt = absolute(name, cur)
+            node = self.entry(nxt)
+            last = i == len(parts) - 1
+            if node is not None and node.kind == "link" and (follow or not last):
+                target = absolute(node.target, cur)
+                rest = "/".join(parts[i + 1:])
+                return self.lookup(absolute(rest, target) if rest else target, follow, depth + 1)
+            cur = nxt
+        return cur, self.entry(cur)
+
+    def entry(self, path: str) -> Inode | None:
+        tree, rel = self.place(path)
+        return tree.get(rel)
+
+    def stat(self, path: str, follow: bool = True) -> Inode:
+        real, node = self.lookup(path, follow)
+        if node is None:
+            raise FileError(ENOENT, path)
+        return node
+
+    def exists(self, path: str) -> bool:
+        try:
+            return self.lookup(path)[1] is not None
+        except FileError:
+            return False
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            node = self.lookup(path)[1]
+        except FileError:
+            return False
+        return node is not None and node.kind == "dir"
+
+    # -- reading ------------------------------------------------------------------------------
+    def read(self, path: str) -> bytes:
+        real, node = self.lookup(path)
+        if node is None:
+            raise FileError(ENOENT, path)
+        if node.kind == "dir":
+            raise FileError(EISDIR, path)
+        return self.content(real, node)
+
+    def content(self, real: str, node: Inode) -> bytes:
+        if real in ENGINE_FILES and self.mount_of(real) is None and real not in self.c.layer:
+            return self.engine_file(real)
+        if node.fill:
+            return b"\x7fELF" + b"\0" * (node.fill - 4)
+        return node.data
+
+    def engine_file(self, path: str) -> bytes:
+        if path in self.c.engine_files:
+            return self.c.engine_files[path]
+        if path == "/etc/hosts":
+            return dns.etc_hosts(self.c).encode()
+        if path == "/etc/resolv.conf":
+            return dns.resolv_conf(self.c).encode()
+        return (self.c.hostname + "\n").encode()
+
+    def listdir(self, path: str) -> list[tuple[str, Inode]]:
+        """A directory's entries, sorted by name (links not followed); a file lists itself."""
+        real, node = self.lookup(path)
+        if node is None:
+            raise FileError(ENOENT, path)
+        if node.kind != "dir":
+            return [(posixpath.basename(real), node)]
+        tree, rel = self.place(real)
+        names = set(tree.names(rel))
+        for m in self.c.mounts:  # a mount point shows in its parent even when nothing made it
+            if parent_of(m.destination) == real:
+                names.add(posixpath.basename(m.destination))
+        return [(n, self.lookup(absolute(n, real), follow=False)[1]) for n in sorted(names)]
+
+    def walk(self, path: str) -> list[tuple[str, Inode]]:
+        """path and everything below it, depth first in name order (how tar walks)."""
+        real, node = self.lookup(path, follow=False)
+        if node is None:
+            raise FileError(ENOENT, path)
+        out = [(real, node)]
+        if node.kind == "dir":
+            for name, child in self.listdir(real):
+                out += self.walk(absolute(name, real))
+        return out
+
+    # -- writing ------------------------------------------------------------------------------
+    def _writable(self, path: str) -> tuple[Plain | Layered, str]:
+        tree, rel = self.place(path)
+        if not tree.rw:
+            raise FileError(EROFS, path)
+        return tree, rel
+
+    def _parent_dir(self, path: str) -> str:
+        parent = parent_of(path)
+        real, node = self.lookup(parent)
+        if node is None:
+            raise FileError(ENOENT, path)
+        if node.kind != "dir":
+            raise FileError(ENOTDIR, path)
+        return real
+
+    def _touch_dir(self, real_dir: str) -> None:
+        """A directory whose entries changed: copied up into the layer (overlay2 does; `docker
+        diff` then lists it as changed)."""
+        tree, rel = self.place(real_dir)
+        node = tree.get(rel)
+        if node is not None and isinstance(tree, Layered) and real_dir not in tree.layer and real_dir != "/":
+            tree.layer[real_dir] = Inode("dir", node.mode, mtime=now())
+
+    def write(self, path: str, data: bytes, append: bool = False, mode: int = 0o644) -> None:
+        """echo > path (append: >>): the file made when missing; through a link to its target."""
+        real, node = self.lookup(path)
+        if node is not None and node.kind == "dir":
+            raise FileError(EISDIR, path)
+        if node is None:
+            real = absolute(posixpath.basename(real), self._parent_dir(real))
+        if real in ENGINE_FILES and self.mount_of(real) is None and real not in self.c.layer:
+            old = self.engine_file(real) if append else b""
+            self.c.engine_files[real] = old + data
+            return
+        tree, rel = self._writable(real)
+        old = self.content(real, node) if (append and node is not None) else b""
+        if node is None:
+            self._touch_dir(parent_of(real))
+        tree.put(rel, Inode("file", node.mode if node is not None else mode, data=old + data, mtime=now()))
+
+    def touch(self, path: str) -> None:
+        real, node = self.lookup(path)
+        if node is None:
+            self.write(path, b"")
+            return
+        tree, rel = self._writable(real)
+        tree.put(rel, Inode(node.kind, node.mode, node.data, node.target, now(), node.opaque, node.fill))
+
+    def mkdir(self, path: str, parents: bool = False, mode: int = 0o755) -> None:
+        path = absolute(path)
+        if parents:
+            cur = "/"
+            for name in [p for p in path.split("/") if p]:
+                cur = absolute(name, cur)
+                real, node = self.lookup(cur)
+                if node is None:
+                    self._mkdir_one(real, mode)
+                elif node.kind != "dir":
+                    raise FileError(ENOTDIR if cur != path else EEXIST, cur)
+                cur = real
+            return
+        real, node = self.lookup(path, follow=False)
+        if node is not None:
+            raise FileError(EEXIST, path)
+        self._mkdir_one(real, mode)
+
+    def _mkdir_one(self, real: str, mode: int) -> None:
+        self._parent_dir(real)
+        tree, rel = self._writable(real)
+        self._touch_dir(parent_of(real))
+        tree.put(rel, Inode("dir", mode, mtime=now()))
+
+    def symlink(self, target: str, path: str) -> None:
+        real, node = self.lookup(path, follow=False)
+        if node is not None:
+            raise FileError(EEXIST, path)
+        self._parent_dir(real)
+        tree, rel = self._writable(real)
+        self._touch_dir(parent_of(real))
+        tree.put(rel, Inode("link", 0o777, target=target, mtime=now()))
+
+    def remove(self, path: str, recursive: bool = False, directory: bool = False) -> None:
+        """rm (recursive: rm -r; directory: rmdir, only an empty directory)."""
+        real, node = self.lookup(path, follow=False)
+        if node is None:
+            raise FileError(ENOENT, path)
+        if any(m.destination == real for m in self.c.mounts) or real == "/":
+            raise FileError(EBUSY, path)
+        if node.kind == "dir":
+            if not (recursive or directory):
+                raise FileError(EISDIR, path)
+            if directory and self.listdir(real):
+                raise FileError(ENOTEMPTY, path)
+            if recursive:
+                for name, _ in self.listdir(real):
+                    self.remove(absolute(name, real), recursive=True)
+        elif directory:
+            raise FileError(ENOTDIR, path)
+        tree, rel = self._writable(real)
+        self._touch_dir(parent_of(real))
+        tree.delete(rel)
+
+    def copy(self, src: str, dst: str, recursive: bool = False) -> None:
+        """cp SRC DST (recursive: cp -r): into DST when it is a directory."""
+        real_src, node = self.lookup(src)
+        if node is None:
+            raise FileError(ENOENT, src)
+        if self.is_dir(dst):
+            dst = absolute(posixpath.basename(real_src), self.lookup(dst)[0])
+        if node.kind == "dir":
+            if not recursive:
+                raise FileError(EISDIR, src)
+            if not self.is_dir(dst):
+                self.mkdir(dst, mode=node.mode)
+            for name, _ in self.listdir(real_src):
+                self.copy(absolute(name, real_src), absolute(name, dst), recursive=True)
+            return
+        self.write(dst, self.content(real_src, node), mode=node.mode)
+
+    def rename(self, src: str, dst: str) -> None:
+        """mv SRC DST: into DST when it is a directory."""
+        real_src, node = self.lookup(src, follow=False)
+        if node is None:
+            raise FileError(ENOENT, src)
+        if self.is_dir(dst):
+            dst = absolute(posixpath.basename(real_src), self.lookup(dst)[0])
+        if absolute(dst) == real_src:
+            return
+        if node.kind == "link":
+            self.symlink(node.target, dst)
+        else:
+            self.copy(real_src, dst, recursive=True)
+        self.remove(real_src, recursive=True)
+
+    def put(self, path: str, node: Inode) -> None:
+        """An entry as it comes (from a tar archive): replaces what is there, unless a directory
+        meets a directory."""
+        real, old = self.lookup(path, follow=False)
+        if old is not None and old.kind == "dir" and node.kind == "dir":
+            return
+        if old is not None:
+            self.remove(real, recursive=True)
+        self._parent_dir(real)
+        if node.kind == "file" and real in ENGINE_FILES and self.mount_of(real) is None:
+            self.c.engine_files[real] = node.data
+            return
+        tree, rel = self._writable(real)
+        self._touch_dir(parent_of(real))
+        tree.put(rel, node)
+
+
+# -- docker diff and docker commit -------------------------------------------------------------------
+CHANGED, ADDED, DELETED = 0, 1, 2
+
+
+def changes(c: Container) -> list[dict]:
+    """docker diff: the layer against what lies below it (mount points and the engine's files
+    are not changes), in path order."""
+    root = Layered(c)
+    out = []
+    mount_points = {m.destination for m in c.mounts}
+    for path in sorted(c.layer):
+        node = c.layer[path]
+        below = None if root.hidden(path) else root.below(path)
+        if node is None:
+            out.append({"Path": path, "Kind": DELETED})
+        elif path in mount_points and below is None and node.kind == "dir":
+            continue
+        else:
+            out.append({"Path": path, "Kind": CHANGED if below is not None else ADDED})
+    return out
+
+
+def flatten(c: Container) -> Tree:
+    """The container's root as one tree (the image's entries with its layer applied): what
+    `docker commit` makes the new image's files."""
+    files = dict(c.image.files)
+    for path in sorted(c.layer):
+        node = c.layer[path]
+        if node is None or (node.kind == "dir" and node.opaque) or (node.kind != "dir"):
+            prefix = path.rstrip("/") + "/"
+            for k in [k for k in files if k.startswith(prefix)]:
+                del files[k]
+        if node is None:
+            files.pop(path, None)
+        else:
+            files[path] = Inode(node.kind, node.mode, node.data, node.target, node.mtime, False, node.fill)
+    return files
+
+
+def tree_size(files: Tree) -> int:
+    return sum(n.size for n in files.values() if n is not None and n.kind == "file")
+
+
+# -- mounts ------------------------------------------------------------------------------------------
+def fill_volume(c: Container, m: Mount) -> None:
+    """A new named volume mounted over a folder of the image gets the image's files there
+    (the engine copies them in at its first mount)."""
+    vol = m.volume
+    if vol is None or vol.filled:
+        return
+    vol.filled = True
+    if len(vol.files) > 1:
+        return
+    prefix = m.destination.rstrip("/") + "/"
+    for path, node in c.image.files.items():
+        if path.startswith(prefix):
+            vol.files[absolute(path[len(prefix) - 1:])] = node
+
+
+def make_host_folder(host: Host, path: str) -> None:
+    """A bind's source made on the host when missing (`-v /src:/dst` does; --mount does not)."""
+    cur = "/"
+    for name in [p for p in absolute(path).split("/") if p]:
+        cur = absolute(name, cur)
+        if cur not in host.files:
+            host.files[cur] = Inode("dir", 0o755, mtime=now())
+
+
+def mount_points(c: Container) -> None:
+    """Each mount's destination as a directory in the container's root (the engine makes the
+    ones missing when it starts the container)."""
+    fs = Files(c)
+    for m in sorted(c.mounts, key=lambda m: m.destination):
+        root = Layered(c)
+        cur = "/"
+        for name in [p for p in m.destination.split("/") if p]:
+            cur = absolute(name, cur)
+            if fs.mount_of(cur) is not None and cur != m.destination:
+                break
+            if root.get(cur) is None:
+                root.put(cur, Inode("dir", 0o755, mtime=now()))
+
+
+def volume_in_use(host: Host, vol: Volume) -> list[str]:
+    return [c.id for c in host.containers.values() if any(m.volume is vol for m in c.mounts)]
