@@ -53,7 +53,7 @@ SIM_LAYERS = [
     ("sim api", ["labkit.sim.api"]),
     ("sim shell", ["labkit.sim.shell", "labkit.sim.applets", "labkit.sim.busybox", "labkit.sim.iproute"]),
     ("sim engine", ["labkit.sim.engine"]),
-    ("sim state", ["labkit.sim.state", "labkit.sim.errors"]),
+    ("sim state", ["labkit.sim.state", "labkit.sim.storage", "labkit.sim.errors"]),
 ]
 
 # Today's offences, to be removed as the code is fixed (issue 11): none left.

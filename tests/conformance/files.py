@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import tarfile
 
@@ -126,8 +127,27 @@ def s_archive(env):
 
 
 # -- volumes and binds -------------------------------------------------------------------------------
+DATA_ROOT = re.compile(r"^/run/labkit/[a-z0-9]+/host\d+/data(?=/)")
+
+
 def volume_view(v: dict) -> dict:
-    return {k: v.get(k) for k in ("Name", "Driver", "Mountpoint", "Labels", "Options", "Scope")}
+    """A volume's inspect, its path under the engine's data root as a default engine shows it."""
+    out = {k: v.get(k) for k in ("Name", "Driver", "Mountpoint", "Labels", "Options", "Scope")}
+    out["Mountpoint"] = DATA_ROOT.sub("/var/lib/docker", out["Mountpoint"] or "")
+    return out
+
+
+def mounts_view(mounts: list[dict]) -> list[dict]:
+    """inspect's Mounts, anonymous volume names and the data root made comparable."""
+    out = []
+    for m in mounts:
+        m = dict(m)
+        if len(m.get("Name") or "") == 64:
+            m["Source"] = (m.get("Source") or "").replace(m["Name"], "<anonymous>")
+            m["Name"] = "<anonymous>"
+        m["Source"] = DATA_ROOT.sub("/var/lib/docker", m.get("Source") or "")
+        out.append(m)
+    return out
 
 
 @scenario("volumes")
@@ -157,7 +177,7 @@ def s_volumes_api(env):
     env.note("ls after prune", sorted(v["Name"] for v in env.api.volumes()["Volumes"] or []))
     env.api.remove_container("db")
     env.attempt("remove", env.api.remove_volume, "data")
-    env.note("ls at the end", env.api.volumes()["Volumes"])
+    env.note("ls at the end", [volume_view(v) for v in env.api.volumes()["Volumes"]])
 
 
 @scenario("volumes")
@@ -171,12 +191,7 @@ def s_volumes_shared(env):
     run(env, "anon", volumes=["/scratch"])
     env.exec("anon", "sh -c 'echo tmp > /scratch/t; cat /scratch/t'")
     for name in ("writer", "reader", "anon"):
-        mounts = env.api.inspect_container(name)["Mounts"]
-        for m in mounts:
-            if len(m.get("Name") or "") == 64:
-                m["Name"] = "<anonymous>"
-                m["Source"] = m["Source"].replace(m["Source"].split("/")[-2], "<anonymous>")
-        env.note(f"{name} mounts", mounts)
+        env.note(f"{name} mounts", mounts_view(env.api.inspect_container(name)["Mounts"]))
     env.note("ps mounts", {c["Names"][0]: [{k: m.get(k) for k in ("Type", "Destination", "RW")} for m in c["Mounts"]]
                            for c in env.api.containers()})
     env.note("diff", sorted(env.api.diff("writer"), key=lambda c: c["Path"]))
@@ -207,7 +222,7 @@ def s_bind_web(env):
         run(env, "client", network="web")
         env.exec("client", "wget -q -O- http://server/")
         env.exec("server", "sh -c 'echo nope > /www/x'")
-        env.note("server mounts", env.api.inspect_container("server")["Mounts"])
+        env.note("server mounts", mounts_view(env.api.inspect_container("server")["Mounts"]))
         env.note("binds", env.api.inspect_container("server")["HostConfig"]["Binds"])
         env.exec("writer", "sh -c 'echo second > /site/two.html'")
         env.exec("client", "wget -q -O- http://server/two.html")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..engine.ports import parse_port_key
-from ..errors import InvalidParameter
+from ..errors import EngineError, InvalidParameter, NotFound
 from ..state import Container, Host, Image
 from .query import labels_match, regex_match
+from .views import ports_listed
 
 CONTAINER_KEYS = ("ancestor", "before", "expose", "exited", "health", "id", "label", "name", "network",
                   "publish", "since", "status", "is-task", "volume")
@@ -30,18 +30,21 @@ def truth(filters: dict, key: str) -> bool | None:
         return None
     values = {v.lower() for v in filters[key]}
     if values - {"true", "false", "1", "0"}:
-        raise InvalidParameter(f"Invalid filter '{key}'")
+        raise InvalidParameter(f"Invalid filter '{key}=[{' '.join(filters[key])}]'")
     return bool(values & {"true", "1"})
 
 
-def port_set(values: list[str]) -> set[tuple[int, str]]:
-    """publish=80, 80/udp, 8000-8080/tcp: the container ports named."""
+def port_set(key: str, values: list[str]) -> set[tuple[int, str]]:
+    """publish=8080, 80/udp, 8000-8080/tcp: the ports named (a range names each port in it)."""
     out = set()
     for v in values:
         port, _, proto = v.partition("/")
         lo, _, hi = port.partition("-")
-        for n in range(int(parse_port_key(lo)[0]), int(parse_port_key(hi or lo)[0]) + 1):
-            out.add((n, proto or "tcp"))
+        for part in (lo, hi) if hi else (lo,):
+            if not part.isdigit():
+                raise EngineError(f'error while looking up for {key} {v}: strconv.ParseUint: parsing "{part}": '
+                                  f'invalid syntax')
+        out.update((n, proto or "tcp") for n in range(int(lo), int(hi or lo) + 1))
     return out
 
 
@@ -49,9 +52,22 @@ def state_of(c: Container) -> str:
     return "paused" if c.paused else c.status
 
 
+def named(host: Host, term: str) -> Container:
+    try:
+        return host.find_container(term)
+    except NotFound:
+        raise EngineError(f"no such container {term}") from None
+
+
 def image_family(host: Host, refs: list[str], find: Callable[[Host, str], Image]) -> set[str]:
-    """The images a list of references names, with every image made from them (ancestor=)."""
-    roots = {find(host, r).id for r in refs}
+    """The images a list of references names, with every image made from them (ancestor=); a
+    reference to no image names none."""
+    roots = set()
+    for ref in refs:
+        try:
+            roots.add(find(host, ref).id)
+        except NotFound:
+            pass
     family = set(roots)
     grown = True
     while grown:
@@ -77,12 +93,12 @@ def container_matcher(host: Host, filters: dict, find_image) -> Callable[[Contai
         try:
             exited.append(int(value))
         except ValueError:
-            raise InvalidParameter(f'strconv.Atoi: parsing "{value}": invalid syntax') from None
+            raise EngineError(f'strconv.Atoi: parsing "{value}": invalid syntax') from None
     is_task = truth(filters, "is-task")
-    publish = port_set(filters["publish"]) if "publish" in filters else None
-    expose = port_set(filters["expose"]) if "expose" in filters else None
-    before = [host.find_container(v) for v in filters.get("before", [])]
-    since = [host.find_container(v) for v in filters.get("since", [])]
+    publish = port_set("publish", filters["publish"]) if "publish" in filters else None
+    expose = port_set("expose", filters["expose"]) if "expose" in filters else None
+    before = [named(host, v) for v in filters.get("before", [])]
+    since = [named(host, v) for v in filters.get("since", [])]
     ancestors = image_family(host, filters["ancestor"], find_image) if "ancestor" in filters else None
     order = {c.id: i for i, c in enumerate(sorted(host.containers.values(), key=lambda c: c.created))}
 
@@ -108,9 +124,7 @@ def container_matcher(host: Host, filters: dict, find_image) -> Callable[[Contai
             return False
         if "health" in filters and "none" not in filters["health"]:
             return False
-        if publish is not None and not publish & published(c):
-            return False
-        if expose is not None and not expose & exposed(c):
+        if (publish is not None or expose is not None) and not port_match(c, publish or set(), expose or set()):
             return False
         if "volume" in filters and not any(v in (m.destination, m.volume.name if m.volume else m.source)
                                            for m in c.mounts for v in filters["volume"]):
@@ -123,9 +137,9 @@ def container_matcher(host: Host, filters: dict, find_image) -> Callable[[Contai
     return ok
 
 
-def published(c: Container) -> set[tuple[int, str]]:
-    return {parse_port_key(k) for k in (c.host_config.get("PortBindings") or {})}
-
-
-def exposed(c: Container) -> set[tuple[int, str]]:
-    return {parse_port_key(k) for k in (c.config.get("ExposedPorts") or {})}
+def port_match(c: Container, publish: set, expose: set) -> bool:
+    """The ports `docker ps` lists for it: publish= matches a public port, expose= a private one."""
+    for p in ports_listed(c):
+        if (p["PrivatePort"], p["Type"]) in expose or (p.get("PublicPort"), p["Type"]) in publish:
+            return True
+    return False

@@ -4,6 +4,8 @@ from __future__ import annotations
 from ... import rules
 from ..engine import endpoints, networks
 from ..engine.drivers import NetworkSpec
+from ..errors import EngineError, InvalidParameter
+from .filters import check_keys
 from .query import labels_match, parse_filters, regex_match
 from .router import Reply, Routes, j
 from .views import network_json
@@ -14,6 +16,13 @@ routes = Routes()
 @routes.get(r"/networks/?")
 def network_list(engine, m, q, body):
     filters = parse_filters(q)
+    check_keys(filters, ("dangling", "driver", "id", "label", "name", "scope", "type"))
+    for value in filters.get("type", []):
+        if value not in ("builtin", "custom"):
+            raise EngineError(f"invalid filter: 'type'='{value}'")
+    for value in filters.get("dangling", []):
+        if value.lower() not in ("true", "1", "false", "0"):
+            raise InvalidParameter("invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")")
     nets = []
     for net in engine.host.visible_networks().values():
         if "name" in filters and not any(regex_match(p, net.name) for p in filters["name"]):
@@ -32,7 +41,7 @@ def network_list(engine, m, q, body):
                 continue
         if "dangling" in filters:
             dangling = not net.predefined and not net.endpoints
-            if (filters["dangling"][0] in ("true", "1")) != dangling:
+            if (filters["dangling"][0].lower() in ("true", "1")) != dangling:
                 continue
         nets.append(network_json(net, verbose=False, host=engine.host))
     return j(nets)

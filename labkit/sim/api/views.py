@@ -218,9 +218,8 @@ def container_json(c: Container) -> dict:
     }
 
 
-def container_summary(c: Container) -> dict:
-    """One entry of GET /containers/json (docker ps)."""
-    argv = c.argv
+def ports_listed(c: Container) -> list[dict]:
+    """The Ports of a container in `docker ps`: bound ones with their host ports, then exposed ones."""
     ports = []
     if c.running and c.mode_kind in ("network", "container"):
         bound = {(cport, proto) for proto, _, _, _, cport in c.ports_bound}
@@ -230,6 +229,13 @@ def container_summary(c: Container) -> dict:
             port, proto = parse_port_key(key)
             if (port, proto) not in bound:
                 ports.append({"PrivatePort": port, "Type": proto})
+    return ports
+
+
+def container_summary(c: Container) -> dict:
+    """One entry of GET /containers/json (docker ps)."""
+    argv = c.argv
+    ports = ports_listed(c)
     return {
         "Id": c.id,
         "Names": ["/" + c.name],

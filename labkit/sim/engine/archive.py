@@ -20,6 +20,7 @@ from .filesystem import FileError, Files, absolute
 
 MODE_DIR = 1 << 31       # Go's os.ModeDir
 MODE_SYMLINK = 1 << 27   # Go's os.ModeSymlink
+TYPE_BITS = {"dir": 0o40000, "file": 0o100000, "link": 0o120000}
 
 
 def _missing(c: Container, path: str) -> NotFound:
@@ -60,9 +61,18 @@ def stat(c: Container, path: str) -> dict:
             link = Files(c).lookup(real)[0]
         except FileError:
             link = absolute(node.target, posixpath.dirname(real))
-    name = posixpath.basename(real) or "/"
-    return {"name": name, "size": Files(c).content(real, node).__len__() if node.kind == "file" else node.size,
-            "mode": go_mode(node), "mtime": rfc3339(node.mtime), "linkTarget": link}
+    name = "." if path.endswith("/.") else posixpath.basename(real) or "/"
+    return {"name": name, "size": size_of(c, real, node), "mode": go_mode(node), "mtime": rfc3339(node.mtime),
+            "linkTarget": link}
+
+
+def size_of(c: Container, real: str, node: Inode) -> int:
+    """What lstat says: a file's bytes, a directory's block (4096), a link's target's length."""
+    if node.kind == "dir":
+        return 4096
+    if node.kind == "link":
+        return len(node.target)
+    return len(Files(c).content(real, node))
 
 
 def stat_header(info: dict) -> str:
@@ -78,23 +88,41 @@ def get(c: Container, path: str) -> tuple[bytes, dict]:
     contents_only = path.endswith("/.")
     base = "." if contents_only else posixpath.basename(real) or "."
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for p, entry in fs.walk(real):
-            rel = posixpath.relpath(p, real)
-            name = base if rel == "." else posixpath.join(base, rel)
-            info_t = tarfile.TarInfo(name)
-            info_t.mode, info_t.mtime = entry.mode & 0o7777, int(entry.mtime)
-            if entry.kind == "dir":
-                info_t.type = tarfile.DIRTYPE
-                tar.addfile(info_t)
-            elif entry.kind == "link":
-                info_t.type, info_t.linkname = tarfile.SYMTYPE, entry.target
-                tar.addfile(info_t)
-            else:
-                data = fs.content(p, entry)
-                info_t.size = len(data)
-                tar.addfile(info_t, io.BytesIO(data))
+    for p, entry in fs.walk(real):
+        rel = posixpath.relpath(p, real)
+        name = base if rel == "." else posixpath.join(base, rel)
+        data = fs.content(p, entry) if entry.kind == "file" else b""
+        out.write(tar_header(name, entry, len(data)))
+        out.write(data + b"\0" * (-len(data) % BLOCK))
+    out.write(b"\0" * (2 * BLOCK))
     return out.getvalue(), info
+
+
+BLOCK = 512
+
+
+def tar_header(name: str, node: Inode, size: int) -> bytes:
+    """One ustar header as Go's archive/tar writes the engine's: the file's type kept in the mode."""
+    name = name + "/" if node.kind == "dir" and not name.endswith("/") else name
+    prefix = ""
+    if len(name.encode()) > 100:
+        prefix, _, name = name.rpartition("/")
+
+    def field(value: str | bytes, width: int) -> bytes:
+        raw = value.encode() if isinstance(value, str) else value
+        return raw[:width].ljust(width, b"\0")
+
+    def octal(value: int, width: int) -> bytes:
+        return field(f"{value:0{width - 1}o}", width)
+
+    kind = {"dir": b"5", "link": b"2"}.get(node.kind, b"0")
+    header = (field(name, 100) + octal((node.mode & 0o7777) | TYPE_BITS[node.kind], 8) + octal(0, 8) + octal(0, 8)
+              + octal(size, 12) + octal(int(node.mtime), 12) + b" " * 8 + kind + field(node.target, 100)
+              + b"ustar\x0000" + field("root", 32) + field("root", 32) + octal(0, 8) + octal(0, 8)
+              + field(prefix, 155))
+    header = header.ljust(BLOCK, b"\0")
+    checksum = f"{sum(header):06o}\0 ".encode()
+    return header[:148] + checksum + header[156:]
 
 
 def put(c: Container, path: str, data: bytes, no_overwrite_dir_non_dir: bool = False) -> None:
@@ -107,12 +135,12 @@ def put(c: Container, path: str, data: bytes, no_overwrite_dir_non_dir: bool = F
     if node is None:
         raise _missing(c, path)
     if node.kind != "dir":
-        raise InvalidParameter("extraction point is not a directory")
+        raise EngineError("extraction point is not a directory")
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
         members = [(m, tar.extractfile(m).read() if m.isfile() else b"") for m in tar.getmembers()]
-    except (tarfile.TarError, EOFError, OSError) as e:
-        raise EngineError(f"Error processing tar file({e}): ") from None
+    except (tarfile.TarError, EOFError, OSError):
+        raise EngineError("Error processing tar file(exit status 1): unexpected EOF") from None
     try:
         for m, content in members:
             name = m.name.lstrip("/")

@@ -12,7 +12,7 @@ import itertools
 
 from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotModified
 from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, Network, now
-from . import endpoints, filesystem, images, ports, signals, volumes
+from . import dns, endpoints, filesystem, images, links, ports, signals, volumes
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -122,6 +122,8 @@ def create(host: Host, name: str | None, body: dict) -> Container:
                                f'to reuse that name.')
     else:
         name = _auto_name(host)
+    dns.check_extra_hosts(hc.get("ExtraHosts"))
+    links.check(host, hc.get("Links"))
     mounts = volumes.mounts_for(host, body, (image.config or {}).get("Volumes"))
     cid = host.world.new_id("container", f"{host.name}/{name}")
     config = _container_config(body, cid)
@@ -140,8 +142,14 @@ def create(host: Host, name: str | None, body: dict) -> Container:
         c.net_requests["none"] = {}
     else:
         net_name = "bridge" if mode == "default" else mode
-        req = endpoints_cfg.get(net_name) or endpoints_cfg.get(mode) or {}
-        c.net_requests[net_name] = dict(req or {})
+        req = dict(endpoints_cfg.get(net_name) or endpoints_cfg.get(mode) or {})
+        if net_name != "bridge" and hc.get("Links"):
+            # On a user-defined network a link is the endpoint's: HostConfig keeps none.
+            req["Links"] = req.get("Links") or list(hc["Links"])
+            c.host_config["Links"] = None
+        c.net_requests[net_name] = req
+    if c.host_config.get("Links"):
+        c.host_config["Links"] = links.normalised(host, name, c.host_config["Links"])
     host.containers[cid] = c
     return c
 
@@ -166,6 +174,8 @@ def _container_config(body: dict, cid: str) -> dict:
         cfg.setdefault("ExposedPorts", {})[key if "/" in key else key + "/tcp"] = {}
     if body.get("StopSignal"):
         cfg["StopSignal"] = body["StopSignal"]
+    if body.get("MacAddress"):
+        cfg["MacAddress"] = body["MacAddress"]
     return cfg
 
 
@@ -180,6 +190,9 @@ def start(c: Container) -> None:
     # Networks first (the engine fails the start, leaving the container created, when one is gone).
     joined: list[Network] = []
     c.hosts_lines = []
+    c.next_eth = 0  # a new namespace: its interfaces are named from eth0 again
+    c.traffic = {}
+    c.engine_files = {}  # the engine writes /etc/hosts, /etc/hostname and resolv.conf anew
     try:
         if mode == "container":
             target = c.shared_with()
@@ -190,6 +203,7 @@ def start(c: Container) -> None:
             endpoints.join(c, net, {})
             joined.append(net)
         else:
+            links.check_running(c)
             # Every network must exist before the engine builds the sandbox; an endpoint that
             # then fails leaves the sandbox made.
             wanted = [(host.find_network(c.net_ids.get(name) or name, attach=True), req)
@@ -265,8 +279,8 @@ def kill(c: Container, number: int = signals.SIGKILL) -> None:
     signals.check(number)
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
+    c.paused = False  # the engine thaws a paused container to deliver a signal
     if number == signals.SIGKILL:
-        c.paused = False
         exited(c, 137)
 
 

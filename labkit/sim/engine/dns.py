@@ -11,7 +11,11 @@ offline, so those fail (as on these machines' private engines, which have no rou
 """
 from __future__ import annotations
 
+import ipaddress
+
+from ..errors import InvalidParameter
 from ..state import Container, Endpoint, IPv4Addr, Network, Service
+from . import links
 
 EMBEDDED = "127.0.0.11"
 ETC_HOSTS_BASE = (
@@ -55,18 +59,85 @@ def uses_embedded_dns(c: Container) -> bool:
     return any(ep.network.user_defined for ep in owner.endpoints.values())
 
 
+def resolv_lines(text: str, key: str) -> list[str]:
+    """The values of a resolv.conf's lines of one kind (nameserver, search, options)."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if parts[:1] == [key]:
+            out += parts[1:2] if key == "nameserver" else parts[1:]
+    return out
+
+
+def build_resolv_conf(servers: list[str], search: list[str], options: list[str]) -> str:
+    """libnetwork's resolv.conf: search, then the name servers, then options."""
+    text = f"search {' '.join(search)}\n" if search and " ".join(search).strip() != "." else ""
+    text += "".join(f"nameserver {s}\n" for s in servers)
+    return text + (f"options {' '.join(options)}\n" if " ".join(options).strip() else "")
+
+
 def resolv_conf(c: Container) -> str:
+    """The host's resolv.conf with the container's --dns, --dns-search and --dns-option over it;
+    on user-defined networks the embedded server's (127.0.0.11, ndots:0 unless set)."""
+    owner = c.shared_with() or c
+    hc = owner.host_config
+    base = c.host.world.resolv_conf
+    servers, search, options = hc.get("Dns") or [], hc.get("DnsSearch") or [], hc.get("DnsOptions") or []
+    search = search or resolv_lines(base, "search")
+    options = options or resolv_lines(base, "options")
     if uses_embedded_dns(c):
-        return f"nameserver {EMBEDDED}\noptions ndots:0\n"
-    return c.host.world.resolv_conf
+        if not any(o.startswith("ndots:") for o in options):
+            options = options + ["ndots:0"]
+        return build_resolv_conf([EMBEDDED], search, options)
+    if hc.get("Dns") or hc.get("DnsSearch") or hc.get("DnsOptions"):
+        return build_resolv_conf(servers or resolv_lines(base, "nameserver"), search, options)
+    return base
+
+
+def host_gateway(c: Container) -> str:
+    """What `host-gateway` in --add-host stands for: the default bridge's gateway."""
+    bridge = c.host.predefined_network("bridge")
+    gw = bridge.gateways[0] if bridge.gateways else None
+    return str(gw) if gw else ""
+
+
+def extra_hosts_lines(c: Container) -> list[str]:
+    """--add-host NAME:IP lines (host-gateway replaced by the default bridge's gateway)."""
+    lines = []
+    for item in c.host_config.get("ExtraHosts") or []:
+        name, _, ip = item.partition(":")
+        lines.append(f"{host_gateway(c) if ip == 'host-gateway' else ip}\t{name}")
+    return lines
+
+
+def own_line(c: Container, ip) -> str:
+    """The container's own line in /etc/hosts: its address, FQDN (with --domainname) and name."""
+    domain = c.config.get("Domainname") or ""
+    names = f"{c.hostname}.{domain} {c.hostname}" if domain else c.hostname
+    return f"{ip}\t{names}"
 
 
 def etc_hosts(c: Container) -> str:
-    """The engine writes one line per address the container has, all with its host name."""
+    """The engine's /etc/hosts: the fixed lines, --add-host lines, links (default bridge), then one
+    line per address the container has, with its host name."""
     if c.mode_kind == "host":
-        return c.host.world.etc_hosts
+        return c.host.world.etc_hosts + "".join(line + "\n" for line in extra_hosts_lines(c))
     owner = c.shared_with() or c
-    return ETC_HOSTS_BASE + "".join(line + "\n" for line in owner.hosts_lines)
+    lines = extra_hosts_lines(owner) + links.hosts_lines(owner) + owner.hosts_lines
+    return ETC_HOSTS_BASE + "".join(line + "\n" for line in lines)
+
+
+def check_extra_hosts(items: list[str]) -> None:
+    """--add-host NAME:IP, refused as the engine refuses it (400)."""
+    for item in items or []:
+        name, colon, ip = item.partition(":")
+        if not colon:
+            raise InvalidParameter(f'bad format for add-host: "{item}"')
+        if ip != "host-gateway":
+            try:
+                ipaddress.ip_address(ip)
+            except ValueError:
+                raise InvalidParameter(f'invalid IP address in add-host: "{ip}"') from None
 
 
 def names_of(ep: Endpoint) -> list[str]:
@@ -93,6 +164,9 @@ def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
         short = q[: -len(suffix)] if q.endswith(suffix) else None
         found = [other.ip for other in net.endpoints.values()
                  if other.ip is not None and any(n.lower() in (q, short) for n in names_of(other))]
+        linked = links.alias_target(owner, ep.links, short or q)
+        if not found and linked is not None and net.id in linked.endpoints and linked.endpoints[net.id].ip:
+            found = [linked.endpoints[net.id].ip]
         if net.swarm is not None:
             found += service_answers(net, q.removesuffix(suffix) if short else q)
         if found:

@@ -14,7 +14,7 @@ import ipaddress
 from ... import rules
 from ..errors import Conflict, EngineError, Forbidden, InvalidParameter
 from ..state import Container, Endpoint, IPv4Addr, Network
-from . import drivers, ipam
+from . import dns, drivers, ipam
 
 
 def aliases_for(c: Container, net: Network, requested: list | None) -> list[str] | None:
@@ -88,16 +88,24 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
     c.next_eth += 1
     ep = Endpoint(host.world.new_id("endpoint", f"{c.id}/{net.id}"), net, c, ifname, inside, outside, ip, aliases or [],
                   req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"),
-                  hidden=hidden)
+                  hidden=hidden, mac_address=own_mac(c, net))
     net.endpoints[c.id] = ep
     c.endpoints[net.id] = ep
     if not hidden:
         c.net_ids[net.name] = net.id
         if ip is not None:
-            c.hosts_lines.append(f"{ip}\t{c.hostname}")
+            c.hosts_lines.append(dns.own_line(c, ip))
     for also in driver.joined(c, net, ep):
         join(c, also, {}, hidden=True)
     return ep
+
+
+def own_mac(c: Container, net: Network) -> str:
+    """--mac-address: the endpoint on the network the container was created with gets it (the
+    engine ignores a MAC address given at connect)."""
+    mode = c.host_config.get("NetworkMode") or "default"
+    first = "bridge" if mode == "default" else mode
+    return (c.config.get("MacAddress") or "") if net.name == first or net.id == first else ""
 
 
 def _join_namespace(c: Container, net: Network) -> Endpoint:

@@ -41,8 +41,8 @@ ENGINE_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
 INIT: Tree = {
     "/": Inode("dir"), "/.dockerenv": Inode("file", 0o755), "/dev": Inode("dir"),
     "/dev/console": Inode("file", 0o755), "/dev/pts": Inode("dir"), "/dev/shm": Inode("dir"),
-    "/etc": Inode("dir"), "/etc/hostname": Inode("file", 0o755), "/etc/hosts": Inode("file", 0o755),
-    "/etc/mtab": Inode("link", 0o777, target="/proc/mounts"), "/etc/resolv.conf": Inode("file", 0o755),
+    "/etc": Inode("dir"), "/etc/hostname": Inode("file", 0o644), "/etc/hosts": Inode("file", 0o644),
+    "/etc/mtab": Inode("link", 0o777, target="/proc/mounts"), "/etc/resolv.conf": Inode("file", 0o644),
     "/proc": Inode("dir"), "/sys": Inode("dir"),
 }
 # What the simulated host has before anything is bound (bind sources are made under these).
@@ -437,18 +437,15 @@ CHANGED, ADDED, DELETED = 0, 1, 2
 
 
 def changes(c: Container) -> list[dict]:
-    """docker diff: the layer against what lies below it (mount points and the engine's files
-    are not changes), in path order."""
+    """docker diff: the layer against what lies below it, in path order (the mount points the
+    engine made count; the engine's own /etc files do not)."""
     root = Layered(c)
     out = []
-    mount_points = {m.destination for m in c.mounts}
     for path in sorted(c.layer):
         node = c.layer[path]
         below = None if root.hidden(path) else root.below(path)
         if node is None:
             out.append({"Path": path, "Kind": DELETED})
-        elif path in mount_points and below is None and node.kind == "dir":
-            continue
         else:
             out.append({"Path": path, "Kind": CHANGED if below is not None else ADDED})
     return out

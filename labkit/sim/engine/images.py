@@ -8,7 +8,7 @@ import re
 import time
 
 from ... import rules
-from ..errors import InvalidParameter, NotFound
+from ..errors import EngineError, InvalidParameter, NotFound
 from ..state import Container, Host, Image, Inode, now
 from . import filesystem
 
@@ -136,7 +136,9 @@ def commit(c: Container, repo: str, tag: str, comment: str, author: str, config:
     ref = ""
     if repo:
         ref = f"{repo}:{tag or 'latest'}"
-        check_reference(ref)
+        problem = rules.reference_problem(ref)
+        if problem:
+            raise EngineError(problem)
     files = filesystem.flatten(c)
     cfg = {**empty_config(), **{k: v for k, v in c.config.items() if k in CONFIG_KEYS}}
     for k in ("ExposedPorts", "StopSignal"):

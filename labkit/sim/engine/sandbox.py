@@ -26,7 +26,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..state import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
-from . import dns, drivers
+from . import dns, drivers, filesystem
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
 
 LOOPBACK = IPv4Net("127.0.0.0/8")
@@ -114,19 +114,21 @@ class Sandbox:
     # -- names -----------------------------------------------------------------------------------
     def read_file(self, path: str) -> str | None:
         c = self.container
-        if path == "/etc/hosts":
-            return dns.etc_hosts(c) if c is not None else self.host.world.etc_hosts
-        if path == "/etc/resolv.conf":
-            return dns.resolv_conf(c) if c is not None else self.host.world.resolv_conf
-        if path == "/etc/hostname":
-            return self.hostname + "\n"
+        if c is None and path in ("/etc/hosts", "/etc/resolv.conf", "/etc/hostname"):
+            return {"/etc/hosts": self.host.world.etc_hosts, "/etc/resolv.conf": self.host.world.resolv_conf,
+                    "/etc/hostname": self.hostname + "\n"}[path]
         if path.startswith("/sys/class/net/"):
             name, _, attr = path[len("/sys/class/net/"):].partition("/")
             iface = next((i for i in self.interfaces() if i.name == name), None)
             value = {"mtu": iface.mtu, "address": iface.mac, "ifindex": iface.index}.get(attr) if iface else None
             return None if value is None else f"{value}\n"
-        if c is not None and c.process is not None:
-            return c.process.files.get(path)
+        if c is not None and c.process is not None and path in c.process.files:
+            return c.process.files[path]
+        if c is not None:
+            try:
+                return filesystem.Files(c).read(path).decode(errors="replace")
+            except filesystem.FileError:
+                return None
         return None
 
     def nameserver(self) -> str | None:

@@ -105,13 +105,13 @@ def document(c: Container, ticks: int = 1, previous: dict | None = None) -> dict
     precpu_stats)."""
     running = c.running
     now = time.time()
-    empty_blkio = {k: None for k in ("io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive",
+    empty_blkio = {k: [] if running else None for k in ("io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive",
                                      "io_service_time_recursive", "io_wait_time_recursive", "io_merged_recursive",
                                      "io_time_recursive", "sectors_recursive")}
     doc = {
         "read": rfc3339(now) if running else ZERO_TIME,
         "preread": previous["read"] if previous else ZERO_TIME,
-        "pids_stats": {"current": 1, "limit": 18446744073709551615} if running else {},
+        "pids_stats": {"current": 1} if running else {},
         "blkio_stats": empty_blkio,
         "num_procs": 0,
         "storage_stats": {},

@@ -9,9 +9,10 @@ runs on.
 from __future__ import annotations
 
 import re
+import time
 
-from ..errors import Conflict, InvalidParameter, NotFound
-from ..state import Container, Host, Inode, Mount, Volume, now
+from ..errors import Conflict, EngineError, InvalidParameter, NotFound
+from ..state import Container, Host, Inode, Mount, Volume
 from . import filesystem
 
 VOLUME_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+\Z")
@@ -27,7 +28,7 @@ def create(host: Host, name: str = "", driver: str = "local", labels: dict | Non
             raise Conflict(f"volume name {name} already in use by driver {vol.driver}")
         return vol
     if driver != "local":
-        raise NotFound(f"error looking up volume plugin {driver}: plugin \"{driver}\" not found")
+        raise NotFound(f"create {name}: error looking up volume plugin {driver}: plugin \"{driver}\" not found")
     anonymous = not name
     if anonymous:
         name = host.world.new_id("volume", host.name)
@@ -38,7 +39,8 @@ def create(host: Host, name: str = "", driver: str = "local", labels: dict | Non
     for key in options or {}:
         if key not in ("type", "device", "o", "size"):
             raise InvalidParameter(f"create {name}: invalid option key: \"{key}\"")
-    vol = Volume(name, driver, now(), dict(labels or {}), dict(options or {}), anonymous=anonymous)
+    vol = Volume(name, driver, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), dict(labels or {}),
+                 dict(options or {}), anonymous=anonymous)
     host.volumes[name] = vol
     return vol
 
@@ -58,9 +60,7 @@ def remove(host: Host, name: str, force: bool = False) -> None:
     """docker volume rm: refused while a container (even a stopped one) uses it."""
     vol = host.volumes.get(name)
     if vol is None:
-        if force:
-            return
-        raise NotFound(f"get {name}: no such volume")
+        raise NotFound(f"get {name}: no such volume")  # even with force (20.10)
     using = users(host, vol)
     if using:
         raise Conflict(f"remove {name}: volume is in use - [{', '.join(using)}]")
@@ -68,10 +68,11 @@ def remove(host: Host, name: str, force: bool = False) -> None:
 
 
 def prune(host: Host, keep=lambda vol: False) -> list[str]:
-    """docker volume prune: every local volume no container uses."""
+    """docker volume prune: every local volume no container uses (20.10: named ones too), but
+    for volumes made with driver options (observed: the engine keeps them)."""
     gone = []
     for name, vol in sorted(host.volumes.items()):
-        if users(host, vol) or keep(vol):
+        if users(host, vol) or keep(vol) or vol.options:
             continue
         del host.volumes[name]
         gone.append(name)
@@ -91,7 +92,7 @@ def release(c: Container, remove_anonymous: bool) -> None:
 # -- a container's mounts ----------------------------------------------------------------------------
 def _check_destination(dest: str, spec: str) -> None:
     if not dest.startswith("/"):
-        raise InvalidParameter(f"invalid volume specification: '{spec}': invalid mount config for type "
+        raise EngineError(f"invalid volume specification: '{spec}': invalid mount config for type "
                                f"\"volume\": invalid mount path: '{dest}' mount path must be absolute")
 
 
@@ -99,7 +100,7 @@ def parse_bind(host: Host, spec: str) -> Mount:
     """One -v SOURCE:DEST[:MODE] (HostConfig.Binds)."""
     parts = spec.split(":")
     if len(parts) == 1 and spec.startswith("/"):
-        return Mount("volume", filesystem.absolute(spec), volume=create(host))  # -v /path: an anonymous volume
+        return Mount("volume", filesystem.absolute(spec), volume=create(host), mode="z")  # -v /path: anonymous
     if len(parts) < 2 or len(parts) > 3 or not parts[0] or not parts[1]:
         raise InvalidParameter(f"invalid volume specification: '{spec}'")
     src, dest = parts[0], parts[1]
@@ -163,7 +164,7 @@ def mounts_for(host: Host, body: dict, image_volumes: dict | None) -> list[Mount
         dest = filesystem.absolute(dest)
         if dest not in seen:
             seen.add(dest)
-            mounts.append(Mount("volume", dest, volume=create(host), mode=""))
+            mounts.append(Mount("volume", dest, volume=create(host), mode=""))  # the image's VOLUME
     return mounts
 
 
