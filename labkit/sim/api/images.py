@@ -49,9 +49,8 @@ def reference_match(pattern: str, tag: str) -> bool:
 def image_commit(engine, m, q, body):
     """docker commit CONTAINER [REPOSITORY[:TAG]]."""
     c = engine.host.find_container(q.get("container") or "")
-    config = images.apply_changes(dict(body or {}), [x for x in q.all("changes") if x.strip()])
-    config = {k: v for k, v in config.items() if v not in (None, "", [], {}, False)}
-    img = images.commit(c, q.get("repo") or "", q.get("tag") or "", q.get("comment") or "", q.get("author") or "", config)
+    img = images.commit(c, q.get("repo") or "", q.get("tag") or "", q.get("comment") or "", q.get("author") or "",
+                        body or {}, [x for x in q.all("changes") if x.strip()])
     return j({"Id": img.id}, 201)
 
 

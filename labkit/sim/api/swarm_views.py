@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
+from ..engine.containers import LOG_DRIVERS
 from ..engine.drivers import DRIVERS
 from ..state import ExtraEndpoint, Host, Network, Node, Service, Swarm, Task
 from .router import ENGINE_VERSION
 
-LOG_DRIVERS = ("awslogs", "fluentd", "gcplogs", "gelf", "journald", "json-file", "local", "logentries",
-               "splunk", "syslog")
 
 
 def node_info(node: Node) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 
+from ..engine.containers import LOG_DRIVERS
 from ..engine.drivers import DRIVERS
 from . import swarm_views
 from .router import API_VERSION, ENGINE_VERSION, Reply, Routes, j
@@ -59,7 +60,7 @@ def info(engine, m, q, body):
         "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"],
                          ["Native Overlay Diff", "true"], ["userxattr", "false"]],
         "Plugins": {"Volume": ["local"], "Network": sorted(DRIVERS), "Authorization": None,
-                    "Log": list(swarm_views.LOG_DRIVERS)},
+                    "Log": list(LOG_DRIVERS)},
         "MemoryLimit": True, "SwapLimit": True, "KernelMemory": True, "KernelMemoryTCP": True,
         "CpuCfsPeriod": True, "CpuCfsQuota": True, "CPUShares": True, "CPUSet": True, "PidsLimit": True,
         "IPv4Forwarding": True, "BridgeNfIptables": True, "BridgeNfIp6tables": True, "Debug": False,

@@ -6,7 +6,7 @@ import calendar
 import time
 
 from ... import rules
-from ..engine.containers import HOST_CONFIG_DEFAULTS
+from ..engine.containers import HOST_CONFIG_DEFAULTS, HOST_CONFIG_OMITTED
 from ..engine import volumes
 from ..engine.images import empty_config
 from ..engine.ports import parse_port_key
@@ -153,6 +153,8 @@ def container_json(c: Container) -> dict:
                 first_ep = c.endpoints[nid]
     hc = dict(HOST_CONFIG_DEFAULTS)
     hc.update({k: v for k, v in c.host_config.items() if k in HOST_CONFIG_DEFAULTS or k in ("PortBindings",)})
+    # Settings Go leaves out when empty (omitempty): shown only when given.
+    hc.update({k: c.host_config[k] for k in HOST_CONFIG_OMITTED if c.host_config.get(k)})
     hc["NetworkMode"] = c.network_mode
     if "Runtime" not in c.host_config:
         # A create without HostConfig gets its runtime only when it first starts.

@@ -54,6 +54,11 @@ HOST_CONFIG_DEFAULTS = {
     "ReadonlyPaths": ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
 }
 
+# The logging drivers the engine has (`docker info` lists them): "none" needs no plugin either.
+LOG_DRIVERS = ("awslogs", "fluentd", "gcplogs", "gelf", "journald", "json-file", "local", "logentries",
+               "splunk", "syslog")
+HOST_CONFIG_OMITTED = ("Mounts", "Tmpfs", "Sysctls", "Init", "StorageOpt")
+
 # What the engine puts in place of empty or zero host settings (the CLI sends them all).
 _FILL = {"CgroupnsMode": "host", "IpcMode": "private", "ShmSize": 67108864, "Runtime": "runc"}
 _NULL_WHEN = {"MemorySwappiness": -1, "PidsLimit": 0}
@@ -87,13 +92,21 @@ def engine_defaults(hc: dict) -> dict:
     return hc
 
 
+def top_level_host_config(body: dict) -> dict:
+    """A request without HostConfig may carry host settings beside the config (the engine's
+    request struct embeds HostConfig): then they are its HostConfig, defaults and all."""
+    given = {k: v for k, v in body.items()
+             if (k in HOST_CONFIG_DEFAULTS or k in HOST_CONFIG_OMITTED) and v is not None}
+    return engine_defaults(given) if given else {}
+
+
 def create(host: Host, name: str | None, body: dict) -> Container:
     check_network_mode(body)
     if name is not None and name != "":
         if not CONTAINER_NAME.match(name):
             raise InvalidParameter(f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
         name = name.lstrip("/")
-    hc = engine_defaults(dict(body.get("HostConfig") or {})) if "HostConfig" in body else {}
+    hc = engine_defaults(dict(body.get("HostConfig") or {})) if "HostConfig" in body else top_level_host_config(body)
     for key in body.get("ExposedPorts") or {}:
         ports.parse_port_key(key)
     for key, bindings in (hc.get("PortBindings") or {}).items():
@@ -122,6 +135,9 @@ def create(host: Host, name: str | None, body: dict) -> Container:
                                f'to reuse that name.')
     else:
         name = _auto_name(host)
+    log_driver = (hc.get("LogConfig") or {}).get("Type") or "json-file"
+    if log_driver not in LOG_DRIVERS + ("none",):
+        raise InvalidParameter(f"logger: no log driver named '{log_driver}' is registered")
     dns.check_extra_hosts(hc.get("ExtraHosts"))
     links.check(host, hc.get("Links"))
     mounts = volumes.mounts_for(host, body, (image.config or {}).get("Volumes"))
@@ -174,8 +190,9 @@ def _container_config(body: dict, cid: str) -> dict:
         cfg.setdefault("ExposedPorts", {})[key if "/" in key else key + "/tcp"] = {}
     if body.get("StopSignal"):
         cfg["StopSignal"] = body["StopSignal"]
-    if body.get("MacAddress"):
-        cfg["MacAddress"] = body["MacAddress"]
+    for key in ("MacAddress", "StopTimeout", "Healthcheck"):  # omitted by the engine unless given
+        if body.get(key) is not None and body.get(key) != "":
+            cfg[key] = body[key]
     return cfg
 
 

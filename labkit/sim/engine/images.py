@@ -129,9 +129,11 @@ def untag_everywhere(host: Host, tag: str) -> None:
 
 
 # -- docker commit -----------------------------------------------------------------------------------
-def commit(c: Container, repo: str, tag: str, comment: str, author: str, config: dict) -> Image:
+def commit(c: Container, repo: str, tag: str, comment: str, author: str, config: dict,
+           changes: list[str] = ()) -> Image:
     """docker commit: the container's files (image and layer, not its mounts) as a new image;
-    its config as the container had it, with config's settings over it."""
+    its config as the container had it, with config's settings over it, then the changes
+    (Dockerfile instructions: ENV, CMD, ...)."""
     host = c.host
     ref = ""
     if repo:
@@ -144,7 +146,8 @@ def commit(c: Container, repo: str, tag: str, comment: str, author: str, config:
     for k in ("ExposedPorts", "StopSignal"):
         if k in c.config:
             cfg[k] = c.config[k]
-    cfg.update(config or {})
+    cfg.update({k: v for k, v in (config or {}).items() if v not in (None, "", [], {}, False)})
+    apply_changes(cfg, list(changes))
     digest = hashlib.sha256(json.dumps([c.id, now(), sorted(files), cfg], default=str).encode()).hexdigest()
     img_id = "sha256:" + digest
     layers = list(c.image.layers) + ["sha256:" + hashlib.sha256(digest.encode()).hexdigest()]

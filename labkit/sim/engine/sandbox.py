@@ -26,10 +26,13 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..state import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
-from . import dns, drivers, filesystem
+from . import dns, drivers, filesystem, stats
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
 
 LOOPBACK = IPv4Net("127.0.0.0/8")
+ICMP_OVERHEAD = 8 + 20 + 14   # ICMP, IPv4 and Ethernet headers around an echo's data
+TCP_HANDSHAKE = 3             # packets each way for a short TCP exchange (SYN, ACK, FIN)
+TCP_SEGMENT = 66              # bytes of a data-less TCP segment on the wire
 
 
 @dataclass
@@ -189,11 +192,37 @@ class Sandbox:
                     best = r
         return best
 
-    def ping(self, dst: IPv4Addr) -> Outcome:
-        return self._deliver(dst, port=None)
+    def ping(self, dst: IPv4Addr, count: int = 1, size: int = 56) -> Outcome:
+        """ICMP echo: count requests of size bytes of data (and their replies) are carried."""
+        out = self._deliver(dst, port=None)
+        self.carry(dst, out, count, size + ICMP_OVERHEAD, answered=out.ok)
+        return out
 
     def connect(self, dst: IPv4Addr, port: int, proto: str = "tcp") -> Outcome:
-        return self._deliver(dst, port=port, proto=proto)
+        out = self._deliver(dst, port=port, proto=proto)
+        self.carry(dst, out, TCP_HANDSHAKE, TCP_SEGMENT, answered=out.ok or out.refused)
+        return out
+
+    def carry(self, dst: IPv4Addr, out: Outcome, packets: int, size: int, answered: bool) -> None:
+        """Count packets of size bytes (on the wire) out through this namespace's interface
+        towards dst, and into the container that answered (`docker stats` shows them), with as
+        many answers back when it answered."""
+        if self.owner is None or out.unreachable:
+            return
+        route = self.route_for(dst)
+        if route is None or dst in LOOPBACK or dst in self.own_addresses():
+            return
+        back = packets if answered else 0
+        stats.carried(self.owner, route.dev, received=back * size, sent=packets * size, rx_packets=back,
+                      tx_packets=packets)
+        target = out.target
+        if isinstance(target, Container) and target is not self.owner:
+            owner = target.shared_with() or target
+            ep = next((e for e in owner.endpoints.values() if e.ip == dst), None) or \
+                next((e for e in owner.endpoints.values() if e.has_interface), None)
+            if ep is not None:
+                stats.carried(owner, ep.ifname, received=packets * size, sent=back * size, rx_packets=packets,
+                              tx_packets=back)
 
     def _deliver(self, dst: IPv4Addr, port: int | None, proto: str = "tcp") -> Outcome:
         if dst in LOOPBACK or dst in self.own_addresses():
