@@ -14,10 +14,17 @@ STAT_HEADER = "X-Docker-Container-Path-Stat"
 
 @routes.get(r"/containers/(?P<id>/?[^/]+)/archive")
 def archive_get(engine, m, q, body):
-    """docker cp CONTAINER:PATH - (GET), and the stat `docker cp` asks first (HEAD)."""
+    """docker cp CONTAINER:PATH -: a tar of PATH, its stat in a header."""
     c = engine.host.find_container(m["id"])
     data, info = archive.get(c, q.get("path") or "")
     return Reply(200, data, {"Content-Type": "application/x-tar", STAT_HEADER: archive.stat_header(info)})
+
+
+@routes.head(r"/containers/(?P<id>/?[^/]+)/archive")
+def archive_stat(engine, m, q, body):
+    """The stat `docker cp` asks first: the header alone."""
+    info = archive.stat(engine.host.find_container(m["id"]), q.get("path") or "")
+    return Reply(200, b"", {STAT_HEADER: archive.stat_header(info)})
 
 
 @routes.put(r"/containers/(?P<id>/?[^/]+)/archive")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 
 from ..engine import images
-from ..errors import NotFound
+from ..errors import InvalidParameter, NotFound
 from .filters import check_keys, truth
 from .query import labels_match, parse_filters
 from .router import Routes, j
@@ -48,7 +48,9 @@ def reference_match(pattern: str, tag: str) -> bool:
 @routes.post(r"/commit")
 def image_commit(engine, m, q, body):
     """docker commit CONTAINER [REPOSITORY[:TAG]]."""
-    c = engine.host.find_container(q.get("container") or "")
+    if not q.get("container"):
+        raise InvalidParameter('invalid name or ID supplied: ""')
+    c = engine.host.find_container(q["container"])
     img = images.commit(c, q.get("repo") or "", q.get("tag") or "", q.get("comment") or "", q.get("author") or "",
                         body or {}, [x for x in q.all("changes") if x.strip()])
     return j({"Id": img.id}, 201)

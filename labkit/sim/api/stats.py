@@ -33,6 +33,8 @@ def container_stats(engine, m, q, body):
         previous = None
         for tick in range(STREAM_LIMIT):
             with world.lock:
+                if c.removed:  # the engine ends the stream of a container that is gone
+                    return
                 doc = stats.document(c, tick, previous)
             previous = doc if c.running else None
             yield (json.dumps(doc) + "\n").encode()
