@@ -9,7 +9,7 @@ from ..errors import EngineError
 from . import filters as filters_
 from .query import frame, labels_match, parse_filters, truthy, wanted_streams
 from .router import Reply, Routes, j
-from .views import container_json, container_summary
+from .views import container_json, container_summary, parse_time
 
 routes = Routes()
 
@@ -133,9 +133,10 @@ def container_remove(engine, m, q, body):
 def container_prune(engine, m, q, body):
     """docker container prune: the stopped containers go; what their layers held is reclaimed."""
     filters = parse_filters(q)
+    cutoff = filters_.until_cutoff(filters)
     gone, space = [], 0
     for c in list(engine.host.containers.values()):
-        if c.running:
+        if c.running or (cutoff is not None and parse_time(c.created) >= cutoff):
             continue
         if "label" in filters and not labels_match(filters["label"], c.config.get("Labels") or {}):
             continue

@@ -5,12 +5,14 @@ know, or a value it cannot read, is refused with the engine's text (400).
 """
 from __future__ import annotations
 
+import re
+import time
 from typing import Callable
 
 from ..errors import EngineError, InvalidParameter, NotFound
 from ..state import Container, Host, Image
 from .query import labels_match, regex_match
-from .views import ports_listed
+from .views import parse_time, ports_listed
 
 CONTAINER_KEYS = ("ancestor", "before", "expose", "exited", "health", "id", "label", "name", "network",
                   "publish", "since", "status", "is-task", "volume")
@@ -143,3 +145,25 @@ def port_match(c: Container, publish: set, expose: set) -> bool:
         if (p["PrivatePort"], p["Type"]) in expose or (p.get("PublicPort"), p["Type"]) in publish:
             return True
     return False
+
+
+GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
+
+
+def until_cutoff(filters: dict) -> float | None:
+    """prune --filter until=...: a Go duration (1h30m, ago from now), a Unix time or an RFC 3339
+    time; only what was created before it goes. None without the filter."""
+    if "until" not in filters:
+        return None
+    value = filters["until"][-1]
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", value)
+    if parts and "".join(n + u for n, u in parts) == value:
+        return time.time() - sum(float(n) * GO_UNITS[u] for n, u in parts)
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return parse_time(value if value.endswith("Z") else value + "Z")
+    except ValueError:
+        raise InvalidParameter(f"failed to parse value as time or duration: \"{value}\"") from None

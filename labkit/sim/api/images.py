@@ -7,8 +7,8 @@ import fnmatch
 from ..engine import images
 from ..errors import InvalidParameter, NotFound
 from .filters import check_keys, truth
-from .query import labels_match, parse_filters
-from .router import Routes, j
+from .query import labels_match, parse_filters, truthy
+from .router import Reply, Routes, j
 from .views import image_json
 
 routes = Routes()
@@ -43,6 +43,19 @@ def reference_match(pattern: str, tag: str) -> bool:
     """reference=busy*: a shell pattern over the name, or over name:tag."""
     name = tag.rsplit(":", 1)[0]
     return fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tag, pattern)
+
+
+@routes.post(r"/images/(?P<name>.+)/tag")
+def image_tag(engine, m, q, body):
+    """docker tag SOURCE REPO[:TAG]."""
+    images.tag(engine.host, m["name"], q.get("repo") or "", q.get("tag") or "")
+    return Reply(201, b"")
+
+
+@routes.delete(r"/images/(?P<name>.+)")
+def image_remove(engine, m, q, body):
+    """docker rmi IMAGE."""
+    return j(images.remove(engine.host, m["name"], force=truthy(q, "force")))
 
 
 @routes.post(r"/commit")

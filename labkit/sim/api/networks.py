@@ -5,10 +5,10 @@ from ... import rules
 from ..engine import endpoints, networks
 from ..engine.drivers import NetworkSpec
 from ..errors import EngineError, InvalidParameter
-from .filters import check_keys
+from .filters import check_keys, until_cutoff
 from .query import labels_match, parse_filters, regex_match
 from .router import Reply, Routes, j
-from .views import network_json
+from .views import network_json, parse_time
 
 routes = Routes()
 
@@ -72,8 +72,11 @@ def network_remove(engine, m, q, body):
 @routes.post(r"/networks/prune")
 def network_prune(engine, m, q, body):
     filters = parse_filters(q)
+    cutoff = until_cutoff(filters)
 
     def keep(net):
+        if cutoff is not None and parse_time(net.created) >= cutoff:
+            return True
         return "label" in filters and not labels_match(filters["label"], net.labels)
     deleted = networks.prune(engine.host, keep)
     return j({"NetworksDeleted": deleted or None})

@@ -243,7 +243,7 @@ def container_summary(c: Container) -> dict:
         "Names": ["/" + c.name],
         "Image": c.config.get("Image") or c.image_ref,
         "ImageID": c.image.id,
-        "Command": " ".join(argv),
+        "Command": " ".join([argv[0]] + [f"'{a}'" if " " in a else a for a in argv[1:]]) if argv else "",
         "Created": int(parse_time(c.created)),
         "Ports": ports,
         "Labels": c.config.get("Labels"),

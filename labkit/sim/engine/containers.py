@@ -253,6 +253,8 @@ def start(c: Container) -> None:
         elif c.exit_code == 0:
             c.exit_code = 128
         c.error = e.message
+        if c.host_config.get("AutoRemove"):
+            remove(c, force=True, remove_volumes=True)  # --rm: a start that failed removes it too
         raise
     c.list_view = None
     c.process = process

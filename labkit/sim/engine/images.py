@@ -8,7 +8,7 @@ import re
 import time
 
 from ... import rules
-from ..errors import EngineError, InvalidParameter, NotFound
+from ..errors import Conflict, EngineError, InvalidParameter, NotFound
 from ..state import Container, Host, Image, Inode, now
 from . import filesystem
 
@@ -54,6 +54,12 @@ def full_tag(ref: str) -> str:
     return ref if (":" in ref.rsplit("/", 1)[-1] or "@" in ref) else ref + ":latest"
 
 
+def familiar(ref: str) -> str:
+    """A name as the engine shows it: docker.io/ and library/ left out ("docker.io/lab/box:1" is
+    "lab/box:1")."""
+    return re.sub(r"^(docker\.io/)?(library/)?", "", ref)
+
+
 def find(host: Host, ref: str) -> Image:
     """The image a reference names: by tag (":latest" when none), full ID or ID prefix."""
     check_reference(ref)
@@ -62,7 +68,7 @@ def find(host: Host, ref: str) -> Image:
         if full in img.tags or ref == img.id or (len(ref) >= 4 and img.id.split(":")[1].startswith(ref)):
             return img
     # The engine strips docker.io/library/ when it names an image in its reply.
-    short = re.sub(r"^(docker\.io/)?(library/)?", "", full)
+    short = familiar(full)
     for img in host.images.values():
         if short in img.tags:
             return img
@@ -137,7 +143,7 @@ def commit(c: Container, repo: str, tag: str, comment: str, author: str, config:
     host = c.host
     ref = ""
     if repo:
-        ref = f"{repo}:{tag or 'latest'}"
+        ref = familiar(f"{repo}:{tag or 'latest'}")
         problem = rules.reference_problem(ref)
         if problem:
             raise EngineError(problem)
@@ -189,3 +195,46 @@ def apply_changes(cfg: dict, changes: list[str]) -> dict:
         else:
             raise InvalidParameter(f"{word.lower()} is not a valid change command")
     return cfg
+
+
+# -- docker tag, docker rmi ---------------------------------------------------------------------------
+def tag(host: Host, ref: str, repo: str, tag_: str) -> None:
+    """docker tag SOURCE REPO[:TAG]: one more name for an image (taken from another if it had it)."""
+    img = find(host, ref)
+    new = familiar(f"{repo}:{tag_ or 'latest'}")
+    problem = rules.reference_problem(new)
+    if problem:
+        raise InvalidParameter(problem)
+    untag_everywhere(host, new)
+    img.tags.insert(0, new)
+
+
+def remove(host: Host, ref: str, force: bool = False) -> list[dict]:
+    """docker rmi: a name removed ("Untagged"), and the image itself when no name, container or
+    child image holds it any more ("Deleted"); the engine's conflicts."""
+    img = find(host, ref)
+    name = familiar(full_tag(ref))
+    by_name = name in img.tags
+    users = [c for c in host.containers.values() if c.image is img]
+    short = img.id.split(":")[1][:12]
+    if not by_name and len(img.tags) > 1 and not force:
+        raise Conflict(f"conflict: unable to delete {short} (must be forced) - image is referenced in multiple "
+                       f"repositories")
+    running = [c for c in users if c.running]
+    if running and not by_name:
+        raise Conflict(f"conflict: unable to delete {short} (cannot be forced) - image is being used by running "
+                       f"container {running[0].id[:12]}")
+    out = []
+    names = [name] if by_name else list(img.tags)
+    if users and not force and len(img.tags) <= len(names):
+        shown = ref if by_name else short
+        raise Conflict(f'conflict: unable to remove repository reference "{shown}" (must force) - container '
+                       f'{users[0].id[:12]} is using its referenced image {short}')
+    for name in names:
+        img.tags.remove(name)
+        out.append({"Untagged": name})
+    children = [i for i in host.images.values() if i.parent == img.id]
+    if not img.tags and not users and not children:
+        del host.images[img.id]
+        out.append({"Deleted": img.id})
+    return out
