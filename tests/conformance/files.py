@@ -138,9 +138,10 @@ def volume_view(v: dict) -> dict:
 
 
 def mounts_view(mounts: list[dict]) -> list[dict]:
-    """inspect's Mounts, anonymous volume names and the data root made comparable."""
+    """inspect's Mounts (in destination order: the engine lists them from a Go map), anonymous
+    volume names and the data root made comparable."""
     out = []
-    for m in mounts:
+    for m in sorted(mounts, key=lambda m: m.get("Destination") or ""):
         m = dict(m)
         if len(m.get("Name") or "") == 64:
             m["Source"] = (m.get("Source") or "").replace(m["Name"], "<anonymous>")
@@ -232,3 +233,24 @@ def s_bind_web(env):
             env.api.remove_container(c["Id"], force=True)
         if env.engine == "docker" and os.path.isdir(BINDS):
             shutil.rmtree(BINDS)
+
+
+@scenario("volumes")
+def s_mount_kinds(env):
+    """--volumes-from (and :ro), --read-only with a --tmpfs, and what a restart keeps of each."""
+    run(env, "owner", volumes=["shared:/data", "/scratch"])
+    env.exec("owner", "sh -c 'echo mine > /data/f; echo tmp > /scratch/t'")
+    run(env, "borrower", volumes_from=["owner:ro"])
+    env.exec("borrower", "sh -c 'cat /data/f /scratch/t; echo no > /data/g'")
+    env.note("borrower mounts", mounts_view(env.api.inspect_container("borrower")["Mounts"]))
+    env.note("borrower VolumesFrom", env.api.inspect_container("borrower")["HostConfig"]["VolumesFrom"])
+    run(env, "locked", read_only=True, tmpfs={"/run": ""})
+    env.exec("locked", "sh -c 'echo x > /x'")
+    env.exec("locked", "sh -c 'echo x > /run/x && cat /run/x'")
+    env.exec("locked", "sh -c 'echo 10.0.0.9 n >> /etc/hosts && grep -c 10.0.0.9 /etc/hosts'")
+    env.exec("locked", "mkdir /newdir")
+    env.note("locked settings", {k: env.api.inspect_container("locked")["HostConfig"][k] for k in ("ReadonlyRootfs", "Tmpfs")})
+    env.api.restart("locked", timeout=0)
+    env.exec("locked", "ls /run")
+    env.attempt("volumes-from missing", env.api.create_container, "busybox", SLEEP, name="bad",
+                host_config=env.api.create_host_config(volumes_from=["nope"]))

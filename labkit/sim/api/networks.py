@@ -4,7 +4,7 @@ from __future__ import annotations
 from ... import rules
 from ..engine import endpoints, networks
 from ..engine.drivers import NetworkSpec
-from ..errors import EngineError, InvalidParameter
+from ..errors import EngineError, InvalidParameter, NotFound
 from .filters import check_keys, until_cutoff
 from .query import labels_match, parse_filters, regex_match
 from .router import Reply, Routes, j
@@ -49,7 +49,11 @@ def network_list(engine, m, q, body):
 
 @routes.get(r"/networks/(?P<id>[^/]+)")
 def network_inspect(engine, m, q, body):
-    return j(network_json(engine.host.find_network(m["id"]), host=engine.host))
+    """docker network inspect [--scope]: a network of another scope is not found."""
+    net = engine.host.find_network(m["id"])
+    if q.get("scope") and q["scope"] != net.scope:
+        raise NotFound(f"network {m['id']} not found")
+    return j(network_json(net, host=engine.host))
 
 
 @routes.post(r"/networks/create")

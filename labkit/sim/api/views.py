@@ -104,7 +104,7 @@ def endpoint_settings(c: Container, name: str) -> dict:
         "IPv6Gateway": "",
         "GlobalIPv6Address": "",
         "GlobalIPv6PrefixLen": 0,
-        "MacAddress": "",
+        "MacAddress": req.get("MacAddress") or "",  # what was asked, until an endpoint exists
         "DriverOpts": req.get("DriverOpts"),
     }
     if ep is not None:

@@ -283,7 +283,7 @@ class Files:
     # -- writing ------------------------------------------------------------------------------
     def _writable(self, path: str) -> tuple[Plain | Layered, str]:
         tree, rel = self.place(path)
-        if not tree.rw:
+        if not tree.rw or (isinstance(tree, Layered) and self.c.host_config.get("ReadonlyRootfs")):
             raise FileError(EROFS, path)
         return tree, rel
 
@@ -312,6 +312,8 @@ class Files:
         if node is None:
             real = absolute(posixpath.basename(real), self._parent_dir(real))
         if real in ENGINE_FILES and self.mount_of(real) is None and real not in self.c.layer:
+            if self.c.host_config.get("ReadonlyRootfs"):  # the engine mounts them read-only then
+                raise FileError(EROFS, path)
             old = self.engine_file(real) if append else b""
             self.c.engine_files[real] = old + data
             return
@@ -499,8 +501,11 @@ def make_host_folder(host: Host, path: str) -> None:
 
 def mount_points(c: Container) -> None:
     """Each mount's destination as a directory in the container's root (the engine makes the
-    ones missing when it starts the container)."""
+    ones missing when it starts the container); a tmpfs starts empty."""
     fs = Files(c)
+    for m in c.mounts:
+        if m.kind == "tmpfs":
+            m.files = {"/": Inode("dir", 0o1777)}
     for m in sorted(c.mounts, key=lambda m: m.destination):
         root = Layered(c)
         cur = "/"

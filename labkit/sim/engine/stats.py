@@ -130,8 +130,11 @@ def document(c: Container, ticks: int = 1, previous: dict | None = None) -> dict
                                                                      "hierarchical_memsw_limit": 9223372036854771712,
                                                                      "rss": 94208, "total_rss": 94208},
                            "limit": limit}
-    doc["networks"] = {ep.ifname: dict(zip(NETWORK_KEYS, network_counters(c, ep.ifname)))
-                       for ep in c.endpoints.values() if ep.has_interface}
+    owner = c.shared_with() or c
+    networks = {ep.ifname: dict(zip(NETWORK_KEYS, network_counters(owner, ep.ifname)))
+                for ep in owner.endpoints.values() if ep.has_interface}
+    if networks:  # none in host mode or with no network (omitempty)
+        doc["networks"] = networks
     return doc
 
 

@@ -155,6 +155,7 @@ def mounts_for(host: Host, body: dict, image_volumes: dict | None) -> list[Mount
     mounts += [parse_mount(host, s) for s in hc.get("Mounts") or []]
     for dest in (hc.get("Tmpfs") or {}):
         mounts.append(Mount("tmpfs", filesystem.absolute(dest), files={"/": Inode("dir", 0o1777)}))
+    mounts += volumes_from(host, hc.get("VolumesFrom") or [])
     seen = set()
     for m in mounts:
         if m.destination in seen:
@@ -166,6 +167,25 @@ def mounts_for(host: Host, body: dict, image_volumes: dict | None) -> list[Mount
             seen.add(dest)
             mounts.append(Mount("volume", dest, volume=create(host), mode=""))  # the image's VOLUME
     return mounts
+
+
+def volumes_from(host: Host, specs: list[str]) -> list[Mount]:
+    """--volumes-from NAME[:ro|:rw]: the other container's volumes and binds, shared."""
+    out = []
+    for spec in specs:
+        name, _, mode = spec.partition(":")
+        if mode not in ("", "ro", "rw"):
+            raise InvalidParameter(f"invalid mode for volumes-from: {mode}")
+        try:
+            other = host.find_container(name)
+        except NotFound as e:
+            raise InvalidParameter(e.message) from None
+        for m in other.mounts:
+            if m.kind == "tmpfs":
+                continue
+            out.append(Mount(m.kind, m.destination, m.source, m.volume, rw=m.rw if not mode else mode == "rw",
+                             mode="" if m.kind == "volume" else m.mode, propagation=m.propagation))
+    return out
 
 
 def mount_json(m: Mount) -> dict:
