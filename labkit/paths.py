@@ -37,6 +37,13 @@ from .errors import LabkitError
 
 Place = model.Container | model.Network | model.Host
 ICC_OPTION = "com.docker.network.bridge.enable_icc"
+# Why a packet stops, in short words that the panel, Lab's probes, the matrix and the drawn path
+# all use (labkit.verdicts): Route.reason is one of these ("" when it gets through).
+NOT_RUNNING, NO_NETWORK, NO_SHARED_NETWORK, INTERNAL = "not running", "no network", "no shared network", "internal network"
+OTHER_HOST, NOTHING_LISTENING, NO_NAME = "on another host", "nothing listening", "name did not resolve"
+ICC_OFF, NO_SUCH_ADDRESS, FILTERED = "inter-container traffic off", "no such address", "filtered"
+REASONS = (NOT_RUNNING, NO_NETWORK, NO_SHARED_NETWORK, INTERNAL, OTHER_HOST, NOTHING_LISTENING, NO_NAME,
+           ICC_OFF, NO_SUCH_ADDRESS, FILTERED)
 
 
 class UnknownContainer(LabkitError):
@@ -69,6 +76,7 @@ class Route:
     blocked: model.Network | None = None
     port: int | None = None
     protocol: str = "tcp"
+    reason: str = ""                    # why it stops, in the words every probe uses (REASONS)
 
     @property
     def verdict(self) -> str:
@@ -193,7 +201,8 @@ def route(topo: model.Topology, source, target, port: int | None = None, protoco
     if not r.ok:
         return _replace(r, **extra)
     if listening is False:
-        return _replace(r, ok=False, why=f"{r.why}, but nothing listens on {protocol} port {port} in {dst.name}",
+        return _replace(r, ok=False, reason=NOTHING_LISTENING,
+                        why=f"{r.why}, but nothing listens on {protocol} port {port} in {dst.name}",
                         stop=dst, **extra)
     known = "and something listens there" if listening else "(whether anything listens is not known)"
     return _replace(r, why=f"{r.why}, {protocol} port {port} {known}", **extra)
@@ -205,19 +214,22 @@ def _replace(r: Route, **changes) -> Route:
 
 
 def _route(ix: _Index, src: model.Container, dst: model.Container, address: str | None) -> Route:
-    def stop(why, places, links=(), at=None, blocked=None, addr=None):
-        return Route(src, dst, False, why, addr, tuple(places), tuple(links), at, blocked)
+    def stop(why, places, links=(), at=None, blocked=None, addr=None, reason=NO_SHARED_NETWORK):
+        return Route(src, dst, False, why, addr, tuple(places), tuple(links), at, blocked, reason=reason)
 
     if not src.running:
         return stop(f"{src.name} is not running ({src.status}): a stopped container has no network",
-                    [src], at=src)
+                    [src], at=src, reason=NOT_RUNNING)
     if not dst.running:
-        return stop(f"{dst.name} is not running ({dst.status}): it has no address", [src, dst], at=dst)
+        return stop(f"{dst.name} is not running ({dst.status}): it has no address", [src, dst], at=dst,
+                    reason=NOT_RUNNING)
     a, b = ix.namespace(src), ix.namespace(dst)
     if a.mode == "none":
-        return stop(f"{src.name} is in none mode: it has only a loopback interface", [src], at=src)
+        return stop(f"{src.name} is in none mode: it has only a loopback interface", [src], at=src,
+                    reason=NO_NETWORK)
     if b.mode == "none":
-        return stop(f"{dst.name} is in none mode: it has no address others can reach", [src, dst], at=dst)
+        return stop(f"{dst.name} is in none mode: it has no address others can reach", [src, dst], at=dst,
+                    reason=NO_NETWORK)
     if a.id == b.id and a.host == b.host:
         return Route(src, dst, True, f"{src.name} and {dst.name} share one network namespace "
                      "(container: mode): they meet on its loopback", "127.0.0.1", (src, dst),
@@ -250,20 +262,21 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
                             [(a, host_a, None), (host_a, net, None), (net, b, e)], e.address)
         if not targets:
             return stop(f"{dst.name} has no address{' ' + address if address else ''} to send to",
-                        head + [host_a], head_links + [(a, host_a, None)], at=dst)
+                        head + [host_a], head_links + [(a, host_a, None)], at=dst, reason=NO_SUCH_ADDRESS)
         e = targets[0]
         net = ix.network(e)
         if e.host != a.host:
-            why = (f"{dst.name} is on host {e.host}; from host {a.host} its address on {net.name} is "
-                   "private to that host")
+            why, reason = (f"{dst.name} is on host {e.host}; from host {a.host} its address on {net.name} is "
+                           "private to that host"), OTHER_HOST
         else:
-            why = (f"host mode reaches only the bridge networks of its host; {net.name} is a {net.driver} "
-                   "network, which the host itself is not on")
+            why, reason = (f"host mode reaches only the bridge networks of its host; {net.name} is a "
+                           f"{net.driver} network, which the host itself is not on"), NO_SHARED_NETWORK
         return stop(why, head + [host_a], head_links + [(a, host_a, None)], at=host_a, blocked=net,
-                    addr=e.address)
+                    addr=e.address, reason=reason)
 
     if not eps_a:
-        return stop(f"{src.name} is on no network (it was disconnected from all of them)", [src], at=src)
+        return stop(f"{src.name} is on no network (it was disconnected from all of them)", [src], at=src,
+                    reason=NO_NETWORK)
 
     if b.mode == "host":
         # The host answers on its address on each bridge: the gateway of the container's network.
@@ -278,7 +291,8 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
                     f"of that host to reach it by", head, head_links, at=src)
 
     if not eps_b:
-        return stop(f"{dst.name} is on no network: it has no address", head + tail, head_links, at=dst)
+        return stop(f"{dst.name} is on no network: it has no address", head + tail, head_links, at=dst,
+                    reason=NO_NETWORK)
 
     # Both are on networks: a network they share carries the packet directly.
     targets = [e for e in eps_b if address in (None, e.address)] or eps_b
@@ -288,7 +302,8 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
                 net = ix.network(eb)
                 if net.driver == "bridge" and str(net.options.get(ICC_OPTION, "true")).lower() == "false":
                     return stop(f"inter-container traffic is off on network {net.name} ({ICC_OPTION}=false)",
-                                head + [net], head_links + [(a, net, ea)], at=net, addr=eb.address)
+                                head + [net], head_links + [(a, net, ea)], at=net, addr=eb.address,
+                                reason=ICC_OFF)
                 span = ""
                 if ea.host != eb.host:
                     span = f" (an overlay spanning hosts {ea.host} and {eb.host}: VXLAN between them)"
@@ -304,21 +319,25 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
     out_links = head_links + [(a, net_a, gw_ep)]
     if net_a.internal:
         return stop(f"{src.name} and {dst.name} share no network, and {src.name}'s networks are internal "
-                    f"({net_a.name}): nothing leaves them", out, out_links, at=net_a, blocked=net_b, addr=eb.address)
+                    f"({net_a.name}): nothing leaves them", out, out_links, at=net_a, blocked=net_b, addr=eb.address,
+                    reason=INTERNAL)
     out_links.append((net_a, host_a, None))
     out.append(host_a)
+    reason = NO_SHARED_NETWORK
     if eb.host != a.host:
         why = (f"{dst.name} is on host {eb.host} and they share no overlay network: its address on "
                f"{net_b.name} is private to host {eb.host}")
+        reason = OTHER_HOST
     elif net_b.internal:
         why = f"{src.name} and {dst.name} share no network, and network {net_b.name} is internal: nothing enters it"
+        reason = INTERNAL
     elif net_b.driver in ("macvlan", "ipvlan"):
         why = (f"{src.name} and {dst.name} share no network; {net_b.name} is a {net_b.driver} network, "
                "reached on the physical link, not through the host")
     else:
         why = (f"{src.name} and {dst.name} share no network: networks {net_a.name} and {net_b.name} are "
                "isolated from each other (the engine's isolation rules drop traffic between them)")
-    return stop(why, out, out_links, at=host_a, blocked=net_b, addr=eb.address)
+    return stop(why, out, out_links, at=host_a, blocked=net_b, addr=eb.address, reason=reason)
 
 
 # -- names -------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ The layers, from the top (a module may import its own layer and those below it):
     lab        lab (the package), doctor
     engines    engines
     tools      drawing, frame (a drawing's HTML), paths, trace, capture, hosts, system (commands,
-               namespaces, /proc), images, iptables, launcher, picture
+               namespaces, /proc), images, iptables, launcher, picture, verdicts
     simulator  sim: the package (serve, World) -> server -> api -> shell and applets (inside
                containers) -> engine -> state (with the engine's errors)
     ground     model, rules, errors
@@ -42,7 +42,7 @@ LAYERS = [
     ("lab", ["labkit.lab", "labkit.doctor"]),
     ("engines", ["labkit.engines"]),
     ("tools", ["labkit.drawing", "labkit.frame", "labkit.paths", "labkit.trace", "labkit.capture", "labkit.hosts",
-               "labkit.system", "labkit.images", "labkit.iptables", "labkit.launcher", "labkit.picture"]),
+               "labkit.system", "labkit.images", "labkit.iptables", "labkit.launcher", "labkit.picture", "labkit.verdicts"]),
     ("simulator", ["labkit.sim"]),
     ("ground", ["labkit.model", "labkit.rules", "labkit.errors"]),
 ]
