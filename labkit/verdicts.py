@@ -37,16 +37,20 @@ class Verdict:
         return "✓" if self.reachable else "✗"
 
     def __str__(self) -> str:
-        text = f"{self.mark} {self.source} -> {self.target}: {self.state}"
+        return f"{self.mark} {self.line()}"
+
+    def line(self) -> str:
+        """The verdict without its mark (where a ✓ or ✗ is shown apart, as in the panel)."""
+        text = f"{self.source} -> {self.target}: {self.state}"
         if self.reason:
             text += f": {self.reason}"
         if self.said and not self.reachable:
             text += f" ({self.said})"
         return text
 
-    def explained(self) -> str:
+    def explained(self, mark: bool = True) -> str:
         """The verdict, then the route's explanation on a line of its own (when there is one)."""
-        return str(self) + (f"\n{self.detail}" if self.detail else "")
+        return (str(self) if mark else self.line()) + (f"\n{self.detail}" if self.detail else "")
 
 
 def last_line(output: str) -> str:

@@ -31,7 +31,7 @@ import docker.errors
 import ipywidgets as w
 import requests.exceptions
 
-from . import model, paths, rules
+from . import model, paths, rules, verdicts
 from .drawing import HEIGHT, Drawing, build, highlight
 from .errors import EngineUnavailable
 from .lab import DRIVERS, IMAGE, MAX_NAME, NAME, NAME_RULE, BadArgument, Lab
@@ -220,6 +220,8 @@ class Panel(w.VBox):
             else:
                 self.message = result
             self.ok, self.error = True, None
+            if isinstance(self.message, verdicts.Verdict):   # a probe: its own ✓ or ✗
+                self.ok, self.message = self.message.reachable, self.message.explained(mark=False)
         except ERRORS as e:
             self.ok, self.message, self.error = False, error_text(e), e
         except Exception as e:  # noqa: BLE001 -- a bug in labkit: a message in the panel, not a traceback
@@ -315,6 +317,7 @@ class Panel(w.VBox):
         return f"disconnected {c} from {n}" if done else f"{c} is not on {n}: nothing to do"
 
     def _probe(self):
+        """A probe's verdict (labkit.verdicts: ✓ or ✗, and the true reason), and the route drawn."""
         source = _name("container", self.probe_source.value, what="probe source")
         target = self.probe_target.value.strip()
         if not _is_address(target):
@@ -332,25 +335,19 @@ class Panel(w.VBox):
                 raise BadArgument("port to probe", text, "give a port number, like 80")
             probe = self.lab.port(source, target, text)
             listening = {"open": True, "closed": False}.get(probe.state)
-            message = f"{source} -> {target}:{text}: {probe.state}"
             route = paths.route(topo, source, target, port=int(text), listening=listening) if is_container else None
+            verdict = verdicts.of_port(source, target, text, probe.ok, probe.output, route)
         elif kind == "name":
             found = self.lab.resolve(source, target, timeout=1)
-            message = (f"{source} looks up {target}: " + (", ".join(found) if found else "no answer"))
             route = None
-            if is_container:
-                why = paths.resolves(topo, source, target)[1]
-                message += f" ({why})"
+            verdict = verdicts.of_lookup(source, target, found,
+                                         paths.resolves(topo, source, target)[1] if is_container else "")
         else:
             probe = self.lab.ping(source, target)
-            message = f"{source} -> {target}: {probe.state}" + (f" ({probe.address})" if probe.address else "")
-            said = [line for line in (probe.output or "").splitlines() if line.strip()]
-            if not probe.ok and said:    # what ping said: "bad address 'db'", "100% packet loss"
-                message += f" ({said[-1].strip()})"
             route = paths.route(topo, source, target, address=probe.address) if is_container else None
-        if route is not None:
-            message += f"\n{route.verdict}: {route.why}"
-        return message, route
+            shown = f"{target} ({probe.address})" if probe.address and probe.address != target else target
+            verdict = verdicts.of_ping(source, shown, probe.ok, probe.output, route)
+        return verdict, route
 
     def _reset(self) -> str:
         removed = self.lab.reset()

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .. import verdicts
+
 PING_HEAD = re.compile(r"^PING \S+ \(([^)]+)\)", re.M)
 NC_HOST = re.compile(r"can't connect to remote host \(([^)]+)\): (.*)")
 NS_ADDRESS = re.compile(r"^Address:\s+(\S+)\s*$", re.M)
@@ -25,9 +27,22 @@ class Probe:
     exit_code: int
     output: str
     address: str | None = None      # the target's address, when the command printed it
+    kind: str = ""                  # "ping", "port" (nc) or "" (another command)
 
     def __bool__(self) -> bool:
         return self.ok
+
+    @property
+    def reason(self) -> str:
+        """Why it failed, in the words the panel, the matrix and the drawn path use
+        (labkit.verdicts): "name did not resolve", "nothing listening", "no reply"; "" when ok.
+        The route's reasons (no shared network, internal network) need a snapshot:
+        `verdicts.of_ping(..., route=paths.route(...))`."""
+        if self.ok or self.kind not in ("ping", "port"):
+            return ""
+        if self.kind == "ping":
+            return verdicts.of_ping("", "", False, self.output).reason
+        return verdicts.of_port("", "", 0, False, self.output).reason
 
 
 def command(line: str, code: int, output: str) -> Probe:
@@ -39,7 +54,7 @@ def ping(line: str, code: int, output: str, literal: str | None) -> Probe:
     """`ping -c N -W T DST`: the address is the one ping printed, else DST when it is one."""
     m = PING_HEAD.search(output)
     return Probe(line, code == 0, "reachable" if code == 0 else "unreachable", code, output,
-                 m.group(1) if m else literal)
+                 m.group(1) if m else literal, kind="ping")
 
 
 def port(line: str, code: int, output: str, literal: str | None) -> Probe:
@@ -51,7 +66,7 @@ def port(line: str, code: int, output: str, literal: str | None) -> Probe:
         state = "closed"
     else:
         state = "unreachable"
-    return Probe(line, code == 0, state, code, output, m.group(1) if m else literal)
+    return Probe(line, code == 0, state, code, output, m.group(1) if m else literal, kind="port")
 
 
 def parse_nslookup(output: str) -> list[str]:
