@@ -119,7 +119,10 @@ def _button(description: str, style: str = "") -> w.Button:
     return w.Button(description=description, button_style=style, layout=w.Layout(width="auto"))
 
 
-class Panel(w.VBox):
+SECTIONS = ("Networks", "Containers", "Connect", "Probe", "Lab")
+
+
+class Panel(w.HBox):
     """Control panel over a Lab: networks, containers, connections, probes, reset, and the graph.
 
     Fields and buttons (all attributes): network_name, network_driver, network_subnet,
@@ -132,7 +135,7 @@ class Panel(w.VBox):
     `error` (the exception when it failed, else None), and the graph redrawn (with the route of the
     last probe highlighted)."""
 
-    def __init__(self, lab: Lab, height: str = "460px"):
+    def __init__(self, lab: Lab, height: str = "440px"):
         self.lab = lab
         self.command: list[str] = []
         self.message = ""
@@ -156,7 +159,7 @@ class Panel(w.VBox):
         self.container_networks = _text("networks", "front, back (first at run, then connected)")
         self.container_ports = _text("ports", "8080:80, 127.0.0.1:8443:443")
         self.container_mode = w.Dropdown(options=MODES, value="", description="network mode",
-                                         style={"description_width": "90px"}, layout=w.Layout(width="420px"))
+                                         style={"description_width": "105px"}, layout=w.Layout(width="420px"))
         self.run_container = _button("Run container", "primary")
         self.remove_container = _button("Remove container", "danger")
 
@@ -189,7 +192,7 @@ class Panel(w.VBox):
             button.on_click(lambda _b, action=action: self._act(action))
 
         row = w.HBox
-        tabs = w.Tab(children=[
+        pages = [
             w.VBox([self.network_name, self.network_driver, self.network_subnet,
                     row([self.network_internal, self.network_attachable]),
                     row([self.create_network, self.remove_network])]),
@@ -199,8 +202,21 @@ class Panel(w.VBox):
             w.VBox([self.link_container, self.link_network, row([self.connect, self.disconnect])]),
             w.VBox([self.probe_source, self.probe_target, self.probe_kind, self.probe_port, row([self.probe])]),
             w.VBox([row([self.refresh, self.show_matrix, self.reset]), self.matrix_view]),
-        ], titles=("Networks", "Containers", "Connect", "Probe", "Lab"))
-        super().__init__(children=[tabs, self.status, self.graph])
+        ]
+        # Sections as toggle buttons over a stack, not a Tab: after a browser reload, ipywidgets
+        # 8.1's Tab in JupyterLab 4.6 was seen to stop switching; these are plain widgets, linked
+        # in the browser (jslink), so switching needs no round trip to the kernel either.
+        self.section = w.ToggleButtons(options=SECTIONS, value=SECTIONS[0],
+                                       style={"button_width": "auto"}, layout=w.Layout(margin="0 0 6px 0"))
+        self.pages = w.Stack(pages, selected_index=0)
+        w.jslink((self.section, "index"), (self.pages, "selected_index"))
+        self.matrix_view.layout = w.Layout(max_width="440px", overflow="auto")
+        # The controls beside the graph (below it on a narrow screen): on a projector (1280x720)
+        # a click's redrawn graph is in view without scrolling.
+        controls = w.VBox([self.section, self.pages, self.status], layout=w.Layout(flex="0 0 440px", width="440px"))
+        self.graph.layout = w.Layout(flex="1 1 420px", min_width="0", width="auto")
+        super().__init__(children=[controls, self.graph],
+                         layout=w.Layout(flex_flow="row wrap", align_items="flex-start", width="100%"))
         self._redraw(None)
         self._show_status()
 
@@ -377,7 +393,7 @@ def _is_address(text: str) -> bool:
         return False
 
 
-def panel(lab: Lab, height: str = "460px") -> Panel:
+def panel(lab: Lab, height: str = "440px") -> Panel:
     """The control panel of a lab (a widget: it does not display itself)."""
     if not isinstance(lab, Lab):
         raise BadArgument("lab", lab, "give a labkit.Lab, like labkit.panel(labkit.Lab('sim'))")

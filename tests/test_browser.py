@@ -204,7 +204,7 @@ def test_panel_button_draws_the_graph(lab_server, session):
     panel_id = open_and_run(page, PANEL_NOTEBOOK)["id"]
     session.timings["panel notebook opened and ran"] = time.monotonic() - started
     panel = page.locator(f'[id="{panel_id}"]')
-    panel.locator(".widget-tab").first.wait_for(state="visible")
+    panel.locator(".widget-toggle-button", has_text="Networks").wait_for(state="visible")
     first = wait_for_graph(page, panel_id, lambda g: any(n.startswith("host:") for n in g["nodes"]))
     # The session's engine holds what the notebooks left (notebook 00's front and mine); the panel
     # makes its own: back and web.
@@ -218,7 +218,7 @@ def test_panel_button_draws_the_graph(lab_server, session):
     session.timings["click to drawn network"] = time.monotonic() - clicked
 
     # A container on it.
-    panel.locator(".lm-TabBar-tab", has_text="Containers").click()
+    panel.locator(".widget-toggle-button", has_text="Containers").click()
     panel.locator("input[placeholder='web']:visible").fill("web")
     panel.locator("input[placeholder^='front, back']:visible").fill("back")
     clicked = time.monotonic()
@@ -239,9 +239,58 @@ def test_panel_button_draws_the_graph(lab_server, session):
     if no_news.count() == 1 and no_news.is_visible():
         no_news.click()
         no_news.wait_for(state="hidden", timeout=10_000)
-    panel.locator(".widget-tab").first.scroll_into_view_if_needed()
+    panel.locator(".widget-toggle-button", has_text="Networks").scroll_into_view_if_needed()
     screenshot(page, "browser-panel.png")
     assert session.remote() == [], f"requests that would leave the machine: {session.remote()}"
+
+
+def panel_id_of(page) -> str:
+    return page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+
+
+def test_on_a_projector_the_graph_of_a_click_is_in_view(lab_server, session):
+    """1280x720: after a click on a panel button, the redrawn graph is on screen without scrolling,
+    and no drawing has a scrollbar of its own."""
+    page = session.page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    panel_id = panel_id_of(page)
+    panel = page.locator(f'[id="{panel_id}"]')
+    controls = panel.locator(".widget-toggle-button", has_text="Networks")
+    controls.click()
+    # The learner scrolls the panel's top into view, types, clicks.
+    page.evaluate("(id) => { const w = window.jupyterapp.shell.currentWidget;"
+                  " const out = w.node.querySelector('.jp-OutputArea-output'); out.scrollIntoView({block: 'start'}); }",
+                  panel_id)
+    panel.locator("input[placeholder='front']:visible").fill("side")
+    panel.get_by_role("button", name="Create network").click()
+    wait_for_graph(page, panel_id, lambda g: any(n.endswith("/side") for n in g["nodes"]))
+    frame = panel.locator('iframe[title="labkit drawing"]').last.bounding_box()
+    button = panel.get_by_role("button", name="Create network").bounding_box()
+    assert button["y"] >= 0 and button["y"] + button["height"] <= 720, button
+    visible = min(frame["y"] + frame["height"], 720) - max(frame["y"], 0)
+    assert visible >= 0.8 * frame["height"], f"the graph is mostly out of view at 1280x720: {frame}"
+    assert frame["x"] > button["x"] + button["width"], "the graph should sit beside the controls"
+    overflow = page.evaluate("""(id) => Array.from(document.querySelectorAll('[id="' + id + '"] .jp-OutputArea-output'))
+        .filter(o => o.scrollWidth > o.clientWidth + 1).length""", panel_id)
+    assert overflow == 0, "an output has a horizontal scrollbar"
+    screenshot(page, "browser-projector.png")
+    page.set_viewport_size({"width": 1280, "height": 1200})
+
+
+def test_after_a_reload_the_panel_still_switches_sections(lab_server, session):
+    page = session.page
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_timeout(1000)
+    page.reload()
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
+    panel = page.locator(".jp-NotebookPanel:visible")
+    probe_section = panel.locator(".widget-toggle-button", has_text="Probe")
+    probe_section.wait_for(state="visible", timeout=60_000)   # the widgets, back from the kernel
+    for section, button in (("Probe", "Probe"), ("Networks", "Create network"), ("Lab", "Redraw"),
+                            ("Containers", "Run container")):
+        panel.locator(".widget-toggle-button", has_text=section).click()
+        panel.locator(".widget-button", has_text=re.compile(f"^{button}$")).wait_for(state="visible", timeout=5_000)
+    screenshot(page, "browser-reloaded.png")
 
 
 def test_no_request_left_the_machine(session):

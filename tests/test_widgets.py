@@ -42,7 +42,8 @@ def descendants(widget):
 def test_panel_actions_change_the_engine_and_the_drawing(client):
     lab = Lab(client, name="lab")
     p = labkit.panel(lab)
-    assert isinstance(p, w.VBox) and p.graph in p.children
+    assert isinstance(p, w.Box) and p.graph in p.children and p.pages in descendants(p)
+    assert not any(isinstance(x, w.Tab) for x in descendants(p))    # sections: toggle buttons over a stack
     assert not any(isinstance(x, w.Output) for x in descendants(p))    # nothing that could pile up output
     first = p.graph.value
 
