@@ -34,7 +34,7 @@ labkit.panel(lab)"""
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=os.path.join(ROOT, "docs", "labkit-panel.png"))
-    parser.add_argument("--width", type=int, default=900, help="the picture's width, about, in px")
+    parser.add_argument("--width", type=int, default=1300, help="the browser's width less 100 px")
     args = parser.parse_args()
     chromium = tb.chromium_path()
     if chromium is None:
