@@ -8,7 +8,10 @@ in a temporary folder, a few seconds each.
 - a long poll (`docker wait`) holds no lock: others are answered while it waits, and it answers
   when the container stops;
 - the bounds: a head over 1 MB answers 431, a body over the simulator's bound 413, and the
-  daemon answers the next request.
+  daemon answers the next request;
+- any bytes at all (hypothesis: random bytes, requests with random JSON bodies to the endpoints
+  that read one): an HTTP answer or a close, never an internal error, and the next client is
+  answered.
 The burst of 200 creates at once, answered as the engine answers it: tests/test_api_errors.py.
 Speed (requests per second, p95 latency): bench/sim_load.py.
 """
@@ -20,11 +23,21 @@ import time
 
 import docker
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from labkit import sim
 from labkit.sim import server
 from tests import load
 from tests.engines import SimDaemon
 from tests.rawhttp import exchange, request
+
+
+@pytest.fixture(scope="module")
+def live_sim(closing_servers):
+    server = sim.serve(sim.World())
+    closing_servers.append(server)
+    return server
 
 
 @pytest.fixture
@@ -82,3 +95,27 @@ def test_bounds_answer_and_the_daemon_goes_on(daemon):
     assert got.status == 413 and got.message == "http: request body too large"
     got = exchange(daemon.path, request("GET", "/v1.41/networks/big"))
     assert got.status == 404 and got.message == "network big not found"
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(data=st.one_of(
+    st.binary(max_size=2000),
+    st.builds(lambda m, p, b: request(m, p, b), st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]),
+              st.sampled_from(["/v1.41/networks/create", "/v1.41/containers/create", "/v1.41/exec/x/start",
+                               "/v1.41/containers/x/exec", "/v1.41/swarm/init", "/v1.41/services/create",
+                               "/v1.41/networks/x/connect", "/v1.41/_ping", "/v9/x", "/%zz"]),
+              st.one_of(st.none(), st.binary(max_size=300),
+                        st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+                                     lambda kids: st.lists(kids, max_size=3)
+                                     | st.dictionaries(st.sampled_from(["Name", "Image", "Cmd", "HostConfig", "IPAM",
+                                                                        "Config", "Labels", "x"]), kids, max_size=3),
+                                     max_leaves=8).map(lambda v: json.dumps(v).encode())))))
+def test_any_bytes_get_an_answer_or_a_close(live_sim, data):
+    """Whatever arrives, the engine answers with an HTTP status line (or closes a request it
+    cannot read to the end), never an internal error, and answers the next client."""
+    got = exchange(live_sim.path, data, timeout=10)
+    assert not got.timed_out
+    assert got.raw == b"" or got.raw.startswith(b"HTTP/1.1 "), got.raw[:80]
+    assert got.status != 500 or "internal error" not in got.message, got.message
+    assert exchange(live_sim.path, request("GET", "/_ping")).status == 200
