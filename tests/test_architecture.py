@@ -51,7 +51,7 @@ SIM_LAYERS = [
     ("sim", ["labkit.sim"]),
     ("sim server", ["labkit.sim.server"]),
     ("sim api", ["labkit.sim.api"]),
-    ("sim shell", ["labkit.sim.shell", "labkit.sim.applets", "labkit.sim.busybox", "labkit.sim.iproute"]),
+    ("sim shell", ["labkit.sim.shell", "labkit.sim.applets"]),
     ("sim engine", ["labkit.sim.engine"]),
     ("sim state", ["labkit.sim.state", "labkit.sim.storage", "labkit.sim.errors"]),
 ]

@@ -19,7 +19,7 @@ import platform
 import tempfile
 
 from .api import Engine
-from .busybox import Busybox
+from .shell import Busybox
 from .engine import dns, hosts
 from .server import SimServer
 from .state import Host

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from .engine.sandbox import Sandbox
-from .state import Iface
+from ..engine.sandbox import Sandbox
+from ..state import Iface
 
 USAGE = ("BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n\n"
          "Usage: ip [OPTIONS] address|route|link|tunnel|neigh|rule [ARGS]\n\n"
