@@ -32,11 +32,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import model
+from . import model, rules
 from .errors import LabkitError
 
 Place = model.Container | model.Network | model.Host
-ICC_OPTION = "com.docker.network.bridge.enable_icc"
 # Why a packet stops, in short words that the panel, Lab's probes, the matrix and the drawn path
 # all use (labkit.verdicts): Route.reason is one of these ("" when it gets through).
 NOT_RUNNING, NO_NETWORK, NO_SHARED_NETWORK, INTERNAL = "not running", "no network", "no shared network", "internal network"
@@ -300,10 +299,9 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
         for ea in eps_a:
             if ix.same_network(ea, eb):
                 net = ix.network(eb)
-                if net.driver == "bridge" and str(net.options.get(ICC_OPTION, "true")).lower() == "false":
-                    return stop(f"inter-container traffic is off on network {net.name} ({ICC_OPTION}=false)",
-                                head + [net], head_links + [(a, net, ea)], at=net, addr=eb.address,
-                                reason=ICC_OFF)
+                if rules.has_bridge(net.driver) and not rules.icc_enabled(net.options):
+                    return stop(rules.why_icc_off(net.name), head + [net], head_links + [(a, net, ea)], at=net,
+                                addr=eb.address, reason=ICC_OFF)
                 span = ""
                 if ea.host != eb.host:
                     span = f" (an overlay spanning hosts {ea.host} and {eb.host}: VXLAN between them)"
@@ -312,15 +310,14 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
     # No shared network: out through the gateway, and dropped at the host.
     eb = targets[0]
     net_b = ix.network(eb)
-    gw_ep = min(eps_a, key=lambda e: (ix.network(e).name == "docker_gwbridge", ix.network(e).internal,
-                                      ix.network(e).name))
+    gw_ep = min(eps_a, key=lambda e: rules.gateway_order(ix.network(e).name, ix.network(e).internal))
     net_a = ix.network(gw_ep)
     out = head + [net_a]
     out_links = head_links + [(a, net_a, gw_ep)]
+    dropped = rules.between_networks(net_a.name, net_a.internal, net_b.name, net_b.internal)
+    apart = f"{src.name} and {dst.name} share no network" + (", and " if net_a.internal or net_b.internal else ": ")
     if net_a.internal:
-        return stop(f"{src.name} and {dst.name} share no network, and {src.name}'s networks are internal "
-                    f"({net_a.name}): nothing leaves them", out, out_links, at=net_a, blocked=net_b, addr=eb.address,
-                    reason=INTERNAL)
+        return stop(apart + dropped, out, out_links, at=net_a, blocked=net_b, addr=eb.address, reason=INTERNAL)
     out_links.append((net_a, host_a, None))
     out.append(host_a)
     reason = NO_SHARED_NETWORK
@@ -328,15 +325,12 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
         why = (f"{dst.name} is on host {eb.host} and they share no overlay network: its address on "
                f"{net_b.name} is private to host {eb.host}")
         reason = OTHER_HOST
-    elif net_b.internal:
-        why = f"{src.name} and {dst.name} share no network, and network {net_b.name} is internal: nothing enters it"
-        reason = INTERNAL
-    elif net_b.driver in ("macvlan", "ipvlan"):
+    elif rules.on_parent(net_b.driver) and not net_b.internal:
         why = (f"{src.name} and {dst.name} share no network; {net_b.name} is a {net_b.driver} network, "
                "reached on the physical link, not through the host")
     else:
-        why = (f"{src.name} and {dst.name} share no network: networks {net_a.name} and {net_b.name} are "
-               "isolated from each other (the engine's isolation rules drop traffic between them)")
+        why = apart + dropped
+        reason = INTERNAL if net_b.internal else reason
     return stop(why, out, out_links, at=host_a, blocked=net_b, addr=eb.address, reason=reason)
 
 
@@ -350,34 +344,20 @@ def resolves(topo: model.Topology, source, target) -> tuple[bool, str]:
 
 def _resolve(ix: _Index, src: model.Container, dst: model.Container):
     """(answered, why, the target's endpoint whose address the answer gives)."""
-    def no(why):
-        return False, why, None
     if not src.running:
-        return no(f"{src.name} is not running")
+        return False, f"{src.name} is not running", None
     a, b = ix.namespace(src), ix.namespace(dst)
-    if a.mode == "none":
-        return no(f"{src.name} is in none mode: it has no network to ask a name server on")
-    if a.mode == "host":
-        return no(f"{src.name} is in host mode: it uses the host's resolver, which knows no "
-                  "container names")
-    if not dst.running:
-        return no(f"{dst.name} is not running: Docker's DNS has no entry for it")
-    if b.mode in ("host", "none"):
-        return no(f"{dst.name} is in {b.mode} mode: Docker's DNS has no entry for it")
     eps_a, eps_b = ix.endpoints(a), ix.endpoints(b)
-    user_a = [e for e in eps_a if not ix.network(e).builtin]
-    if not user_a:
-        return no(f"{src.name} is only on the default bridge, which has no DNS for container "
-                  "names (use a user-defined network)")
-    for ea in sorted(user_a, key=lambda e: e.network):
-        for eb in eps_b:
-            if ix.same_network(ea, eb):
-                return True, f"on network {ea.network}, Docker's DNS answers {dst.name}", eb
-    if any(ix.same_network(ea, eb) for ea in eps_a for eb in eps_b):
-        return no(f"{src.name} and {dst.name} share only the default bridge, which has no DNS for "
-                  "container names")
-    return no(f"{src.name} and {dst.name} share no user-defined network: Docker's DNS answers only "
-              f"for containers on {src.name}'s networks")
+    user_a = [e for e in eps_a if rules.has_embedded_dns(ix.network(e).driver, e.network, ix.network(e).builtin)]
+    if a.mode not in ("host", "none") and dst.running and b.mode not in ("host", "none"):
+        for ea in sorted(user_a, key=lambda e: e.network):
+            for eb in eps_b:
+                if ix.same_network(ea, eb):
+                    return True, f"on network {ea.network}, Docker's DNS answers {dst.name}", eb
+    shared = any(ix.same_network(ea, eb) for ea in eps_a for eb in eps_b)
+    return False, rules.why_no_name(src.name, dst.name, source_mode=a.mode, target_mode=b.mode,
+                                    target_running=dst.running, source_on_user_network=bool(user_a),
+                                    share_default_bridge=shared), None
 
 
 @dataclass(frozen=True)

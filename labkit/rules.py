@@ -128,3 +128,85 @@ def underlay_mac(number: int) -> str:
 
 # -- reachability ------------------------------------------------------------------------------
 # Who reaches whom, and why not: the rules the simulator, labkit.paths and the explanations share.
+# Each rule is a decision over plain facts (names, flags, driver kinds), and each reason is worded
+# once here: the simulated engine (labkit.sim.engine.sandbox, its /labkit/reach answers) and the
+# model's routes (labkit.paths) say the same thing for the same cause.
+ICC_OPTION = "com.docker.network.bridge.enable_icc"
+GWBRIDGE = "docker_gwbridge"     # the engine's own bridge: an overlay container's way out of its host
+# Go's strconv.ParseBool, which the engine applies to driver options such as enable_icc.
+_FALSE = ("0", "f", "F", "false", "FALSE", "False")
+
+
+def icc_enabled(options: dict) -> bool:
+    """Containers on one bridge network talk to each other unless its option
+    com.docker.network.bridge.enable_icc says false (docker_gwbridge: always false)."""
+    return str(options.get(ICC_OPTION, "true")) not in _FALSE
+
+
+def has_embedded_dns(driver: str, name: str, predefined: bool) -> bool:
+    """Docker's embedded DNS (127.0.0.11) answers container names and aliases on the networks the
+    user made: not on the default bridge, nor on host or none."""
+    return not namespace_only(driver) and not (predefined and name == "bridge")
+
+
+def gateway_order(name: str, internal: bool) -> tuple:
+    """libnetwork's order of a container's networks (its default route is the first one with a
+    gateway): docker_gwbridge last, internal networks before it, the others first, by name."""
+    return (name == GWBRIDGE, internal, name)
+
+
+def host_reaches(driver: str) -> bool:
+    """The host itself has an address on the network (its bridge's) and reaches its containers
+    directly; the engine's isolation rules keep such networks apart."""
+    return has_bridge(driver)
+
+
+# -- why not: the reasons, worded once ------------------------------------------------------------
+def why_icc_off(network: str) -> str:
+    return f"inter-container traffic is off on network {network} ({ICC_OPTION}=false)"
+
+
+def why_internal_out(network: str) -> str:
+    return f"network {network} is internal: nothing leaves it"
+
+
+def why_internal_in(network: str) -> str:
+    return f"network {network} is internal: nothing enters it"
+
+
+def why_isolated(a: str, b: str) -> str:
+    return (f"networks {a} and {b} are isolated from each other (the engine's isolation rules drop "
+            "traffic between them)")
+
+
+def between_networks(source: str, source_internal: bool, target: str, target_internal: bool) -> str:
+    """Why a packet from one network of a host to another network of that host, sent through the
+    source's gateway, is dropped there (always: Docker connects no two networks)."""
+    if source_internal:
+        return why_internal_out(source)
+    if target_internal:
+        return why_internal_in(target)
+    return why_isolated(source, target)
+
+
+def why_no_name(source: str, target: str, *, source_mode: str, target_mode: str | None,
+                target_running: bool, source_on_user_network: bool, share_default_bridge: bool) -> str:
+    """Why `source` cannot look `target`'s name up with Docker's DNS. Modes are "network"
+    (bridge-like, container:X followed), "host" or "none"; target_mode None: no such container."""
+    if source_mode == "none":
+        return f"{source} is in none mode: it has no network to ask a name server on"
+    if source_mode == "host":
+        return f"{source} is in host mode: it uses the host's resolver, which knows no container names"
+    if target_mode is None:
+        return f"there is no container named {target}: Docker's DNS has no entry for it"
+    if not target_running:
+        return f"{target} is not running: Docker's DNS has no entry for it"
+    if target_mode in ("host", "none"):
+        return f"{target} is in {target_mode} mode: Docker's DNS has no entry for it"
+    if not source_on_user_network:
+        return (f"{source} is only on the default bridge, which has no DNS for container names "
+                "(use a user-defined network)")
+    if share_default_bridge:
+        return f"{source} and {target} share only the default bridge, which has no DNS for container names"
+    return (f"{source} and {target} share no user-defined network: Docker's DNS answers only for "
+            f"containers on {source}'s networks")

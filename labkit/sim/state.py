@@ -158,12 +158,12 @@ class Network:
 
     @property
     def icc(self) -> bool:
-        return self.options.get("com.docker.network.bridge.enable_icc", "true") != "false"
+        return rules.icc_enabled(self.options)
 
     @property
     def user_defined(self) -> bool:
         """Embedded DNS and aliases exist only on networks the user made (not the default bridge)."""
-        return not rules.namespace_only(self.driver) and not (self.predefined and self.name == "bridge")
+        return rules.has_embedded_dns(self.driver, self.name, self.predefined)
 
     def pool_of(self, ip: IPv4Addr) -> Pool | None:
         return next((p for p in self.pools if ip in p.subnet), None)

@@ -8,12 +8,37 @@ simulator directly instead of probing pair by pair, and gets the reason with eac
 """
 from __future__ import annotations
 
+from ... import rules
 from ..engine.sandbox import Sandbox
 from ..errors import EngineError
-from ..state import IPv4Addr
+from ..state import Container, Host, IPv4Addr
 from .router import Routes, j
 
 routes = Routes()
+
+
+def mode(c: Container) -> str:
+    """"network", "host" or "none", for the container whose namespace c uses."""
+    kind = (c.shared_with() or c).mode_kind
+    return "network" if kind == "container" else kind
+
+
+def why_no_name(src: Container, dst: Container | None, dst_name: str) -> str:
+    """labkit.rules' reason why src cannot look dst's name up, from the simulator's state."""
+    src_eps = (src.shared_with() or src).endpoints.values()
+    dst_nets = {ep.network.id for ep in (dst.shared_with() or dst).endpoints.values()} if dst else set()
+    shared = [ep.network for ep in src_eps if ep.network.id in dst_nets]
+    return rules.why_no_name(src.name, dst_name, source_mode=mode(src), target_mode=mode(dst) if dst else None,
+                             target_running=bool(dst and dst.running),
+                             source_on_user_network=any(ep.network.user_defined for ep in src_eps),
+                             share_default_bridge=bool(shared) and not any(n.user_defined for n in shared))
+
+
+def find(host: Host, name: str) -> Container | None:
+    try:
+        return host.find_container(name)
+    except EngineError:
+        return None
 
 
 @routes.post(r"/labkit/reach")
@@ -30,18 +55,8 @@ def labkit_reach(engine, m, q, body):
         if not src.running:
             item["Why"] = f"{src.name} is not running"
         elif ip is None:
-            try:
-                dst = host.find_container(dst_name)
-            except EngineError:
-                dst = None
-            if dst is None:
-                item["Why"] = f"no container is called {dst_name}"
-            elif dst.mode_kind in ("host", "none"):
-                item["Why"] = f"{dst_name} is in {dst.mode_kind} mode: it has no name on any network"
-            elif not any(ep.network.user_defined for ep in src.endpoints.values()):
-                item["Why"] = f"{src.name} is on the default bridge, which has no DNS: names do not resolve"
-            else:
-                item["Why"] = f"{dst_name} shares no user-defined network with {src.name}: its name does not resolve"
+            dst = find(host, dst_name)
+            item["Why"] = why_no_name(src, dst, dst_name)
             target_ip = next((ep.ip for ep in (dst.endpoints.values() if dst else []) if ep.ip), None)
             if target_ip is not None:
                 res = sb.ping(target_ip)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ... import rules
 from ..errors import InvalidParameter
 from ..state import Container, Endpoint, IPv4Addr, Network, Service
 from . import links
@@ -148,7 +149,7 @@ def names_of(ep: Endpoint) -> list[str]:
 def sorted_endpoints(c: Container) -> list[Endpoint]:
     """libnetwork's endpoint order in a sandbox: by network name (gateway choice and DNS), with
     docker_gwbridge last."""
-    return sorted(c.endpoints.values(), key=lambda ep: (ep.network.name == "docker_gwbridge", ep.network.name))
+    return sorted(c.endpoints.values(), key=lambda ep: (ep.network.name == rules.GWBRIDGE, ep.network.name))
 
 
 def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:

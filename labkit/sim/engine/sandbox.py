@@ -25,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from ... import rules
 from ..state import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
 from . import dns, drivers, filesystem, stats
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
@@ -108,8 +109,8 @@ class Sandbox:
         networks only when nothing else offers a gateway."""
         if self.owner is None:
             return None
-        eps = [ep for ep in dns.sorted_endpoints(self.owner) if ep.gateway is not None]
-        return next((ep for ep in eps if not ep.network.internal), eps[0] if eps else None)
+        return min((ep for ep in self.owner.endpoints.values() if ep.gateway is not None),
+                   key=lambda ep: rules.gateway_order(ep.network.name, ep.network.internal), default=None)
 
     def own_addresses(self) -> list[IPv4Addr]:
         return [i.ip for i in self.interfaces() if i.ip is not None]
@@ -249,7 +250,7 @@ class Sandbox:
         for other in net.endpoints.values():
             if other.ip == dst:
                 if from_container and not net.icc:
-                    return Outcome(False, f"inter-container traffic is off on network {net.name}")
+                    return Outcome(False, rules.why_icc_off(net.name))
                 if port is None:
                     return Outcome(True, f"on network {net.name}", ttl=ttl, target=other.container, hops=hops)
                 return container_listens(other.container, port, proto, hops=hops, ttl=ttl)
@@ -268,7 +269,7 @@ class Sandbox:
                 return Outcome(True, "an address of the host", target=host)
             return host_listens(host, dst, port, proto, local=False, via=net)
         if net.internal:
-            return Outcome(False, f"network {net.name} is internal: nothing leaves it", hops=gw)
+            return Outcome(False, rules.why_internal_out(net.name), hops=gw)
         for other in host.world.hosts.values():
             if other is not host and other.underlay_ip == dst and not other.down:
                 # Out through the host's NAT (MASQUERADE) onto the underlay: one hop further.
@@ -279,9 +280,8 @@ class Sandbox:
                 return out
         for other in host.visible_networks().values():
             if drivers.of(other).host_attached and other.has_address(dst) and other is not net:
-                if other.internal:
-                    return Outcome(False, f"network {other.name} is internal: nothing enters it", hops=gw)
-                return Outcome(False, f"networks {net.name} and {other.name} are isolated from each other", hops=gw)
+                return Outcome(False, rules.between_networks(net.name, net.internal, other.name, other.internal),
+                               hops=gw)
         return Outcome(False, "outside this host: a simulated host has no route to the internet", hops=gw)
 
     def _from_host(self, dst: IPv4Addr, port, proto, route: Route) -> Outcome:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .... import rules
 from ...errors import Forbidden, NotFound
 from ...state import Container, Endpoint, Host, Iface, IPv4Addr, Network, now
 from .. import ipam
@@ -40,7 +41,11 @@ class NetworkSpec:
 class Driver:
     kind = ""                 # the name `docker network create -d` takes
     has_interfaces = True     # host and null: endpoints are bookkeeping only
-    host_attached = False     # the host has an address on the network and reaches it directly
+
+    @property
+    def host_attached(self) -> bool:
+        """The host has an address on the network and reaches it directly (labkit.rules)."""
+        return rules.host_reaches(self.kind)
 
     # -- networks ----------------------------------------------------------------------------------
     def create(self, host: Host, spec: NetworkSpec) -> Network:

@@ -34,7 +34,6 @@ def add_bridge(host: Host, net: Network, name: str) -> None:
 
 class Bridge(LocalDriver):
     kind = rules.Driver.BRIDGE
-    host_attached = True
 
     def build(self, host: Host, net: Network) -> None:
         add_bridge(host, net, net.options.get(BRIDGE_NAME) or "br-" + net.id[:12])

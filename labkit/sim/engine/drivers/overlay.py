@@ -28,7 +28,7 @@ NOT_A_MANAGER = ('This node is not a swarm manager. Use "docker swarm init" or "
                  'to connect this node to swarm and try again.')
 WORKER_NOT_MANAGER = ("This node is not a swarm manager. Worker nodes can't be used to view or modify cluster "
                       "state. Please run this command on a manager node or promote the current node to a manager.")
-GWBRIDGE = "docker_gwbridge"
+GWBRIDGE = rules.GWBRIDGE
 
 
 class Overlay(Driver):
