@@ -96,3 +96,47 @@ def test_strict_parsing_records_the_first_unknown_letter():
 def test_an_unknown_option_is_refused_with_the_usage(box, line, head):
     code, out, err = run(box, line)
     assert code == 1 and out == "" and err.startswith(head) and "\nUsage: " in err
+
+
+# -- route (and netstat -r): the routing table, as busybox prints it -----------------------------------
+ROUTES_N = ("Kernel IP routing table\n"
+            "Destination     Gateway         Genmask         Flags Metric Ref    Use Iface\n"
+            "0.0.0.0         172.18.0.1      0.0.0.0         UG    0      0        0 eth0\n"
+            "172.18.0.0      0.0.0.0         255.255.0.0     U     0      0        0 eth0\n")
+ROUTES_E = ("Kernel IP routing table\n"
+            "Destination     Gateway         Genmask         Flags   MSS Window  irtt Iface\n"
+            "default         172.18.0.1      0.0.0.0         UG        0 0          0 eth0\n"
+            "172.18.0.0      *               255.255.0.0     U         0 0          0 eth0\n")
+
+
+@pytest.mark.parametrize("line, out", [
+    ("route -n", ROUTES_N),
+    ("route", ROUTES_N.replace("0.0.0.0         172", "default         172").replace("0.0.0.0         255", "*               255")),
+    ("route -e", ROUTES_E),
+    ("route -A inet -n", ROUTES_N),
+    ("netstat -r", ROUTES_E),
+    ("netstat -rn", ROUTES_E.replace("default     ", "0.0.0.0     ").replace("*               255", "0.0.0.0         255")),
+])
+def test_route_prints_the_routing_table(box, line, out):
+    assert run(box, line) == (0, out, "")
+
+
+def test_route_on_two_networks_and_in_the_hosts_namespace(host, box):
+    two = start(host, "two", "front")
+    endpoints.connect(two, networks.create(host, NetworkSpec("back")), {})
+    lines = run(two, "route -n")[1].splitlines()[2:]
+    # The default route is the first network's by name (back), the subnets in address order.
+    assert [line.split()[:3] for line in lines] == [["0.0.0.0", "172.19.0.1", "0.0.0.0"],
+                                                   ["172.18.0.0", "0.0.0.0", "255.255.0.0"],
+                                                   ["172.19.0.0", "0.0.0.0", "255.255.0.0"]]
+    assert [line.split()[-1] for line in lines] == ["eth1", "eth0", "eth1"]
+    hostie = start(host, "hostie", "host")
+    table = run(hostie, "route -n")[1]
+    assert "10.99.0.0       0.0.0.0         255.255.255.0   U     0      0        0 eth0\n" in table
+    assert "172.17.0.0      0.0.0.0         255.255.0.0     U     0      0        0 docker0\n" in table
+
+
+def test_route_changes_are_not_modelled(box):
+    assert run(box, "route add default gw 10.0.0.1")[0] == 1
+    assert "does not model changing the routing table" in run(box, "route add default gw 10.0.0.1")[2]
+    assert run(box, "route -z")[2].startswith("route: invalid option -- 'z'\nBusyBox v1.35.0")

@@ -16,7 +16,7 @@ from ..engine.sandbox import Sandbox
 from ..engine.sockets import Outcome, listeners_in
 from ..state import IPv4Addr, Listener
 from . import iproute
-from .registry import BANNER, Call, Family, Result
+from .registry import BANNER, Call, Family, Result, not_modelled
 from .servers import listen, serve_http, served
 
 net = Family("net tools")
@@ -28,6 +28,10 @@ USAGE_NC = (BANNER + "\nUsage: nc [-iN] [-wN] [-l] [-p PORT] [-f FILE|IPADDR POR
             "\t\t(use -ll with -e for persistent server)\n\t-p PORT\tLocal port\n"
             "\t-w SEC\tConnect timeout\n\t-i SEC\tDelay interval for lines sent\n"
             "\t-f FILE\tUse file (ala /dev/ttyS0) instead of network\n\t-e PROG\tRun PROG after connect\n")
+USAGE_ROUTE = (BANNER + "\nUsage: route [-ne] [-A inet[6]] [{add|del} [-net|-host] TARGET [netmask MASK]\n"
+               "\t[gw GATEWAY] [metric N] [mss BYTES] [window BYTES] [reject] [IFACE]]\n\n"
+               "Show or edit kernel routing tables\n\n\t-n\tDon't resolve names\n"
+               "\t-e\tDisplay other/more information\n\t-A inet[6]\tSelect address family\n")
 USAGE_NETSTAT = (BANNER + "\nUsage: netstat [-ral] [-tuwx] [-en]\n\nDisplay networking information\n\n"
                  "\t-r\tRouting table\n\t-a\tAll sockets\n\t-l\tListening sockets\n\t\tElse: connected sockets\n"
                  "\t-t\tTCP sockets\n\t-u\tUDP sockets\n\t-w\tRaw sockets\n\t-x\tUnix sockets\n"
@@ -188,9 +192,39 @@ def nslookup(call: Call) -> Result:
     return Result.of(0, head + body)
 
 
+def routing_table(sb: Sandbox, numeric: bool, netstat_format: bool) -> str:
+    """The kernel's routing table as busybox prints it (route, netstat -r): Metric, Ref and Use
+    columns, or MSS, Window and irtt (route -e, netstat -r). Without numeric, the default
+    destination reads "default", no gateway "*", a gateway its name where one resolves."""
+    out = ("Kernel IP routing table\nDestination     Gateway         Genmask         Flags "
+           + ("  MSS Window  irtt" if netstat_format else "Metric Ref    Use") + " Iface\n")
+    for r in sb.routes():
+        dst = r.dst.network_address if r.dst is not None else IPv4Addr(0)
+        mask = r.dst.netmask if r.dst is not None else IPv4Addr(0)
+        via = r.via or IPv4Addr(0)
+        flags = "U" + ("G" if r.via else "") + ("H" if r.dst is not None and r.dst.prefixlen == 32 else "")
+        shown_dst = str(dst) if numeric or int(dst) else "default"
+        shown_via = str(via) if numeric else (ptr_name(sb, via) if int(via) else "*")
+        out += f"{shown_dst:<15.15s} {shown_via:<15.15s} {str(mask):<16s}{flags:<6s}"
+        out += f"{0:5d} {0:<5d} {0:6d} {r.dev}\n" if netstat_format else f"{0:<6d} {0:<2d} {0:7d} {r.dev}\n"
+    return out
+
+
+@net.applet("route", spec="neA:", usage=USAGE_ROUTE)
+def route(call: Call) -> Result:
+    opts = call.opts
+    if opts.words:
+        return not_modelled("route", "changing the routing table")
+    if opts.get("A", "inet") != "inet":
+        return not_modelled("route", "routing tables other than IPv4's")
+    return Result.of(0, routing_table(call.sandbox, numeric=opts.has("n"), netstat_format=opts.has("e")))
+
+
 @net.applet("netstat", spec="raltuwxen", usage=USAGE_NETSTAT)
 def netstat(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
+    if opts.has("r"):
+        return Result.of(0, routing_table(sb, numeric=opts.has("n"), netstat_format=not opts.has("e")))
     tcp, udp = opts.has("t"), opts.has("u")
     every_type = not (tcp or udp or opts.has("w") or opts.has("x"))
     if every_type:
