@@ -3,6 +3,7 @@ modelled or says that it is not; option parsing as busybox's getopt does it; and
 lessons use, printed as busybox 1.35 prints them (checked with `docker exec` on the real engine)."""
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -23,8 +24,9 @@ def host():
 
 def start(host, name: str, network: str | None = None, cmd=("sleep", "600")):
     body = {"Image": "busybox", "Cmd": list(cmd), "HostConfig": {"NetworkMode": network or "default"}}
-    c = containers.create(host, name, body)
-    containers.start(c)
+    with host.world.lock:   # as the API holds it: a command that ends at once notifies waiters
+        c = containers.create(host, name, body)
+        containers.start(c)
     return c
 
 
@@ -140,3 +142,88 @@ def test_route_changes_are_not_modelled(box):
     assert run(box, "route add default gw 10.0.0.1")[0] == 1
     assert "does not model changing the routing table" in run(box, "route add default gw 10.0.0.1")[2]
     assert run(box, "route -z")[2].startswith("route: invalid option -- 'z'\nBusyBox v1.35.0")
+
+
+# -- busybox's own option letters: the strict applets accept what busybox accepts -----------------------
+def busybox_letters(applet: str) -> tuple[str, str] | None:
+    """(flags, letters that take a value) as the image's busybox reads them, tried one by one."""
+    flags, values = "", ""
+    for letter in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789":
+        try:
+            said = subprocess.run(["/bin/busybox", applet, "-" + letter], capture_output=True, text=True,
+                                  timeout=2, stdin=subprocess.DEVNULL).stderr
+        except OSError:
+            return None
+        except subprocess.TimeoutExpired:   # it took the option and got to work (nc -l listens)
+            said = ""
+        if "requires an argument" in said:
+            values += letter
+        elif "invalid option" not in said:
+            flags += letter
+    return flags, values
+
+
+@pytest.mark.parametrize("name", sorted(n for n, a in APPLETS.applets.items() if a.usage))
+def test_a_strict_applets_letters_are_busyboxs(name):
+    found = busybox_letters(name)
+    if found is None:
+        pytest.skip("no /bin/busybox here to ask")
+    letters, values = parse_spec(APPLETS.applets[name].spec)
+    assert (sorted(set(letters) - set(values)), sorted(values)) == (sorted(found[0]), sorted(found[1]))
+
+
+# -- the cheap ones, as busybox prints them -------------------------------------------------------------
+@pytest.mark.parametrize("line, result", [
+    ("basename /a/b.txt .txt", (0, "b\n", "")),
+    ("dirname /a/b", (0, "/a\n", "")),
+    ("seq 3", (0, "1\n2\n3\n", "")),
+    ("seq 2 4", (0, "2\n3\n4\n", "")),
+    ("printf '%s-%d\\n' a 3", (0, "a-3\n", "")),
+    ("echo abc | tr a-z A-Z", (0, "ABC\n", "")),
+    ("printf 'a\\na\\nb\\n' | uniq", (0, "a\nb\n", "")),
+    ("printf '1\\n2\\n' | tac", (0, "2\n1\n", "")),
+    ("echo abc | rev", (0, "cba\n", "")),
+    ("echo -e 'a\\tb'", (0, "a\tb\n", "")),
+    ("expr 1 + 2", (0, "3\n", "")),
+    ("expr 5 / 0", (2, "", "expr: division by zero\n")),
+    ("test 1 -eq 1", (0, "", "")),
+    ("test 1 -eq x", (2, "", "sh: x: bad number\n")),
+    ("[ -f /etc/hosts ] && echo yes", (0, "yes\n", "")),
+    ("[ 1 -eq 1", (2, "", "sh: missing ]\n")),
+    ("which ls nosuch; echo $?", (0, "/bin/ls\n1\n", "")),
+    ("arch; nproc", (0, "x86_64\n2\n", "")),
+    ("logname", (1, "", "logname: getlogin: No such device or address\n")),
+    ("groups", (1, "0\n", "groups: unknown ID 0\n")),
+    ("rm /nope", (1, "", "rm: can't remove '/nope': No such file or directory\n")),
+    ("mkdir /tmp/d", (1, "", "mkdir: can't create directory '/tmp/d': No such file or directory\n")),
+    ("touch /tmp/x", (1, "", "touch: /tmp/x: No such file or directory\n")),
+])
+def test_the_small_tools(box, line, result):
+    assert run(box, line) == result
+
+
+def test_hostid_is_the_address_with_its_halves_swapped(box):
+    assert run(box, "hostname -i; hostid")[1] == "172.18.0.3\n12ac0300\n"
+
+
+def test_date_and_uptime_have_busyboxs_shape(box):
+    assert re.fullmatch(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}\n", run(box, "date")[1])
+    assert re.fullmatch(r"\d{4}\n", run(box, "date -u +%Y")[1])
+    assert re.fullmatch(r" \d\d:\d\d:\d\d up \d+ min,  0 users,  load average: 0.00, 0.00, 0.00\n",
+                        run(box, "uptime")[1])
+    assert "does not model date's options" in run(box, "date -d 2020-01-01")[2]
+
+
+def test_ps_lists_the_main_process_and_itself(host, box):
+    lines = run(box, "ps")[1].splitlines()
+    assert lines[0] == "PID   USER     COMMAND" and lines[1] == "    1 0        sleep 600"
+    assert re.fullmatch(r" +\d+ 0        ps", lines[2])
+    assert run(box, "ps -o pid,comm")[1].splitlines()[:2] == ["PID   COMMAND", "    1 sleep"]
+    assert run(box, "ps -o foo")[2].startswith("ps: bad -o argument 'foo', supported arguments: user,")
+    main = start(host, "psmain", cmd=("ps",))
+    assert main.logs == "PID   USER     COMMAND\n    1 0        ps\n"
+
+
+def test_ping_with_a_size(box):
+    out = run(box, "ping -c 1 -s 100 peer")[1]
+    assert out.startswith("PING peer (172.18.0.2): 100 data bytes\n108 bytes from 172.18.0.2: seq=0 ttl=64")

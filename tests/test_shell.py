@@ -63,7 +63,9 @@ def test_substitutions_are_one_part_each():
 @pytest.mark.parametrize("script, error", [
     ("echo 'a", "unterminated quoted string"),
     ('echo "a', "unterminated quoted string"),
-    ("echo >", "unexpected newline"),
+    ("echo >", "unexpected end of file"),
+    ("echo >\necho b", "unexpected newline"),
+    ("echo > ;", 'unexpected ";"'),
     ("echo a;;", 'unexpected ";;"'),
 ])
 def test_tokens_syntax_errors(script, error):
@@ -144,15 +146,38 @@ def test_lists_pipes_and_exit(box, script, result):
 
 
 def test_redirections_write_the_containers_files(box):
-    assert run(box, "echo hi > /tmp/f; echo more >> /tmp/f; cat /tmp/f") == (0, "hi\nmore\n", "")
-    assert run(box, "cat < /tmp/f") == (0, "hi\nmore\n", "")
-    assert run(box, "cat /tmp/f")[1] == "hi\nmore\n"    # and the next shell sees them
+    assert run(box, "echo hi > /f; echo more >> /f; cat /f") == (0, "hi\nmore\n", "")
+    assert run(box, "cat < /f") == (0, "hi\nmore\n", "")
+    assert run(box, "cat /f")[1] == "hi\nmore\n"    # and the next shell sees them
 
 
 def test_redirections_of_the_error_stream(box):
     assert run(box, "cat /nope 2>/dev/null; echo $?") == (0, "1\n", "")
     assert run(box, "echo oops >&2") == (0, "", "oops\n")
     assert run(box, "cat /nope 2>&1 | wc -l") == (0, "1\n", "")
+
+
+def test_redirections_are_opened_in_order(box):
+    # fd 1 goes where fd 2 was, then fd 2 is thrown away: "a" still reaches the error stream.
+    assert run(box, "echo a >&2 2>/dev/null") == (0, "", "a\n")
+    assert run(box, "echo b 2>/dev/null >&2") == (0, "", "")
+
+
+def test_a_file_is_made_only_in_a_folder_that_exists(box):
+    # The lab image has no /tmp (busybox's own image has none either).
+    assert run(box, "echo a > /tmp/f; echo $?") == (0, "1\n", "sh: can't create /tmp/f: nonexistent directory\n")
+    assert run(box, "mkdir -p /tmp/d && echo a > /tmp/d/f && cat /tmp/d/f") == (0, "a\n", "")
+    assert run(box, "> /empty; cat /empty; echo [$?]") == (0, "[0]\n", "")
+
+
+def test_pathname_expansion(box):
+    assert run(box, "echo /*") == (0, "/bin /dev /empty /etc /f /proc /sys /tmp\n", "")
+    assert run(box, "cd /tmp; echo * d*; echo '*' n*") == (0, "d d\n* n*\n", "")
+
+
+def test_cd_and_pwd(box):
+    assert run(box, "echo $PWD; cd /etc && pwd && echo $PWD") == (0, "/\n/etc\n/etc\n", "")
+    assert run(box, "cd /nope") == (2, "", "sh: cd: line 0: can't cd to /nope: No such file or directory\n")
 
 
 def test_a_missing_input_file(box):

@@ -17,11 +17,13 @@ with its code; an exec runs to its end.
 """
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 
 from .applets import APPLETS
 from .applets.registry import Result
+from .engine.filesystem import FileError, Files, absolute
 from .engine.sandbox import Sandbox
 from .errors import EngineError, ExecNotFound
 from .state import Container, Process
@@ -198,7 +200,8 @@ def tokenize(script: str) -> list:
                     target.add(script[i], "")
                     i += 1
             if not target.parts:
-                raise ShellSyntax("unexpected newline" if i >= n else f'unexpected "{script[i]}"')
+                raise ShellSyntax("unexpected end of file" if i >= n else "unexpected newline"
+                                  if script[i] == "\n" else f'unexpected "{script[i]}"')
             tokens.append(Redirect(fd, op, target))
         else:
             part(ch, "")
@@ -255,11 +258,12 @@ class Shell:
         self.main = main
         self.sandbox = Sandbox(c.host, c)
         self.keeps_running = False
+        self.pid = 1 if main else c.last_pid
         self.exit_code: int | None = None
         self.status = 0
         self.cwd = "/"
         self.env = environment(c)
-        self.local: dict[str, str] = {}
+        self.local: dict[str, str] = {"PWD": self.cwd}
 
     def keep_running(self) -> None:
         self.keeps_running = True
@@ -268,12 +272,12 @@ class Shell:
         """A new shell started by this one (`sh -c`): its exported variables and folder, not its
         own variables."""
         sub = Shell(self.container, self.process, self.main)
-        sub.env, sub.cwd = dict(self.env), self.cwd
+        sub.env, sub.cwd, sub.local["PWD"] = dict(self.env), self.cwd, self.cwd
         return sub
 
     # -- expansion ---------------------------------------------------------------------------------
     def lookup(self, name: str) -> str | None:
-        special = {"?": str(self.status), "$": "1", "#": "0", "0": "sh", "!": "", "-": "", "@": "", "*": ""}
+        special = {"?": str(self.status), "$": str(self.pid), "#": "0", "0": "sh", "!": "", "-": "", "@": "", "*": ""}
         if name in special:
             return special[name]
         return self.local.get(name, self.env.get(name))
@@ -377,62 +381,74 @@ class Shell:
         err_all, both_all = "", []
         for k, cmd in enumerate(commands):
             last = k == len(commands) - 1
-            argv = [f for w in cmd.words for f in self.expand(w)]
-            res = self.redirect_in(cmd.redirects, data)
-            if res is None:
-                res = self.command(argv, stdin=self.stdin_for(cmd.redirects, data),
-                                   background=background and last) if argv else Result()
-                res = self.redirect_out(res, cmd.redirects)
+            argv = [f for w in cmd.words for f in self.glob(w, self.expand(w))]
+            fds = self.open_redirects(cmd.redirects)
+            if isinstance(fds, Result):
+                res = fds
+            else:
+                stdin = fds[0][1] if fds[0][0] == "text" else data
+                res = self.command(argv, stdin=stdin, background=background and last, script=True) if argv else Result()
+                res = self.route_output(res, fds)
             err_all += res.err
             both_all += [(fd, t) for fd, t in res.both if fd == 2 or last]
             data = res.out
         return Result(res.code, res.out, err_all, both_all)
 
-    def stdin_for(self, redirects: list[Redirect], data: str) -> str:
-        for r in redirects:
-            if r.op == "<":
-                data = self.sandbox_file(self.path_of(r.target)) or ""
-        return data
-
-    def redirect_in(self, redirects: list[Redirect], data: str) -> Result | None:
-        """A `< FILE` that is not there: the shell's error, the command not run."""
-        for r in redirects:
-            if r.op == "<":
-                path = self.path_of(r.target)
-                if self.sandbox_file(path) is None:
-                    return Result.of(1, "", f"sh: can't open '{path}': No such file or directory\n")
-        return None
-
     def path_of(self, word: Word) -> str:
         return "".join(self.expand(word)) or word.text
 
-    def sandbox_file(self, path: str) -> str | None:
-        if path == "/dev/null":
-            return ""
-        return self.sandbox.read_file(path if path.startswith("/") else self.cwd.rstrip("/") + "/" + path)
-
-    def redirect_out(self, res: Result, redirects: list[Redirect]) -> Result:
+    def open_redirects(self, redirects: list[Redirect]) -> dict[int, tuple] | Result:
+        """The command's file descriptors after its redirections, in order (`>&2 2>/dev/null`
+        sends fd 1 where fd 2 was); the shell's error when a file cannot be opened."""
+        fds: dict[int, tuple] = {0: ("pipe", ""), 1: ("out", ""), 2: ("err", "")}
         for r in redirects:
-            if r.op == "<":
-                continue
             target = self.path_of(r.target)
             if r.op == ">&":
-                if target in ("1", "2") and int(target) != r.fd:
-                    moved = [(int(target) if fd == r.fd else fd, t) for fd, t in res.both]
-                    out = "".join(t for fd, t in moved if fd == 1)
-                    err = "".join(t for fd, t in moved if fd == 2)
-                    res = Result(res.code, out, err, moved)
+                if target.isdigit() and int(target) in fds:
+                    fds[r.fd] = fds[int(target)]
                 continue
-            text = res.out if r.fd == 1 else res.err
-            if target != "/dev/null":
-                path = target if target.startswith("/") else self.cwd.rstrip("/") + "/" + target
-                old = self.process.files.get(path, "") if r.op == ">>" else ""
-                self.process.files[path] = old + text
-            kept = [(fd, t) for fd, t in res.both if fd != r.fd]
-            res = Result(res.code, res.out if r.fd != 1 else "", res.err if r.fd != 2 else "", kept)
-        return res
+            if target == "/dev/null":
+                fds[r.fd] = ("text", "") if r.op == "<" else ("null", "")
+                continue
+            path = absolute(target, self.cwd)
+            if r.op == "<":
+                text = self.sandbox.read_file(path)
+                if text is None:
+                    return Result.of(1, "", f"sh: can't open '{target}': No such file or directory\n")
+                fds[r.fd] = ("text", text)
+                continue
+            try:
+                Files(self.container).write(path, b"", append=r.op == ">>")
+            except FileError as e:
+                why = "nonexistent directory" if e.reason == "No such file or directory" else e.reason
+                return Result.of(1, "", f"sh: can't create {target}: {why}\n")
+            fds[r.fd] = ("file", path)
+        return fds
 
-    def command(self, argv: list[str], stdin: str, background: bool) -> Result:
+    def route_output(self, res: Result, fds: dict[int, tuple]) -> Result:
+        """What a command wrote on fds 1 and 2, sent where its redirections point."""
+        out, err, both = "", "", []
+        for fd, text in res.both:
+            kind, path = fds.get(fd, ("null", ""))
+            if kind == "out":
+                out += text
+                both.append((1, text))
+            elif kind == "err":
+                err += text
+                both.append((2, text))
+            elif kind == "file":
+                Files(self.container).write(path, text.encode(), append=True)
+        return Result(res.code, out, err, both)
+
+    def glob(self, word: Word, fields: list[str]) -> list[str]:
+        """Pathname expansion of an unquoted pattern (*, ?, [...]); no match keeps the word."""
+        if len(fields) != 1 or not any(kind == "" and any(ch in text for ch in "*?[")
+                                       for text, kind in word.parts):
+            return fields
+        return glob(Files(self.container), fields[0], self.cwd) or fields
+
+    def command(self, argv: list[str], stdin: str, background: bool, script: bool = False) -> Result:
+        """Run one command: the shell's own (in a script), else an applet of the image."""
         assignments = []
         while argv and ASSIGNMENT.match(argv[0]):
             name, _, value = argv[0].partition("=")
@@ -441,7 +457,7 @@ class Shell:
         if not argv:
             self.local.update(assignments)
             return Result()
-        builtin = BUILTINS.get(argv[0])
+        builtin = BUILTINS.get(argv[0]) if script else None
         if builtin is not None:
             return builtin(self, argv[1:])
         name = APPLETS.program(argv[0])
@@ -450,9 +466,13 @@ class Shell:
         saved = dict(self.env)
         self.env.update(assignments)
         try:
-            return APPLETS.find(name)(argv[1:], stdin, background, self)
+            res = APPLETS.find(name)(argv[1:], stdin, background, self)
         finally:
             self.env = saved
+        if script and name in ("test", "[", "[[") and res.err.startswith(name + ": "):
+            # ash's own test: its errors are the shell's.
+            res = Result.of(res.code, res.out, "sh: " + res.err[len(name) + 2:])
+        return res
 
 
 # -- the shell's own commands -----------------------------------------------------------------------
@@ -463,12 +483,11 @@ def _exit(shell: Shell, args: list[str]) -> Result:
 
 def _cd(shell: Shell, args: list[str]) -> Result:
     target = args[0] if args else shell.env.get("HOME", "/")
-    path = target if target.startswith("/") else shell.cwd.rstrip("/") + "/" + target
-    if path.rstrip("/") not in ("", "/etc", "/tmp", "/bin", "/proc", "/sys", "/dev") and \
-            not any(f.startswith(path.rstrip("/") + "/") for f in shell.process.files):
-        return Result.of(2, "", f"sh: cd: can't cd to {target}: No such file or directory\n")
-    shell.cwd = path.rstrip("/") or "/"
-    shell.env["PWD"] = shell.cwd
+    path = absolute(target, shell.cwd)
+    if not Files(shell.container).is_dir(path):
+        return Result.of(2, "", f"sh: cd: line 0: can't cd to {target}: No such file or directory\n")
+    shell.cwd = path
+    shell.local["PWD"] = path
     return Result()
 
 
@@ -487,6 +506,21 @@ def _unset(shell: Shell, args: list[str]) -> Result:
 
 
 BUILTINS = {"exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
+
+
+def glob(fs: Files, pattern: str, cwd: str = "/") -> list[str]:
+    """The paths a pattern (*, ?, [...]) in its last part matches, sorted; [] when none (or when
+    the pattern is in a folder's name: not modelled)."""
+    folder, _, last = pattern.rpartition("/")
+    if any(ch in folder for ch in "*?["):
+        return []
+    where = absolute(folder or ("/" if pattern.startswith("/") else "."), cwd)
+    try:
+        names = [n for n, _ in fs.listdir(where) if not n.startswith(".") and fnmatch.fnmatchcase(n, last)]
+    except FileError:
+        return []
+    prefix = folder + "/" if folder or pattern.startswith("/") else ""
+    return [prefix + n for n in sorted(names)]
 
 
 def environment(c: Container) -> dict[str, str]:
@@ -517,6 +551,7 @@ class Busybox:
             raise ExecNotFound('failed to create shim task: OCI runtime create failed: runc create failed: unable '
                                f'to start container process: {missing_program(argv[0])}')
         proc = Process(list(argv))
+        c.last_pid = 1
         shell = Shell(c, proc, main=True)
         res = shell.command(argv, stdin="", background=False)
         proc.output = res.both
@@ -530,6 +565,7 @@ class Busybox:
             msg = ("OCI runtime exec failed: exec failed: unable to start container process: "
                    f"{missing_program(argv[0])}\r\n")
             return 126, [(1, msg.encode())]
+        c.last_pid += 1
         shell = Shell(c, c.process or Process([]), main=False)
         res = shell.command(argv, stdin=stdin, background=False)
         return res.code, [(fd, text.encode()) for fd, text in res.both if text]

@@ -246,6 +246,7 @@ class Container:
     exits: int = 0          # how many times its process has ended (docker wait, attach)
     removed: bool = False
     exec_ids: list[str] = field(default_factory=list)
+    last_pid: int = 0  # the last PID handed out in its own PID namespace (1: its main process)
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
     next_eth: int = 0
     task_tried: bool = False  # the runtime was asked to run the command at least once
@@ -476,6 +477,8 @@ class Host:
     # The host's own folders, which bind mounts share (never the files of the machine the
     # simulator runs on).
     files: Tree = field(default_factory=dict)
+    cpus: int = 2                 # what `docker info` says of the machine (NCPU, Architecture)
+    arch: str = "x86_64"
 
     def new_ifindex(self) -> int:
         """The next interface index of the host's namespace (the kernel never reuses one)."""

@@ -2,13 +2,17 @@
 (`ip route | grep default`, `cat /etc/hosts | wc -l`).
 
 A container's files are the ones the engine writes (/etc/hosts, /etc/resolv.conf, /etc/hostname),
-/sys/class/net, and what its commands wrote (`echo hi > /tmp/x`, `wget -O FILE`).
+/sys/class/net, and what its commands wrote (`echo hi > /index.html`, `mkdir -p /www`, `wget -O
+FILE`): engine/files.py.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 
-from .registry import BANNER, Call, Family, Result
+from ..engine.filesystem import FileError
+from . import usage
+from .registry import BANNER, Call, Family, Result, not_modelled
 
 files = Family("files and text")
 
@@ -27,19 +31,48 @@ def inputs(call: Call, paths: list[str]) -> tuple[list[tuple[str, str]], str]:
     return out, err
 
 
+ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "r": "\r", "v": "\v"}
+
+
+def unescape(text: str) -> tuple[str, bool]:
+    """echo -e's and printf's backslash escapes; True when \\c asks to stop the output."""
+    out, i = "", 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            ch = text[i + 1]
+            if ch == "c":
+                return out, True
+            out += ESCAPES.get(ch, "\\" + ch)
+            i += 2
+        else:
+            out += text[i]
+            i += 1
+    return out, False
+
+
 @files.applet("echo")
 def echo(call: Call) -> Result:
-    if call.args[:1] == ["-n"]:
-        return Result.of(0, " ".join(call.args[1:]))
-    return Result.of(0, " ".join(call.args) + "\n")
+    """echo [-neE]: options only before the first word, each of n, e and E."""
+    args, newline, escapes = list(call.args), True, False
+    while args and re.fullmatch(r"-[neE]+", args[0]):
+        newline = newline and "n" not in args[0]
+        escapes = "e" in args[0] or (escapes and "E" not in args[0])
+        args.pop(0)
+    text = " ".join(args)
+    if escapes:
+        text, stop = unescape(text)
+        newline = newline and not stop
+    return Result.of(0, text + "\n" * newline)
 
 
-@files.applet("cat")
+@files.applet("cat", spec="bentuvA", usage=usage.CAT)
 def cat(call: Call) -> Result:
-    if not call.args:
+    if call.opts.flags:
+        return not_modelled("cat", "cat's options")
+    if not call.opts.words:
         return Result.of(0, call.stdin)
     out, err, code = "", "", 0
-    for path in call.args:
+    for path in call.opts.words:
         text = call.sandbox.read_file(path)
         if text is None:
             err += f"cat: can't open '{path}': No such file or directory\n"
@@ -51,30 +84,97 @@ def cat(call: Call) -> Result:
 
 @files.applet("ls")
 def ls(call: Call) -> Result:
-    paths = [a for a in call.args if not a.startswith("-")] or ["/"]
+    """ls [PATH]...: the names, one a line (the long format is not modelled)."""
+    if any(flag not in "1aA" for flag in call.opts.flags):
+        return not_modelled("ls", "ls's long and sorted formats")
     out, err = "", ""
-    for path in paths:
-        if path.rstrip("/") == "/sys/class/net":
-            names = {i.name for i in call.sandbox.interfaces()}
-        elif path == "/":
-            names = {"bin", "dev", "etc", "proc", "sys"} | {p.lstrip("/").split("/")[0] for p in call.files}
+    for path in call.opts.words or ["."]:
+        where = call.path(path)
+        if where == "/sys/class/net":
+            names = sorted(i.name for i in call.sandbox.interfaces())
         else:
-            err += f"ls: {path}: No such file or directory\n"
-            continue
-        out += "".join(n + "\n" for n in sorted(names))
+            try:
+                names = [n for n, _ in call.fs.listdir(where) if call.opts.has("a") or not n.startswith(".")]
+            except FileError as e:
+                err += f"ls: {path}: {e.reason}\n"
+                continue
+            if names == [posixpath.basename(where)] and not call.fs.is_dir(where):
+                names = [path]
+        out += "".join(n + "\n" for n in names)
     return Result.of(1 if err else 0, out, err)
 
 
-@files.applet("mkdir")
+def each_path(call: Call, act, message) -> Result:
+    """Run act(absolute path) for each word; the failures as busybox words them."""
+    err = ""
+    for path in call.opts.words:
+        try:
+            act(call.path(path))
+        except FileError as e:
+            err += message(path, e.reason)
+    return Result.of(1 if err else 0, "", err)
+
+
+@files.applet("mkdir", spec="pm:")
 def mkdir(call: Call) -> Result:
-    return Result()
+    return each_path(call, lambda p: call.fs.mkdir(p, parents=call.opts.has("p")),
+                     lambda path, why: f"mkdir: can't create directory '{path}': {why}\n")
 
 
-@files.applet("grep", spec="e:m:")
+@files.applet("touch")
+def touch(call: Call) -> Result:
+    return each_path(call, call.fs.touch, lambda path, why: f"touch: {path}: {why}\n")
+
+
+@files.applet("rm", spec="frR")
+def rm(call: Call) -> Result:
+    def remove(path: str) -> None:
+        if call.opts.has("f") and not call.fs.exists(path):
+            return
+        call.fs.remove(path, recursive=call.opts.has("r") or call.opts.has("R"))
+
+    def said(path: str, why: str) -> str:
+        if why == "Is a directory":
+            return f"rm: '{path}' is a directory\n"
+        return f"rm: can't remove '{path}': {why}\n"
+    return each_path(call, remove, said)
+
+
+@files.applet("tee", spec="a")
+def tee(call: Call) -> Result:
+    res = each_path(call, lambda p: call.fs.write(p, call.stdin.encode(), append=call.opts.has("a")),
+                    lambda path, why: f"tee: {path}: {why}\n")
+    return Result.of(res.code, call.stdin, res.err)
+
+
+@files.applet("basename")
+def basename(call: Call) -> Result:
+    if not call.args:
+        return Result.of(1, "", BANNER)
+    name = posixpath.basename(call.args[0].rstrip("/")) or "/"
+    suffix = call.args[1] if len(call.args) > 1 else ""
+    if suffix and name.endswith(suffix) and name != suffix:
+        name = name[:-len(suffix)]
+    return Result.of(0, name + "\n")
+
+
+@files.applet("dirname")
+def dirname(call: Call) -> Result:
+    if not call.args:
+        return Result.of(1, "", BANNER)
+    path = call.args[0].rstrip("/") or "/"
+    return Result.of(0, (posixpath.dirname(path) or ".") + "\n")
+
+
+@files.applet("grep", spec="achilnoqrsvwxzEFHILRe:f:m:A:B:C:", usage=usage.GREP)
 def grep(call: Call) -> Result:
+    """grep [-icvqsaEF] [-e] PATTERN [FILE]...; the other options say they are not modelled."""
     opts = call.opts
     if not opts.words and "e" not in opts.values:
-        return Result.of(2, "", BANNER)
+        return Result.of(2, "", usage.GREP)
+    others = sorted((opts.flags - set("aicvqsEF")) | (set(opts.values) - {"e"}))
+    if others:
+        return not_modelled("grep", f"grep -{others[0]}")
     pattern = opts.values.get("e") or opts.words[0]
     paths = opts.words if "e" in opts.values else opts.words[1:]
     flags = re.IGNORECASE if opts.has("i") else 0
@@ -155,4 +255,122 @@ def cut(call: Call) -> Result:
             else:
                 parts = line.split(delim)
                 out += delim.join(parts[k - 1] for k in picked if k - 1 < len(parts)) + "\n"
+    return Result.of(1 if err else 0, out, err)
+
+
+def char_set(spec: str) -> str:
+    """tr's sets: ranges (a-z), backslash escapes, [:classes:] of the common kinds."""
+    classes = {"[:lower:]": "a-z", "[:upper:]": "A-Z", "[:digit:]": "0-9", "[:space:]": " \\t\\n",
+               "[:alpha:]": "a-zA-Z", "[:alnum:]": "a-zA-Z0-9"}
+    for name, chars in classes.items():
+        spec = spec.replace(name, chars)
+    spec, _ = unescape(spec)
+    out, i = "", 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            out += "".join(chr(c) for c in range(ord(spec[i]), ord(spec[i + 2]) + 1))
+            i += 3
+        else:
+            out += spec[i]
+            i += 1
+    return out
+
+
+@files.applet("tr", spec="cds")
+def tr(call: Call) -> Result:
+    words = call.opts.words
+    if not words:
+        return Result.of(1, "", BANNER)
+    one = char_set(words[0])
+    if call.opts.has("d"):
+        return Result.of(0, "".join(ch for ch in call.stdin if ch not in one))
+    if len(words) < 2 or call.opts.has("c") or call.opts.has("s"):
+        return not_modelled("tr", "tr without a second set, -c or -s")
+    two = char_set(words[1])
+    two = (two + two[-1:] * len(one))[:len(one)]
+    return Result.of(0, call.stdin.translate(str.maketrans(one, two)))
+
+
+@files.applet("uniq", spec="cdu")
+def uniq(call: Call) -> Result:
+    found, err = inputs(call, call.opts.words[:1])
+    groups: list[list[str]] = []
+    for _, text in found:
+        for line in text.splitlines():
+            if groups and groups[-1][0] == line:
+                groups[-1].append(line)
+            else:
+                groups.append([line])
+    if call.opts.has("d"):
+        groups = [g for g in groups if len(g) > 1]
+    if call.opts.has("u"):
+        groups = [g for g in groups if len(g) == 1]
+    out = "".join((f"{len(g):7d} " if call.opts.has("c") else "") + g[0] + "\n" for g in groups)
+    return Result.of(1 if err else 0, out, err)
+
+
+@files.applet("tac")
+def tac(call: Call) -> Result:
+    found, err = inputs(call, call.opts.words)
+    lines = [line for _, text in found for line in text.splitlines()]
+    return Result.of(1 if err else 0, "".join(line + "\n" for line in reversed(lines)), err)
+
+
+@files.applet("rev")
+def rev(call: Call) -> Result:
+    found, err = inputs(call, call.opts.words)
+    return Result.of(1 if err else 0, "".join(line[::-1] + "\n" for _, t in found for line in t.splitlines()), err)
+
+
+@files.applet("seq", spec="ws:")
+def seq(call: Call) -> Result:
+    nums = call.opts.words
+    try:
+        values = [int(n) for n in nums]
+    except ValueError:
+        return not_modelled("seq", "seq with numbers that are not integers")
+    if not values or len(values) > 3:
+        return Result.of(1, "", BANNER)
+    first, step, last = (1, 1, values[0]) if len(values) == 1 else \
+        (values[0], 1, values[1]) if len(values) == 2 else tuple(values)
+    out = [str(n) for n in range(first, last + (1 if step > 0 else -1), step)] if step else []
+    if call.opts.has("w"):
+        width = max(len(str(first)), len(str(last)))
+        out = [n.zfill(width) for n in out]
+    sep = call.opts.get("s", "\n")
+    return Result.of(0, sep.join(out) + "\n" if out else "")
+
+
+@files.applet("printf")
+def printf(call: Call) -> Result:
+    """printf FORMAT [ARG]...: %s %d %i %x %o %c %%, field widths, backslash escapes; the format
+    is used again while arguments are left."""
+    if not call.args:
+        return Result.of(1, "", BANNER)
+    fmt, args = call.args[0], list(call.args[1:])
+    spec = re.compile(r"%([-+ 0#]*\d*(?:\.\d+)?)([sdiouxXc%])")
+    out, err = "", ""
+    while True:
+        used = 0
+
+        def one(m: re.Match) -> str:
+            nonlocal used, err
+            flags, kind = m.groups()
+            if kind == "%":
+                return "%"
+            arg = args[used] if used < len(args) else ""
+            used += 1
+            if kind in "diouxX":
+                try:
+                    value = int(arg or "0", 0)
+                except ValueError:
+                    err += f"printf: invalid number '{arg}'\n"
+                    value = 0
+                return ("%" + flags + ("d" if kind in "iu" else kind)) % value
+            return ("%" + flags + "s") % (arg[:1] if kind == "c" else arg)
+        text, stop = unescape(spec.sub(one, fmt))
+        out += text
+        args = args[used:]
+        if stop or not args or not used:
+            break
     return Result.of(1 if err else 0, out, err)

@@ -12,10 +12,11 @@ the simulator.
 from __future__ import annotations
 
 from ..engine import dns
+from ..engine.filesystem import FileError
 from ..engine.sandbox import Sandbox
 from ..engine.sockets import Outcome, listeners_in
 from ..state import IPv4Addr, Listener
-from . import iproute
+from . import iproute, usage
 from .registry import BANNER, Call, Family, Result, not_modelled
 from .servers import listen, serve_http, served
 
@@ -23,19 +24,6 @@ net = Family("net tools")
 
 RTT = "0.100"        # ping's round-trip time, shown
 HOP = "0.010"        # traceroute's probe time, shown
-USAGE_NC = (BANNER + "\nUsage: nc [-iN] [-wN] [-l] [-p PORT] [-f FILE|IPADDR PORT] [-e PROG]\n\n"
-            "Open a pipe to IP:PORT or FILE\n\n\t-l\tListen mode, for inbound connects\n"
-            "\t\t(use -ll with -e for persistent server)\n\t-p PORT\tLocal port\n"
-            "\t-w SEC\tConnect timeout\n\t-i SEC\tDelay interval for lines sent\n"
-            "\t-f FILE\tUse file (ala /dev/ttyS0) instead of network\n\t-e PROG\tRun PROG after connect\n")
-USAGE_ROUTE = (BANNER + "\nUsage: route [-ne] [-A inet[6]] [{add|del} [-net|-host] TARGET [netmask MASK]\n"
-               "\t[gw GATEWAY] [metric N] [mss BYTES] [window BYTES] [reject] [IFACE]]\n\n"
-               "Show or edit kernel routing tables\n\n\t-n\tDon't resolve names\n"
-               "\t-e\tDisplay other/more information\n\t-A inet[6]\tSelect address family\n")
-USAGE_NETSTAT = (BANNER + "\nUsage: netstat [-ral] [-tuwx] [-en]\n\nDisplay networking information\n\n"
-                 "\t-r\tRouting table\n\t-a\tAll sockets\n\t-l\tListening sockets\n\t\tElse: connected sockets\n"
-                 "\t-t\tTCP sockets\n\t-u\tUDP sockets\n\t-w\tRaw sockets\n\t-x\tUnix sockets\n"
-                 "\t\tElse: all socket types\n\t-e\tOther/more information\n\t-n\tDon't resolve names\n")
 
 
 def connect_failure(tool: str, ip: IPv4Addr, out: Outcome, wait: int | None) -> str:
@@ -75,10 +63,12 @@ def ptr_name(sb: Sandbox, addr: IPv4Addr) -> str:
     return str(addr)
 
 
-@net.applet("hostname")
+@net.applet("hostname", spec="dfisvF:", usage=usage.HOSTNAME)
 def hostname(call: Call) -> Result:
     sb = call.sandbox
     name = sb.hostname
+    if call.opts.words or "F" in call.opts.values:
+        return not_modelled("hostname", "setting the host name")
     if call.args[:1] == ["-i"]:
         # The address the host name resolves to: the first of the container's /etc/hosts lines.
         ip, _how = sb.lookup(name)
@@ -90,7 +80,7 @@ def hostname(call: Call) -> Result:
     return Result.of(0, name + "\n")
 
 
-@net.applet("nc", spec="lw:p:i:e:f:", usage=USAGE_NC)
+@net.applet("nc", spec="lw:p:i:e:f:", usage=usage.NC)
 def nc(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
     if opts.has("l"):
@@ -103,7 +93,7 @@ def nc(call: Call) -> Result:
             call.shell.keep_running()
         return Result()
     if len(opts.words) < 1:
-        return Result.of(1, "", USAGE_NC)
+        return Result.of(1, "", usage.NC)
     host = opts.words[0]
     port = int(opts.words[1]) if len(opts.words) > 1 and opts.words[1].isdigit() else 0
     wait = int(opts.get("w")) if opts.get("w").isdigit() else None
@@ -119,11 +109,14 @@ def nc(call: Call) -> Result:
     return Result.of(1, "", connect_failure("nc", ip, out, wait))
 
 
-@net.applet("ping", spec="c:W:w:s:i:t:I:")
+@net.applet("ping", spec="nqvA46c:i:p:s:t:w:I:W:", usage=usage.PING)
 def ping(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
     if not opts.words:
-        return Result.of(1, "", BANNER)
+        return Result.of(1, "", usage.PING)
+    if opts.has("6"):
+        return not_modelled("ping", "IPv6 (ping -6)")
+    size = int(opts.get("s")) if opts.get("s", "").isdigit() else 56
     target = opts.words[0]
     count = int(opts.get("c")) if opts.get("c", "").isdigit() else None
     deadline = int(opts.get("w")) if opts.get("w", "").isdigit() else None
@@ -136,7 +129,7 @@ def ping(call: Call) -> Result:
     if deadline is not None:
         sent = min(sent, max(deadline, 1))
     expected = count if count is not None else sent
-    head = f"PING {target} ({ip}): 56 data bytes\n"
+    head = f"PING {target} ({ip}): {size} data bytes\n"
     out = sb.ping(ip)
     if out.unreachable:
         # busybox writes its stdout at exit: the error comes out first.
@@ -146,7 +139,7 @@ def ping(call: Call) -> Result:
     if not out.ok:
         return Result.of(1, head + stats + f"{sent} packets transmitted, 0 packets received, 100% packet loss\n")
     lines = "" if opts.has("q") else "".join(
-        f"64 bytes from {ip}: seq={k} ttl={out.ttl} time={RTT} ms\n" for k in range(sent))
+        f"{size + 8} bytes from {ip}: seq={k} ttl={out.ttl} time={RTT} ms\n" for k in range(sent))
     return Result.of(0 if sent >= expected else 1,
                      head + lines + stats + f"{sent} packets transmitted, {sent} packets received, 0% packet loss\n"
                                             f"round-trip min/avg/max = {RTT}/{RTT}/{RTT} ms\n")
@@ -210,7 +203,7 @@ def routing_table(sb: Sandbox, numeric: bool, netstat_format: bool) -> str:
     return out
 
 
-@net.applet("route", spec="neA:", usage=USAGE_ROUTE)
+@net.applet("route", spec="neA:", usage=usage.ROUTE)
 def route(call: Call) -> Result:
     opts = call.opts
     if opts.words:
@@ -220,7 +213,7 @@ def route(call: Call) -> Result:
     return Result.of(0, routing_table(call.sandbox, numeric=opts.has("n"), netstat_format=opts.has("e")))
 
 
-@net.applet("netstat", spec="raltuwxen", usage=USAGE_NETSTAT)
+@net.applet("netstat", spec="raltuwxen", usage=usage.NETSTAT)
 def netstat(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
     if opts.has("r"):
@@ -261,7 +254,8 @@ def ip(call: Call) -> Result:
     return Result.of(*iproute.run(call.sandbox, call.args))
 
 
-@net.applet("wget", spec="O:T:U:Y:P:h:e:")
+@net.applet("wget", spec="cnqSo:t:O:P:T:U:Y:", usage=usage.WGET,
+            longs=("spider", "header", "post-data", "post-file", "no-check-certificate"))
 def wget(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
     if "T" in opts.values:
@@ -294,9 +288,13 @@ def wget(call: Call) -> Result:
     bar = f"{name:<20.20s} 100% |{'*' * 32}|{size_text(len(page))}  0:00:00 ETA\n" if page else ""
     if dest == "-":
         return Result.of(0, page, "" if quiet else head + "writing to stdout\n" + bar + "written to stdout\n")
-    if dest in call.files:
+    path = call.path(dest)
+    if call.fs.exists(path):
         return Result.of(1, "", head + f"wget: can't open '{dest}': File exists\n")
-    call.files[dest if dest.startswith("/") else "/" + dest] = page
+    try:
+        call.fs.write(path, page.encode())
+    except FileError as e:
+        return Result.of(1, "", head + f"wget: can't open '{dest}': {e.reason}\n")
     return Result.of(0, "", "" if quiet else head + f"saving to '{dest}'\n" + bar + f"'{dest}' saved\n")
 
 

@@ -10,7 +10,8 @@ The option syntax is getopt's, as busybox declares its own: letters, a ":" after
 value ("w:" for -w SEC). Options are parsed before the applet runs: combined letters (-qO-),
 values attached or in the next word, "--name" words kept as flags. With a usage text, an unknown
 letter fails as busybox fails (`nc: invalid option -- 'x'`, the usage, exit 1); without one, unknown
-letters are kept as flags.
+letters are kept as flags. Long options ("--spider") an applet names are flags; with a usage
+text, another one fails as busybox fails (`wget: unrecognized option '--bogus'`).
 
 Every program of the lab image is in CATALOGUE (`busybox --list`, 269 applets). One that no family
 registers answers with NOT_MODELLED (a message on stderr and exit 1), never with silence.
@@ -20,31 +21,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
+from ..engine.filesystem import Files, absolute
+from ..engine.images import LAB_PROGRAMS
 from ..engine.sandbox import Sandbox
 from ..state import Container, Process
 
 BANNER = "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n"
-# `busybox --list` in the lab image (Debian's busybox-static 1.35).
-CATALOGUE = frozenset("""
-[ [[ acpid adjtimex ar arch arp arping ascii ash awk base64 basename bc blkdiscard blockdev brctl
-bunzip2 busybox bzcat bzip2 cal cat chgrp chmod chown chroot chvt clear cmp cp cpio crc32 crond
-crontab cttyhack cut date dc dd deallocvt depmod devmem df diff dirname dmesg dnsdomainname
-dos2unix dpkg dpkg-deb du dumpkmap dumpleases echo ed egrep env expand expr factor fallocate false
-fatattr fdisk fgrep find findfs fold free freeramdisk fsfreeze fstrim ftpget ftpput getopt getty
-grep groups gunzip gzip halt head hexdump hostid hostname httpd hwclock i2cdetect i2cdump i2cget
-i2cset i2ctransfer id ifconfig ifdown ifup init insmod ionice ip ipcalc ipneigh kill killall klogd
-last less link linux32 linux64 linuxrc ln loadfont loadkmap logger login logname logread losetup ls
-lsmod lsscsi lzcat lzma lzop md5sum mdev microcom mim mkdir mkdosfs mke2fs mkfifo mknod mkpasswd
-mkswap mktemp modinfo modprobe more mount mt mv nameif nc netstat nl nologin nproc nsenter nslookup
-nuke od openvt partprobe passwd paste patch pidof ping ping6 pivot_root poweroff printf ps pwd rdate
-readlink realpath reboot renice reset resume rev rm rmdir rmmod route rpm rpm2cpio run-init
-run-parts sed seq setkeycodes setpriv setsid sh sha1sum sha256sum sha3sum sha512sum shred shuf
-sleep sort ssl_client start-stop-daemon stat strings stty su sulogin svc svok swapoff swapon
-switch_root sync sysctl syslogd tac tail tar taskset tc tee telnet telnetd test tftp time timeout
-top touch tr traceroute traceroute6 true truncate ts tty tunctl ubirename udhcpc udhcpd uevent
-umount uname uncompress unexpand uniq unix2dos unlink unlzma unshare unxz unzip uptime usleep
-uudecode uuencode vconfig vi w watch watchdog wc wget which who whoami xargs xxd xz xzcat yes zcat
-""".split())
+# `busybox --list` in the lab image (Debian's busybox-static 1.35): the image's own list.
+CATALOGUE = LAB_PROGRAMS
 BIN_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 
 
@@ -132,6 +116,7 @@ class Runner(Protocol):
     container: Container
     process: Process
     main: bool
+    pid: int
     env: dict[str, str]
     cwd: str
 
@@ -162,9 +147,13 @@ class Call:
         return self.shell.container
 
     @property
-    def files(self) -> dict[str, str]:
-        """What commands wrote in the container (its small filesystem)."""
-        return self.shell.process.files
+    def fs(self) -> Files:
+        """The container's files, as its processes see them (engine/filesystem.py)."""
+        return Files(self.container)
+
+    def path(self, name: str) -> str:
+        """A path from the command line, absolute from the shell's working folder."""
+        return absolute(name, self.shell.cwd)
 
     @property
     def serves(self) -> bool:
@@ -178,11 +167,15 @@ class Applet:
     run: Callable[[Call], Result]
     spec: str = ""
     usage: str | None = None   # busybox's usage text: unknown options are refused with it
+    longs: tuple[str, ...] = ()
 
     def __call__(self, args: list[str], stdin: str, background: bool, shell: Runner) -> Result:
         opts = parse(args, self.spec, strict=self.usage is not None)
         if opts.bad is not None:
             return Result.of(1, "", f"{self.name}: invalid option -- '{opts.bad}'\n" + self.usage)
+        unknown = sorted(f for f in opts.flags if f.startswith("--") and f[2:] not in self.longs)
+        if unknown and self.usage is not None:
+            return Result.of(1, "", f"{self.name}: unrecognized option '{unknown[0]}'\n" + self.usage)
         return self.run(Call(self.name, args, opts, stdin, background, shell))
 
 
@@ -193,13 +186,13 @@ class Family:
         self.name = name
         self.applets: dict[str, Applet] = {}
 
-    def applet(self, *names: str, spec: str = "", usage: str | None = None):
+    def applet(self, *names: str, spec: str = "", usage: str | None = None, longs: tuple[str, ...] = ()):
         """Register the function for these applet names, with its option syntax and usage."""
         def register(fn: Callable[[Call], Result]) -> Callable[[Call], Result]:
             for name in names:
                 if name not in CATALOGUE:
                     raise ValueError(f"{name} is not an applet of the lab image's busybox")
-                self.applets[name] = Applet(name, fn, spec, usage)
+                self.applets[name] = Applet(name, fn, spec, usage, longs)
             return fn
         return register
 

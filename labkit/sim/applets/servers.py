@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..engine import containers
 from ..engine.sockets import Outcome, listeners_in
-from ..state import Listener
+from ..engine.filesystem import FileError, Files, absolute
+from ..state import Container, Listener
 from .registry import Call, Family, Result
 
 servers = Family("servers")
@@ -48,12 +49,13 @@ def served(out: Outcome, data: str = "") -> None:
 def serve_http(out: Outcome, path: str) -> str | None:
     """What busybox httpd answers for path: the file under its home folder, else None (404)."""
     lst = out.listener
-    proc = getattr(out.target, "process", None)
-    if lst is None or proc is None or lst.program != "httpd":
+    if lst is None or lst.program != "httpd" or not isinstance(out.target, Container):
         return None
-    base = lst.docroot.rstrip("/")
     want = path if not path.endswith("/") else path + "index.html"
-    return proc.files.get(base + want)
+    try:
+        return Files(out.target).read(absolute(want.lstrip("/"), lst.docroot)).decode(errors="replace")
+    except FileError:
+        return None
 
 
 @servers.applet("httpd")
@@ -73,7 +75,7 @@ def httpd(call: Call) -> Result:
             i += 1
         i += 1
     main = call.shell.main
-    if home != "/" and not any(path.startswith(home.rstrip("/") + "/") for path in call.files):
+    if not call.fs.is_dir(call.path(home)):
         return Result.of(1, "", f"httpd: can't change directory to '{home}': No such file or directory\n")
     if not foreground and main:
         # httpd goes into the background and the container's main process ends with it.

@@ -1,8 +1,10 @@
 """The system: the shell as a program (`sh -c`), who and where a process is, its environment,
-the kernel, time and sleeping, processes."""
+the kernel and the machine, time and sleeping, processes, and `test`/`[` and `expr`."""
 from __future__ import annotations
 
-from .registry import Call, Family, Result, not_modelled
+import time
+
+from .registry import CATALOGUE, Call, Family, Result, not_modelled
 
 system = Family("system")
 
@@ -53,13 +55,124 @@ def env(call: Call) -> Result:
 
 @system.applet("uname")
 def uname(call: Call) -> Result:
+    host = call.container.host
     if "-a" in call.args:
-        return Result.of(0, f"Linux {call.sandbox.hostname} {call.container.host.world.kernel} #1 SMP "
-                            "PREEMPT_DYNAMIC @0 x86_64 GNU/Linux\n")
+        return Result.of(0, f"Linux {call.sandbox.hostname} {host.world.kernel} #1 SMP "
+                            f"PREEMPT_DYNAMIC @0 {host.arch} GNU/Linux\n")
     return Result.of(0, "Linux\n")
 
 
-@system.applet("sleep")
+@system.applet("arch")
+def arch(call: Call) -> Result:
+    return Result.of(0, call.container.host.arch + "\n")
+
+
+@system.applet("nproc")
+def nproc(call: Call) -> Result:
+    return Result.of(0, f"{call.container.host.cpus}\n")
+
+
+@system.applet("logname")
+def logname(call: Call) -> Result:
+    return Result.of(1, "", "logname: getlogin: No such device or address\n")   # no terminal, no utmp
+
+
+@system.applet("groups")
+def groups(call: Call) -> Result:
+    return Result.of(1, "0\n", "groups: unknown ID 0\n")    # the lab image has no /etc/group
+
+
+@system.applet("hostid")
+def hostid(call: Call) -> Result:
+    """glibc's host ID without /etc/hostid: the host name's address, its 16-bit halves swapped."""
+    ip, _ = call.sandbox.lookup(call.sandbox.hostname)
+    n = int.from_bytes(ip.packed, "little") if ip is not None else 0
+    return Result.of(0, f"{((n << 16) | (n >> 16)) & 0xFFFFFFFF:08x}\n")
+
+
+@system.applet("dnsdomainname")
+def dnsdomainname(call: Call) -> Result:
+    name = call.sandbox.hostname
+    return Result.of(0, name.partition(".")[2] + "\n" if "." in name else "")
+
+
+@system.applet("which", spec="a")
+def which(call: Call) -> Result:
+    """The image's programs are all in /bin (busybox's links): the first folder of PATH with it."""
+    out = ""
+    for name in call.opts.words:
+        base = name.rpartition("/")[2] if name.startswith("/bin/") else name
+        if base in CATALOGUE and "/" not in base:
+            out += f"/bin/{base}\n"
+    found = len(out.splitlines())
+    return Result.of(0 if call.opts.words and found == len(call.opts.words) else 1, out)
+
+
+@system.applet("sync")
+def sync(call: Call) -> Result:
+    return Result()
+
+
+@system.applet("date", spec="uRd:D:r:s:I")
+def date(call: Call) -> Result:
+    """date [-u] [+FORMAT]: now, in UTC (a container has no time zone of its own)."""
+    opts = call.opts
+    if opts.values or opts.has("R") or opts.has("I") or any(not w.startswith("+") for w in opts.words):
+        return not_modelled("date", "date's options other than -u and +FORMAT")
+    fmt = opts.words[0][1:] if opts.words else "%a %b %e %H:%M:%S %Z %Y"
+    return Result.of(0, time.strftime(fmt.replace("%Z", "UTC"), time.gmtime()) + "\n")
+
+
+@system.applet("uptime")
+def uptime(call: Call) -> Result:
+    """The simulated host's: up since its world was made, nobody logged in, idle."""
+    now = time.gmtime()
+    up = int(time.time() - call.container.host.world.started)
+    days, minutes = up // 86400, up // 60
+    hours, minutes = (minutes // 60) % 24, minutes % 60
+    text = f" {now.tm_hour:02d}:{now.tm_min:02d}:{now.tm_sec:02d} up "
+    text += f"{days} day{'s' if days != 1 else ''}, " if days else ""
+    text += f"{hours:2d}:{minutes:02d}" if hours else f"{minutes} min"
+    return Result.of(0, text + ",  0 users,  load average: 0.00, 0.00, 0.00\n")
+
+
+PS_COLUMNS = {"pid": ("PID", 5), "ppid": ("PPID", 5), "user": ("USER", -8), "comm": ("COMMAND", 0),
+              "args": ("COMMAND", 0)}
+PS_KNOWN = "user,group,comm,args,pid,ppid,pgid,nice,rgroup,ruser,tty,vsz,sid,stat,rss"
+
+
+@system.applet("ps", spec="o:T")
+def ps(call: Call) -> Result:
+    """The container's processes: its main process (PID 1) and this one."""
+    columns = ["pid", "user", "args"]
+    if "o" in call.opts.values:
+        columns = [c.partition("=")[0] for c in call.opts.get("o").split(",")]
+        bad = next((c for c in columns if c not in PS_KNOWN.split(",")), None)
+        if bad is not None:
+            return Result.of(1, "", f"ps: bad -o argument '{bad}', supported arguments: {PS_KNOWN}\n")
+        if any(c not in PS_COLUMNS for c in columns):
+            return not_modelled("ps", "those ps columns")
+    c, shell = call.container, call.shell
+    me = ["ps", *call.args]
+    procs = [(1, 0, c.argv)] if not shell.main else []
+    procs.append((shell.pid, 0, me))
+
+    def cell(col: str, proc) -> str:
+        pid, ppid, argv = proc
+        value = {"pid": pid, "ppid": ppid, "user": "0", "comm": argv[0].rpartition("/")[2],
+                 "args": " ".join(argv)}[col]
+        width = PS_COLUMNS[col][1]
+        return f"{value:>{width}}" if width > 0 else f"{value:<{-width}}" if width else str(value)
+
+    def head(col: str) -> str:
+        name, width = PS_COLUMNS[col]
+        return f"{name:<{abs(width)}}" if width else name
+    out = " ".join(head(col) for col in columns) + "\n"
+    out += "".join(" ".join(cell(col, p) for col in columns) + "\n" for p in procs)
+    return Result.of(0, out)
+
+
+@system.applet("sleep", "usleep")
 def sleep(call: Call) -> Result:
     if call.serves:
         call.shell.keep_running()
@@ -74,3 +187,95 @@ def top(call: Call) -> Result:
         call.shell.keep_running()
         return Result()
     return not_modelled("top", "top's screen of processes")
+
+
+# -- test / [ and expr --------------------------------------------------------------------------------
+class BadTest(Exception):
+    pass
+
+
+def number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise BadTest(f"{text}: bad number") from None
+
+
+def test_expression(args: list[str], call: Call) -> bool:
+    """test's expressions: ! and -a/-o, string and integer comparisons, -z/-n, and file tests
+    (-e, -f, -d, -s) on the container's files (those the engine writes included)."""
+    if not args:
+        return False
+    if "-o" in args[1:-1]:
+        k = args.index("-o", 1)
+        return test_expression(args[:k], call) or test_expression(args[k + 1:], call)
+    if "-a" in args[1:-1]:
+        k = args.index("-a", 1)
+        return test_expression(args[:k], call) and test_expression(args[k + 1:], call)
+    if args[0] == "!":
+        return not test_expression(args[1:], call)
+    if len(args) == 1:
+        return args[0] != ""
+    if len(args) == 2:
+        op, arg = args
+        path = call.path(arg)
+        folder = call.fs.is_dir(path)
+        text = None if folder else call.sandbox.read_file(path)
+        tests = {"-z": lambda: arg == "", "-n": lambda: arg != "", "-e": lambda: folder or text is not None,
+                 "-f": lambda: text is not None, "-d": lambda: folder, "-s": lambda: bool(text)}
+        if op not in tests:
+            raise BadTest(f"{op}: unknown operand")
+        return tests[op]()
+    a, op, b = args[:3]
+    if op in ("=", "==", "!="):
+        return (a == b) != (op == "!=")
+    ints = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__, "-le": int.__le__,
+            "-gt": int.__gt__, "-ge": int.__ge__}
+    if op in ints:
+        return ints[op](number(a), number(b))
+    raise BadTest(f"{op}: unknown operand")
+
+
+@system.applet("test", "[", "[[")
+def test(call: Call) -> Result:
+    args = list(call.args)
+    if call.name != "test":
+        if not args or args[-1] != ("]" if call.name == "[" else "]]"):
+            return Result.of(2, "", f"{call.name}: missing {']' if call.name == '[' else ']]'}\n")
+        args = args[:-1]
+    try:
+        return Result(0 if test_expression(args, call) else 1)
+    except BadTest as e:
+        return Result.of(2, "", f"{call.name}: {e}\n")
+
+
+@system.applet("expr")
+def expr(call: Call) -> Result:
+    """expr ARG OP ARG: integer arithmetic and comparisons (exit 1 when the result is 0 or empty)."""
+    args = call.args
+    if not args:
+        return Result.of(2, "", "expr: too few arguments\n")
+    if len(args) == 1:
+        value = args[0]
+    elif len(args) == 3:
+        a, op, b = args
+        ops = {"+": lambda x, y: x + y, "-": lambda x, y: x - y, "*": lambda x, y: x * y,
+               "/": lambda x, y: int(x / y), "%": lambda x, y: x - int(x / y) * y}
+        compare = {"=": "__eq__", "!=": "__ne__", "<": "__lt__", "<=": "__le__", ">": "__gt__", ">=": "__ge__"}
+        if op in ops:
+            try:
+                x, y = int(a), int(b)
+            except ValueError:
+                return Result.of(2, "", "expr: non-numeric argument\n")
+            if op in "/%" and y == 0:
+                return Result.of(2, "", "expr: division by zero\n")
+            value = str(ops[op](x, y))
+        elif op in compare:
+            both_ints = all(v.lstrip("-").isdigit() for v in (a, b))
+            x, y = (int(a), int(b)) if both_ints else (a, b)
+            value = "1" if getattr(x, compare[op])(y) else "0"
+        else:
+            return not_modelled("expr", f"expr's {op} operator")
+    else:
+        return not_modelled("expr", "expr with more than one operator")
+    return Result.of(1 if value in ("0", "") else 0, value + "\n")
