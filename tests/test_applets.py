@@ -227,3 +227,11 @@ def test_ps_lists_the_main_process_and_itself(host, box):
 def test_ping_with_a_size(box):
     out = run(box, "ping -c 1 -s 100 peer")[1]
     assert out.startswith("PING peer (172.18.0.2): 100 data bytes\n108 bytes from 172.18.0.2: seq=0 ttl=64")
+
+
+def test_proc_net_route_is_the_same_table(box):
+    table = run(box, "cat /proc/net/route")[1].splitlines()
+    assert table[0].startswith("Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU")
+    assert table[1].rstrip() == "eth0\t00000000\t010012AC\t0003\t0\t0\t0\t00000000\t0\t0\t0"
+    assert table[2].rstrip() == "eth0\t000012AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0"
+    assert {len(line) for line in table} == {127}

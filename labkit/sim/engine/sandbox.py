@@ -121,6 +121,8 @@ class Sandbox:
         if c is None and path in ("/etc/hosts", "/etc/resolv.conf", "/etc/hostname"):
             return {"/etc/hosts": self.host.world.etc_hosts, "/etc/resolv.conf": self.host.world.resolv_conf,
                     "/etc/hostname": self.hostname + "\n"}[path]
+        if path == "/proc/net/route":
+            return self.proc_net_route()
         if path.startswith("/sys/class/net/"):
             name, _, attr = path[len("/sys/class/net/"):].partition("/")
             iface = next((i for i in self.interfaces() if i.name == name), None)
@@ -134,6 +136,18 @@ class Sandbox:
             except filesystem.FileError:
                 return None
         return None
+
+    def proc_net_route(self) -> str:
+        """The kernel's /proc/net/route: addresses as host-order hex, each line padded to 127."""
+        def hexa(ip) -> str:
+            return f"{int.from_bytes(ip.packed, 'little'):08X}"
+        lines = ["Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"]
+        for r in self.routes():
+            dst = r.dst or IPv4Net("0.0.0.0/0")
+            flags = 0x1 | (0x2 if r.via else 0) | (0x4 if dst.prefixlen == 32 else 0)
+            lines.append(f"{r.dev}\t{hexa(dst.network_address)}\t{hexa(r.via or IPv4Addr(0))}\t{flags:04X}\t0\t0\t0\t"
+                         f"{hexa(dst.netmask)}\t0\t0\t0")
+        return "".join(f"{line:<127}\n" for line in lines)
 
     def nameserver(self) -> str | None:
         for line in (self.read_file("/etc/resolv.conf") or "").splitlines():
