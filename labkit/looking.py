@@ -51,9 +51,12 @@ def trace(where, src: str, dst: str, port: int | None = None, protocol: str = "t
     clients (one per host). src, dst: container names ("HOST/NAME" where a name is on several
     hosts), host names ("host" for a single engine's host) or addresses; port with tcp or udp.
     No packet is sent: on a real engine `docker exec SRC ping DST` (or `nc DST PORT`) sends one,
-    and tcpdump in the hosts' namespaces sees the hops marked visible. See labkit/trace.py."""
+    and tcpdump in the hosts' namespaces sees the hops marked visible. See labkit/trace/."""
     topology, underlay = _snapshot_of(where)
     return walk(topology, src, dst, port=port, protocol=protocol, underlay=underlay)
+
+
+trace.walk = walk      # labkit.trace is this function; labkit.trace.walk the walk of a snapshot
 
 
 def _snapshot_of(where) -> tuple:

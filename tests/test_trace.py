@@ -215,6 +215,15 @@ def test_bad_input_is_refused_with_a_clear_message(sim_lab):
         trace("lab", "web", "db")
 
 
+def test_the_face_and_the_walk_of_a_snapshot(sim_lab):
+    # labkit.trace is the face (a function of what the learner holds); labkit.trace.walk and
+    # `from labkit.trace import walk` are the walk of a snapshot, giving the same hops.
+    assert labkit.trace is trace and labkit.trace.walk is walk
+    t = labkit.trace(sim_lab, "web2", "web", port=80)
+    again = labkit.trace.walk(t.topology, "web2", "web", port=80, underlay=t.underlay)
+    assert t.reached and again.hops == t.hops and str(again) == str(t)
+
+
 def test_the_walk_agrees_with_paths(sim_lab, sim_swarm):
     # Between containers, the walk's verdict is labkit.paths' (the drawing's and the matrix's).
     for where in (sim_lab, sim_swarm):
