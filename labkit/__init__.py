@@ -6,6 +6,7 @@
     labkit.draw(lab)                 # the topology as the engine holds it now
     labkit.panel(lab)                # a control panel that redraws after every action
     labkit.trace(lab, "web", "db")   # the walk of a packet, hop by hop
+    labkit.predict("nb02.isolation", "Can a ping b?", ["yes", "no"])   # a prediction, then .reveal(...)
 """
 from . import engines, model
 from .engines import Cluster, connect, is_simulated
@@ -23,7 +24,7 @@ _tracebacks.install()   # in a Jupyter kernel: Docker's and labkit's errors in a
 # The faces that need pyvis and ipywidgets load on first use: `labkit` on the command line and
 # the simulated engine start without them.
 _LAZY = {"matrix": ("reachability", "matrix"), "panel": ("widgets", "panel"),
-         "view": ("widgets", "view"), "paths": ("paths", None)}
+         "view": ("widgets", "view"), "paths": ("paths", None), "predict": ("predictions", "predict")}
 
 __all__ = ["connect", "cluster", "Cluster", "is_simulated", "LabkitError", "Lab", "Probe", "BadArgument",
            "NotTheLabs", "Differs", "model", "draw", "trace", "TraceError", *_LAZY]

@@ -10,6 +10,7 @@
     labkit reset [--lab NAME]             remove the lab's own networks and containers
     labkit grade FOLDER... [--out FILE]   a class's grade sheet from learners' saved notebooks
                  [--json] [--rerun]       (one folder per learner; CSV, or JSON)
+    labkit grade --predictions FOLDER...  their predictions, right or not, as their reveals showed
 
 `labkit reset` removes exactly what carries the lab's labels (labkit=1, labkit.lab=NAME), on the
 engine labkit.connect() picks (LABKIT_ENGINE, DOCKER_HOST); nothing else. `labkit hosts down`
@@ -123,6 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--rerun", action="store_true",
                        help="run each notebook again first, in a temporary folder on the simulator "
                             "(as an autograder would; the notebooks' code runs as you)")
+    grade.add_argument("--predictions", action="store_true",
+                       help="list the learners' revealed predictions instead (learner, notebook, prediction, "
+                            "question, answer, truth, right, revealed, reveals)")
     grade.set_defaults(run=cmd_grade)
 
     for group in (sim, hosts):  # `labkit sim` alone: its help, and a usage error
@@ -279,11 +283,12 @@ def cmd_reset(args) -> int:
 def cmd_grade(args) -> int:
     from . import grade
     problems: list[str] = []
-    rows = grade.sheet(args.folders, rerun=args.rerun, problems=problems,
-                       progress=progress if args.rerun else None)
+    make = grade.predictions if args.predictions else grade.sheet
+    rows = make(args.folders, rerun=args.rerun, problems=problems, progress=progress if args.rerun else None)
     for line in problems:
         print(f"labkit: grade: {line}", file=sys.stderr)
-    text = grade.to_json(rows) if args.json else grade.to_csv(rows)
+    columns = grade.PREDICTION_COLUMNS if args.predictions else grade.COLUMNS
+    text = grade.to_json(rows) if args.json else grade.to_csv(rows, columns)
     if args.out:
         with open(args.out, "w", encoding="utf-8", newline="") as f:
             f.write(text)

@@ -2,6 +2,8 @@
 
     labkit grade homes/alice homes/bob [--out sheet.csv] [--json] [--rerun]
     grade.sheet(["homes/alice", "homes/bob"])          # the same rows, in Python
+    labkit grade --predictions homes/alice homes/bob   # the predictions their reveals showed
+    grade.predictions(["homes/alice", "homes/bob"])
 
 One folder per learner, as JupyterHub homes or an LMS download give them: the learner is the
 folder's name, and every notebook under it (hidden folders such as .ipynb_checkpoints passed over)
@@ -183,22 +185,35 @@ def sheet(folders: Iterable[str], *, rerun: bool = False, notebooks: str | None 
     """The grade sheet of the learners' folders (`labkit grade FOLDER...`): one Row per learner and
     exercise. What could not be read is appended to `problems` as lines, and left out."""
     problems = [] if problems is None else problems
+    course = exercises(notebooks)
+    known = {ex.check for ex in course}
+    rows = []
+    for learner, folder, notebooks_read in read_folders(folders, rerun, problems, progress):
+        records = []
+        for where, nb in notebooks_read:
+            records += records_of(nb, known, where, problems)
+        if not notebooks_read:
+            problems.append(f"{folder}: no notebooks in this folder: every exercise of {learner} is not tried")
+        rows += learner_rows(learner, records, course)
+    return rows
+
+
+def read_folders(folders: Iterable[str], rerun: bool, problems: list[str], progress) -> Iterable[tuple]:
+    """(learner, folder, [(where, notebook), ...]) for each learner's folder, the notebooks read (or
+    run again, with rerun); what cannot be read is a line in `problems`."""
     folders = list(folders)
     for folder in folders:
         if not os.path.isdir(folder):
             what = "a file, not a folder" if os.path.exists(folder) else "no such folder"
             raise GradeError(f"cannot grade {folder}: {what}; give one folder per learner (the learner is its name)")
-    course = exercises(notebooks)
-    known = {ex.check for ex in course}
-    rows, seen_names = [], set()
+    seen_names = set()
     for folder in folders:
         learner = os.path.basename(os.path.normpath(os.path.abspath(folder)))
         if learner in seen_names:
             problems.append(f"{folder}: a second folder named {learner}: its rows are listed under the same name")
         seen_names.add(learner)
-        records = []
-        paths = notebook_files(folder)
-        for path in paths:
+        found = []
+        for path in notebook_files(folder):
             where = os.path.join(learner, os.path.relpath(path, folder))
             try:
                 nb = load(path)
@@ -209,10 +224,55 @@ def sheet(folders: Iterable[str], *, rerun: bool = False, notebooks: str | None 
             except (LabkitError, OSError) as e:
                 problems.append(f"{where}: {e}")
                 continue
-            records += records_of(nb, known, where, problems)
-        if not paths:
-            problems.append(f"{folder}: no notebooks in this folder: every exercise of {learner} is not tried")
-        rows += learner_rows(learner, records, course)
+            found.append((where, nb))
+        yield learner, folder, found
+
+
+# -- predictions -----------------------------------------------------------------------------------------
+PREDICTION_COLUMNS = ("learner", "notebook", "prediction", "question", "answer", "truth", "right", "revealed",
+                      "reveals")
+
+
+@dataclasses.dataclass
+class PredictionRow:
+    """A learner's prediction as its reveal showed it: answer ("" when none was made before the
+    reveal), truth, right (yes / no / "" without an answer), when revealed, how many reveals."""
+    learner: str
+    notebook: str
+    prediction: str
+    question: str
+    answer: str
+    truth: str
+    right: str
+    revealed: str
+    reveals: int
+
+    def as_dict(self) -> dict:
+        return {column: getattr(self, column) for column in PREDICTION_COLUMNS}
+
+
+def predictions(folders: Iterable[str], *, rerun: bool = False, problems: list[str] | None = None,
+                progress: Callable[[str], None] | None = None) -> list[PredictionRow]:
+    """The learners' revealed predictions (`labkit grade --predictions FOLDER...`): one row per learner
+    and prediction, from its first reveal that had an answer (a prediction made before the learner
+    saw the truth), else its first reveal; `reveals` counts them all. Unrevealed predictions are not
+    listed (they say nothing yet)."""
+    problems = [] if problems is None else problems
+    rows = []
+    for learner, _, notebooks_read in read_folders(folders, rerun, problems, progress):
+        revealed: dict[tuple, list[dict]] = {}
+        for _, nb in notebooks_read:
+            for rec in record.read(nb):
+                if rec.get("kind") == "prediction" and rec.get("truth") is not None:
+                    key = (str(rec.get("notebook") or ""), str(rec.get("prediction") or rec.get("question") or ""))
+                    revealed.setdefault(key, []).append(rec)
+        for (notebook, name), recs in sorted(revealed.items()):
+            recs.sort(key=lambda r: str(r.get("revealed") or ""))
+            first = next((r for r in recs if r.get("answer")), recs[0])
+            right = "" if not first.get("answer") else ("yes" if first.get("right") else "no")
+            rows.append(PredictionRow(learner, notebook, name, str(first.get("question") or ""),
+                                      str(first.get("answer") or ""), str(first.get("truth")), right,
+                                      str(first.get("revealed") or ""), len(recs)))
     return rows
 
 
@@ -254,9 +314,9 @@ def run_in_sandbox(nb: dict, name: str, timeout: int = CELL_TIMEOUT) -> dict:
 
 
 # -- writing ---------------------------------------------------------------------------------------------
-def to_csv(rows: list[Row]) -> str:
+def to_csv(rows: list[Row] | list[PredictionRow], columns: tuple[str, ...] = COLUMNS) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(row.as_dict() for row in rows)
     return out.getvalue()
@@ -320,5 +380,6 @@ def plot(rows: list[Row]):
     return fig
 
 
-__all__ = ["COLUMNS", "Exercise", "GradeError", "RESULTS", "Row", "exercises", "html_table", "load", "plot",
-           "run_in_sandbox", "sheet", "summary", "to_csv", "to_json"]
+__all__ = ["COLUMNS", "Exercise", "GradeError", "PREDICTION_COLUMNS", "PredictionRow", "RESULTS", "Row", "exercises",
+           "html_table", "load", "plot", "predictions", "read_folders", "run_in_sandbox", "sheet", "summary", "to_csv",
+           "to_json"]

@@ -65,6 +65,13 @@ def labkit_env(**extra) -> dict:
     return env
 
 
+def nbval(path) -> subprocess.CompletedProcess:
+    """pytest --nbval on one notebook, in its folder, with this checkout's labkit (no cache left)."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                           "--nbval-current-env", str(path)], cwd=os.path.dirname(str(path)),
+                          env=labkit_env(), capture_output=True, text=True, timeout=180)
+
+
 class SimDaemon:
     """`labkit sim serve --socket PATH` in a subprocess; a context manager that stops it."""
 

@@ -9,7 +9,7 @@ The layers, from the top (a module may import its own layer and those below it):
 
     faces      labkit (the package), looking (draw and trace of what a learner holds), widgets, checks,
                cli, notebook, reachability (the matrix), grade, tracebacks (errors shown short in a
-               notebook), hub (the class's JupyterHub spawner)
+               notebook), hub (the class's JupyterHub spawner), predictions (a learner's, then revealed)
     lab        lab (the package), doctor
     engines    engines
     tools      drawing, frame (a drawing's HTML), paths, trace, capture, hosts, system (commands,
@@ -38,7 +38,7 @@ PACKAGE = ROOT / "labkit"
 # (layer, modules): a module belongs to the first entry naming it or a package above it.
 LAYERS = [
     ("faces", ["labkit", "labkit.looking", "labkit.widgets", "labkit.checks", "labkit.cli", "labkit.notebook",
-               "labkit.reachability", "labkit.grade", "labkit.tracebacks", "labkit.hub"]),
+               "labkit.reachability", "labkit.grade", "labkit.tracebacks", "labkit.hub", "labkit.predictions"]),
     ("lab", ["labkit.lab", "labkit.doctor"]),
     ("engines", ["labkit.engines"]),
     ("tools", ["labkit.drawing", "labkit.frame", "labkit.paths", "labkit.trace", "labkit.capture", "labkit.hosts",

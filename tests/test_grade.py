@@ -14,8 +14,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 
 import nbformat
@@ -25,6 +23,7 @@ from nbclient import NotebookClient
 
 from labkit import cli, grade
 from labkit.checks import Result, nb00, record
+from tests.engines import nbval
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NB01 = os.path.join(ROOT, "notebooks", "01-default-bridge.ipynb")
@@ -113,18 +112,13 @@ def test_nbval_compares_a_checks_output_whatever_the_time_in_its_record(tmp_path
     out["metadata"][record.KEY]["when"] = "2001-01-01T00:00:00Z"
     path = tmp_path / "stored.ipynb"
     nbformat.write(nb, str(path))
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-                          "--nbval-current-env", str(path)], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=180)
+    run = nbval(path)
     assert run.returncode == 0, run.stdout[-3000:]
     assert "1 passed" in run.stdout
     # and the comparison is a real one: a changed text fails
     out["data"]["text/plain"] = "✔ Exercise 1: which driver?: right"
     nbformat.write(nb, str(path))
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
-                          "--nbval-current-env", str(path)], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=180)
+    run = nbval(path)
     assert run.returncode == 1 and "1 failed" in run.stdout
 
 

@@ -12,6 +12,8 @@ An output's metadata carries the record under the key "labkit":
      "seen": ["ex-one runs on the default bridge at 172.17.0.2/16", ...], "hint": "...",
      "when": "2025-06-01T09:30:12Z", "version": 1}
     {"kind": "prediction", "notebook": "02", "question": "...", "answer": "yes", "when": ..., "version": 1}
+    a revealed prediction adds: "prediction": "nb02.isolation", "truth": "no", "right": false,
+    "revealed": "2025-06-01T09:31:40Z" (labkit.predictions makes both)
 
 IPython asks an object shown at the end of a cell for `_repr_mimebundle_`, which may return
 (data, metadata); Jupyter saves that metadata with the output. nbval compares an output's data
@@ -96,20 +98,47 @@ def metadata(record: dict) -> dict:
 
 class Prediction:
     """What a learner predicted before trying: shown in a cell, it says the answer in one line and
-    leaves a record in the output's metadata."""
+    leaves a record in the output's metadata. With `truth` (what happened, shown by a reveal cell),
+    it also says whether the prediction was right. `name`: the prediction's short name
+    ("nb02.isolation"), which `labkit grade --predictions` groups by."""
 
-    def __init__(self, notebook: str, question: str, answer, when: str | None = None):
+    def __init__(self, notebook: str, question: str, answer, when: str | None = None, *,
+                 name: str = "", truth=None):
         self.notebook, self.question, self.answer = str(notebook), str(question), answer
-        self.when = when or now()
+        self.name, self.truth = str(name), truth
+        self.when = when or now()                             # when the answer was given
+        self.revealed = now() if truth is not None else None  # when the truth was shown
+
+    @property
+    def answered(self) -> bool:
+        return self.answer is not None and str(self.answer).strip() != ""
+
+    @property
+    def right(self) -> bool | None:
+        """Whether the answer is the truth (None before the reveal)."""
+        if self.truth is None:
+            return None
+        return self.answered and str(self.answer).strip().lower() == str(self.truth).strip().lower()
 
     def record(self) -> dict:
-        answered = self.answer is not None and str(self.answer).strip() != ""
-        return {"kind": "prediction", "notebook": self.notebook, "question": self.question,
-                "answer": str(self.answer) if answered else None,
-                "when": self.when if answered else None, "version": VERSION}
+        found = {"kind": "prediction", "notebook": self.notebook, "question": self.question,
+                 "answer": str(self.answer) if self.answered else None,
+                 "when": self.when if self.answered else None, "version": VERSION}
+        if self.name:
+            found["prediction"] = self.name
+        if self.truth is not None:
+            found.update(truth=str(self.truth), right=self.right, revealed=self.revealed)
+        return found
 
     def __repr__(self) -> str:
-        if self.record()["answer"] is None:
+        if self.truth is not None:
+            if not self.answered:
+                return (f"You made no prediction before this reveal ({self.question}): it is {self.truth}. "
+                        "To try one, run the prediction's cell again, choose, then run this cell.")
+            if self.right:
+                return f"Your prediction ({self.question}): {self.answer}. Right: it is {self.truth}."
+            return f"Your prediction ({self.question}): {self.answer}. Not this time: it is {self.truth}."
+        if not self.answered:
             return f"Your prediction ({self.question}): not made yet"
         return f"Your prediction ({self.question}): {self.answer}"
 
@@ -117,9 +146,11 @@ class Prediction:
         return {"text/plain": repr(self)}, metadata(self.record())
 
 
-def prediction(notebook: str, question: str, answer) -> Prediction:
-    """The learner's prediction of `question` in notebook `notebook` ("02"), to show in a cell."""
-    return Prediction(notebook, question, answer)
+def prediction(notebook: str, question: str, answer, *, name: str = "", truth=None,
+               when: str | None = None) -> Prediction:
+    """The learner's prediction of `question` in notebook `notebook` ("02"), to show in a cell;
+    with `truth`, as a reveal shows it (right or not); `when`: the time the answer was given."""
+    return Prediction(notebook, question, answer, when, name=name, truth=truth)
 
 
 def read(nb) -> list[dict]:
