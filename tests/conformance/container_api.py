@@ -75,7 +75,7 @@ def s_paused_stop_kill_remove(env):
 
 # -- rename ------------------------------------------------------------------------------------------
 @scenario("containers: rename", "embedded DNS: names and scope")
-def s_rename(env):
+def s_rename_dns(env):
     """docker rename: the new name in inspect, in `docker ps` and in the embedded DNS."""
     env.client.networks.create("net")
     run(env, "old", network="net")
