@@ -233,6 +233,7 @@ def s_diff_commit(env):
     env.note("diff fresh", env.api.diff("box"))
     env.exec("box", "sh -c 'mkdir -p /data/sub && echo hello > /data/sub/hi.txt && touch /bin/new && rm /bin/vi'")
     env.note("diff", sorted(env.api.diff("box"), key=lambda c: c["Path"]))
+    env.note("ps --size", [{k: c.get(k) for k in ("SizeRw", "SizeRootFs")} for c in env.api.containers(size=True)])
     img = env.attempt("commit", env.api.commit, "box", repository="mine", tag="v1", message="saved",
                       author="me <me@example.com>", changes=["ENV GREETING=hi", "CMD [\"sh\"]"])
     data = env.api.inspect_image("mine:v1")

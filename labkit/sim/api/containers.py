@@ -32,7 +32,7 @@ def container_list(engine, m, q, body):
     out = []
     for c in sorted(engine.host.containers.values(), key=lambda c: c.created, reverse=True):
         if (show_all or c.running) and matches(c):
-            out.append(container_summary(c))
+            out.append(container_summary(c) | (sizes(c) if truthy(q, "size") else {}))
     limit = int(q.get("limit") or -1)
     if limit > 0:
         out = out[:limit]
@@ -41,7 +41,18 @@ def container_list(engine, m, q, body):
 
 @routes.get(r"/containers/(?P<id>/?[^/]+)/json")
 def container_inspect(engine, m, q, body):
-    return j(container_json(engine.host.find_container(m["id"])))
+    """docker inspect [--size]."""
+    c = engine.host.find_container(m["id"])
+    out = container_json(c)
+    if truthy(q, "size"):
+        out.update(sizes(c))
+    return j(out)
+
+
+def sizes(c) -> dict:
+    """What --size adds: the bytes of the container's own layer, and with the image's below it."""
+    rw = filesystem.tree_size(c.layer)
+    return {"SizeRw": rw, "SizeRootFs": rw + c.image.size}
 
 
 def _container_action(action):
