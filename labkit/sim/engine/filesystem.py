@@ -21,6 +21,7 @@ print as busybox does.
 """
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import time
 
@@ -279,6 +280,33 @@ class Files:
             for name, child in self.listdir(real):
                 out += self.walk(absolute(name, real))
         return out
+
+    def glob(self, pattern: str, cwd: str = "/") -> list[str]:
+        """The shell's pathname expansion: the paths the pattern (*, ?, [...] in any part)
+        matches, sorted, spelled as the pattern was (relative stays relative); [] for none.
+        A name starting with "." matches only a part that starts with "." too."""
+        parts = pattern.split("/")
+        found = [("/" if pattern.startswith("/") else "", absolute(".", cwd) if not pattern.startswith("/") else "/")]
+        for i, part in enumerate(parts):
+            if part == "" and i == 0:
+                continue
+            last = i == len(parts) - 1
+            nxt = []
+            for shown, real in found:
+                if not any(ch in part for ch in "*?["):
+                    cand = [(part, absolute(part, real))]
+                else:
+                    try:
+                        names = [n for n, _ in self.listdir(real)] if self.is_dir(real) else []
+                    except FileError:
+                        names = []
+                    cand = [(n, absolute(n, real)) for n in names if fnmatch.fnmatchcase(n, part)
+                            and (part.startswith(".") or not n.startswith("."))]
+                for name, path in cand:
+                    if (last and self.exists(path)) or (not last and self.is_dir(path)) or (last and part == ""):
+                        nxt.append((shown + name + ("" if last else "/"), path))
+            found = nxt
+        return sorted(shown for shown, _ in found) if any(ch in pattern for ch in "*?[") else []
 
     # -- writing ------------------------------------------------------------------------------
     def _writable(self, path: str) -> tuple[Plain | Layered, str]:
