@@ -7,9 +7,10 @@ diff|commit|ps --filter`), as a learner would call them; each records what the e
 """
 from __future__ import annotations
 
+import io
 import re
+import tarfile
 
-import docker
 
 from .harness import Recorder, scenario
 
@@ -424,3 +425,33 @@ def s_mac_address(env):
     env.api.stop("fixed", timeout=0)
     env.api.start("fixed")
     env.exec("fixed", "cat /sys/class/net/eth0/address")
+
+
+@scenario("images: list and inspect", "containers: changes and commit")
+def s_image_catalogue(env):
+    """docker history, tag, rmi, image prune and export around a committed image."""
+    run(env, "box")
+    env.exec("box", "sh -c 'echo data > /f'")
+    env.api.commit("box", repository="snap", tag="v1", message="one file")
+    env.note("history", [{k: h[k] for k in ("CreatedBy", "Size", "Tags", "Comment")} for h in env.api.history("snap:v1")])
+    env.attempt("tag", env.api.tag, "snap:v1", "snap", "v2")
+    env.attempt("tag missing", env.api.tag, "nope:1", "x", "y")
+    env.attempt("rmi by a name", env.api.remove_image, "snap:v2")
+    env.attempt("rmi the parent", env.api.remove_image, "busybox")
+    env.attempt("rmi missing", env.api.remove_image, "nope:1")
+    env.api.tag("snap:v1", "snap", "v3")
+    image_id = env.api.inspect_image("snap:v1")["Id"]
+    env.attempt("rmi by ID with two names", env.api.remove_image, image_id)
+    env.client.containers.run("snap:v3", SLEEP, name="user", detach=True)
+    env.attempt("rmi in use by a running container", env.api.remove_image, image_id, force=True)
+    env.attempt("rmi a name in use", env.api.remove_image, "snap:v3")
+    env.note("image names", sorted(t for i in env.api.images() for t in i["RepoTags"] or []))
+    env.note("prune", env.api.prune_images())
+    env.api.remove_container("user", force=True)
+    pruned = env.api.prune_images(filters={"dangling": False})
+    env.note("prune -a", sorted(d.get("Untagged") or "deleted" for d in pruned["ImagesDeleted"] or []))
+    env.note("image names after", sorted(t for i in env.api.images() for t in i["RepoTags"] or []))
+    with tarfile.open(fileobj=io.BytesIO(b"".join(env.client.containers.get("box").export()))) as tar:
+        names = tar.getnames()
+    env.note("export", {"count": len(names), "first": names[:6], "has f": "f" in names,
+                        "etc": sorted(n for n in names if n.startswith("etc"))})

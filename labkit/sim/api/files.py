@@ -36,6 +36,12 @@ def archive_put(engine, m, q, body):
     return Reply(200, b"")
 
 
+@routes.get(r"/containers/(?P<id>/?[^/]+)/export")
+def container_export(engine, m, q, body):
+    """docker export: the container's root (image, engine entries and its layer; no mounts)."""
+    return Reply(200, archive.export(engine.host.find_container(m["id"])), {"Content-Type": "application/x-tar"})
+
+
 @routes.get(r"/containers/(?P<id>/?[^/]+)/changes")
 def container_changes(engine, m, q, body):
     """docker diff: what the container's commands changed in its files."""

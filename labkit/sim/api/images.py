@@ -58,6 +58,22 @@ def image_remove(engine, m, q, body):
     return j(images.remove(engine.host, m["name"], force=truthy(q, "force")))
 
 
+@routes.get(r"/images/(?P<name>.+)/history")
+def image_history(engine, m, q, body):
+    """docker history IMAGE."""
+    return j(images.history(engine.host, m["name"]))
+
+
+@routes.post(r"/images/prune")
+def image_prune(engine, m, q, body):
+    """docker image prune [-a]."""
+    filters = parse_filters(q)
+    check_keys(filters, ("dangling", "label", "until"))
+    dangling = truth(filters, "dangling")
+    deleted, space = images.prune(engine.host, dangling_only=dangling is not False)
+    return j({"ImagesDeleted": deleted or None, "SpaceReclaimed": space})
+
+
 @routes.post(r"/commit")
 def image_commit(engine, m, q, body):
     """docker commit CONTAINER [REPOSITORY[:TAG]]."""

@@ -16,7 +16,7 @@ import time
 
 from ..errors import EngineError, InvalidParameter, NotFound
 from ..state import Container, Inode
-from .filesystem import FileError, Files, absolute
+from .filesystem import INIT, FileError, Files, absolute, flatten
 
 MODE_DIR = 1 << 31       # Go's os.ModeDir
 MODE_SYMLINK = 1 << 27   # Go's os.ModeSymlink
@@ -99,6 +99,22 @@ def get(c: Container, path: str) -> tuple[bytes, dict]:
 
 
 BLOCK = 512
+
+
+def export(c: Container) -> bytes:
+    """docker export: the root as one tree, the engine's placeholders for its /etc files empty."""
+    files = {**INIT, **flatten(c)}
+    out = io.BytesIO()
+    for path in sorted(files):
+        node = files[path]
+        if path == "/":
+            continue
+        data = node.data if node.kind == "file" and not node.fill else b""
+        size = node.fill if node.fill else len(data)
+        out.write(tar_header(path.lstrip("/"), node, size))
+        out.write((b"\0" * size if node.fill else data) + b"\0" * (-size % BLOCK))
+    out.write(b"\0" * (2 * BLOCK))
+    return out.getvalue()
 
 
 def tar_header(name: str, node: Inode, size: int) -> bytes:

@@ -157,7 +157,7 @@ def commit(c: Container, repo: str, tag: str, comment: str, author: str, config:
     digest = hashlib.sha256(json.dumps([c.id, now(), sorted(files), cfg], default=str).encode()).hexdigest()
     img_id = "sha256:" + digest
     layers = list(c.image.layers) + ["sha256:" + hashlib.sha256(digest.encode()).hexdigest()]
-    img = Image(img_id, [], created=int(time.time()), size=filesystem.tree_size(files),
+    img = Image(img_id, [], created=int(time.time()), size=c.image.size + filesystem.tree_size(c.layer),
                 cmd=cfg.get("Cmd"), files=files, config=cfg, parent=c.image.id, comment=comment,
                 author=author, container=c.id, container_config=dict(c.config), layers=layers)
     if ref:
@@ -238,3 +238,29 @@ def remove(host: Host, ref: str, force: bool = False) -> list[dict]:
         del host.images[img.id]
         out.append({"Deleted": img.id})
     return out
+
+
+def history(host: Host, ref: str) -> list[dict]:
+    """docker history: one entry per image from this one down its parents."""
+    out, img = [], find(host, ref)
+    while img is not None:
+        created_by = " ".join((img.container_config or {}).get("Cmd") or []) if img.container else ""
+        out.append({"Comment": img.comment, "Created": img.created, "CreatedBy": created_by, "Id": img.id,
+                    "Size": img.size - (host.images[img.parent].size if img.parent in host.images else 0),
+                    "Tags": list(img.tags) or None})
+        img = host.images.get(img.parent) if img.parent else None
+    return out
+
+
+def prune(host: Host, dangling_only: bool = True) -> tuple[list[dict], int]:
+    """docker image prune [-a]: images no container uses and no image is made from (-a: also
+    tagged ones); what each deletion freed."""
+    deleted, space = [], 0
+    for img in sorted(host.images.values(), key=lambda i: i.created, reverse=True):
+        if (dangling_only and img.tags) or any(c.image is img for c in host.containers.values()) \
+                or any(i.parent == img.id for i in host.images.values()):
+            continue
+        deleted += [{"Untagged": t} for t in img.tags] + [{"Deleted": img.id}]
+        space += img.size
+        del host.images[img.id]
+    return deleted, space
