@@ -11,7 +11,6 @@ import io
 import re
 import tarfile
 
-
 from .harness import Recorder, scenario
 
 SLEEP = "sleep 600"
