@@ -235,9 +235,15 @@ def remove(host: Host, ref: str, force: bool = False) -> list[dict]:
         out.append({"Untagged": name})
     children = [i for i in host.images.values() if i.parent == img.id]
     if not img.tags and not users and not children:
-        del host.images[img.id]
-        out.append({"Deleted": img.id})
+        out += delete(host, img)
     return out
+
+
+def delete(host: Host, img: Image) -> list[dict]:
+    """The image gone, and each of its layers that no other image has ("Deleted" each)."""
+    del host.images[img.id]
+    kept = {layer for other in host.images.values() for layer in other.layers}
+    return [{"Deleted": img.id}] + [{"Deleted": layer} for layer in reversed(img.layers) if layer not in kept]
 
 
 def history(host: Host, ref: str) -> list[dict]:
@@ -260,7 +266,6 @@ def prune(host: Host, dangling_only: bool = True) -> tuple[list[dict], int]:
         if (dangling_only and img.tags) or any(c.image is img for c in host.containers.values()) \
                 or any(i.parent == img.id for i in host.images.values()):
             continue
-        deleted += [{"Untagged": t} for t in img.tags] + [{"Deleted": img.id}]
+        deleted += [{"Untagged": t} for t in img.tags] + delete(host, img)
         space += img.size
-        del host.images[img.id]
     return deleted, space
