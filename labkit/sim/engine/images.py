@@ -50,6 +50,16 @@ def check_reference(ref: str) -> None:
         raise InvalidParameter(problem)
 
 
+def name_problem(ref: str) -> str | None:
+    """What the engine says to a name it is to give an image (docker tag, commit): Go's
+    ParseNormalizedNamed looks at the case of the name before its form."""
+    first, slash, rest = ref.partition("/")
+    remainder = rest if slash and ("." in first or ":" in first or first == "localhost") else ref
+    if remainder.lower() != remainder:
+        return rules.NOT_LOWERCASE
+    return rules.reference_problem(ref)
+
+
 def full_tag(ref: str) -> str:
     return ref if (":" in ref.rsplit("/", 1)[-1] or "@" in ref) else ref + ":latest"
 
@@ -144,7 +154,7 @@ def commit(c: Container, repo: str, tag: str, comment: str, author: str, config:
     ref = ""
     if repo:
         ref = familiar(f"{repo}:{tag or 'latest'}")
-        problem = rules.reference_problem(ref)
+        problem = name_problem(ref)
         if problem:
             raise EngineError(problem)
     files = filesystem.flatten(c)
@@ -202,7 +212,7 @@ def tag(host: Host, ref: str, repo: str, tag_: str) -> None:
     """docker tag SOURCE REPO[:TAG]: one more name for an image (taken from another if it had it)."""
     img = find(host, ref)
     new = familiar(f"{repo}:{tag_ or 'latest'}")
-    problem = rules.reference_problem(new)
+    problem = name_problem(new)
     if problem:
         raise InvalidParameter(problem)
     untag_everywhere(host, new)
