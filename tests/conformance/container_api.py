@@ -375,7 +375,7 @@ def s_links(env):
     run(env, "db", environment=["PASSWORD=secret", "DB_MODE=fast"], ports={"5432/tcp": None, "53/udp": None})
     run(env, "web", links={"db": "database"})
     env.exec("web", "cat /etc/hosts")
-    env.exec("web", "sh -c 'env | grep -i -e database -e DB_ | sort'")
+    env.exec("web", "sh -c 'env | grep DATABASE | sort'")
     env.exec("web", "ping -c1 -W1 database")
     env.exec("web", "ping -c1 -W1 db")
     data = env.api.inspect_container("web")
