@@ -21,6 +21,7 @@ print as busybox does.
 """
 from __future__ import annotations
 
+import calendar
 import fnmatch
 import posixpath
 import time
@@ -68,6 +69,12 @@ def absolute(path: str, cwd: str = "/") -> str:
 
 def parent_of(path: str) -> str:
     return posixpath.dirname(path) or "/"
+
+
+def created_at(c: Container) -> float:
+    """The container's creation time, as a Unix time (its engine entries carry it)."""
+    base, _, frac = c.created.rstrip("Z").partition(".")
+    return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) + float("0." + (frac or "0"))
 
 
 def host_tree() -> Tree:
@@ -210,7 +217,12 @@ class Files:
 
     def entry(self, path: str) -> Inode | None:
         tree, rel = self.place(path)
-        return tree.get(rel)
+        node = tree.get(rel)
+        if node is not None and isinstance(tree, Layered) and path in INIT and path not in self.c.layer:
+            # The engine's entries: made when the container was; its /etc files as long as they are.
+            size = len(self.engine_file(path)) if path in ENGINE_FILES else 0
+            node = Inode(node.kind, node.mode, target=node.target, mtime=created_at(self.c), fill=size)
+        return node
 
     def stat(self, path: str, follow: bool = True) -> Inode:
         real, node = self.lookup(path, follow)
