@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from .applets import APPLETS
 from .applets.registry import Result
+from .engine import links
 from .engine.filesystem import FileError, Files, absolute
 from .engine.sandbox import Sandbox
 from .errors import EngineError, ExecNotFound
@@ -524,9 +525,10 @@ def glob(fs: Files, pattern: str, cwd: str = "/") -> list[str]:
 
 
 def environment(c: Container) -> dict[str, str]:
-    """A process's environment: PATH, HOSTNAME, the container's own (-e), HOME."""
+    """A process's environment: PATH, HOSTNAME, legacy links' variables, the container's own
+    (-e), HOME."""
     env = {"PATH": PATH, "HOSTNAME": c.hostname}
-    for item in c.config.get("Env") or []:
+    for item in links.environment(c) + list(c.config.get("Env") or []):
         name, _, value = item.partition("=")
         env[name] = value
     env.setdefault("HOME", "/")

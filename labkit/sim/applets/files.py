@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import time
 
 from ..engine.filesystem import FileError
 from . import usage
@@ -73,35 +74,109 @@ def cat(call: Call) -> Result:
         return Result.of(0, call.stdin)
     out, err, code = "", "", 0
     for path in call.opts.words:
-        text = call.sandbox.read_file(path)
-        if text is None:
-            err += f"cat: can't open '{path}': No such file or directory\n"
+        if path.startswith("/sys/") or path.startswith("/proc/"):
+            text = call.sandbox.read_file(path)
+            if text is None:
+                err, code = err + f"cat: can't open '{path}': No such file or directory\n", 1
+            else:
+                out += text
+            continue
+        try:
+            out += call.fs.read(call.path(path)).decode(errors="replace")
+        except FileError as e:
             code = 1
-        else:
-            out += text
+            if e.reason == "Is a directory":
+                err += "cat: read error: Is a directory\n"
+            else:
+                err += f"cat: can't open '{path}': {e.reason}\n"
     return Result.of(code, out, err)
 
 
-@files.applet("ls")
+@files.applet("ls", spec="1aAdlnR")
 def ls(call: Call) -> Result:
-    """ls [PATH]...: the names, one a line (the long format is not modelled)."""
-    if any(flag not in "1aA" for flag in call.opts.flags):
-        return not_modelled("ls", "ls's long and sorted formats")
-    out, err = "", ""
-    for path in call.opts.words or ["."]:
+    """ls [-1aAdln] [PATH]...: names one a line (a pipe's format), or the long format busybox
+    prints (numeric owners: the image has no /etc/passwd)."""
+    opts = call.opts
+    if opts.has("R"):
+        return not_modelled("ls", "ls -R")
+    out, err, blocks = [], "", []
+    paths = opts.words or ["."]
+    files_, folders = [], []
+    for path in paths:
         where = call.path(path)
-        if where == "/sys/class/net":
-            names = sorted(i.name for i in call.sandbox.interfaces())
+        try:
+            # A link named on the command line is followed, but not for the long format or -d.
+            node = call.fs.stat(where, follow=not (opts.has("l") or opts.has("d")))
+        except FileError as e:
+            err += f"ls: {path}: {e.reason}\n"
+            continue
+        if node.kind == "dir" and not opts.has("d"):
+            folders.append((path, where))
         else:
-            try:
-                names = [n for n, _ in call.fs.listdir(where) if call.opts.has("a") or not n.startswith(".")]
-            except FileError as e:
-                err += f"ls: {path}: {e.reason}\n"
-                continue
-            if names == [posixpath.basename(where)] and not call.fs.is_dir(where):
-                names = [path]
-        out += "".join(n + "\n" for n in names)
+            files_.append((path, where, call.fs.stat(where, follow=False)))
+    if files_:
+        blocks.append(listing(call, [(p, node, w) for p, w, node in files_], total=False))
+    for path, where in folders:
+        if where == "/sys/class/net":
+            entries = [(i.name, None, absolute_in(where, i.name)) for i in call.sandbox.interfaces()]
+        else:
+            entries = [(n, node, absolute_in(where, n)) for n, node in call.fs.listdir(where)
+                       if opts.has("a") or opts.has("A") or not n.startswith(".")]
+            if opts.has("a"):
+                entries = [(".", call.fs.stat(where), where), ("..", call.fs.stat(parent_in(where)), parent_in(where))] + entries
+        head = f"{path}:\n" if len(paths) > 1 else ""
+        blocks.append(head + listing(call, entries, total=True))
+    out = "\n".join(b for b in blocks if b or len(paths) > 1)
     return Result.of(1 if err else 0, out, err)
+
+
+def absolute_in(folder: str, name: str) -> str:
+    return posixpath.join(folder, name)
+
+
+def parent_in(folder: str) -> str:
+    return posixpath.dirname(folder.rstrip("/")) or "/"
+
+
+MODE_KIND = {"dir": "d", "file": "-", "link": "l"}
+
+
+def mode_text(node) -> str:
+    bits = node.mode & 0o777
+    out = MODE_KIND[node.kind]
+    for shift in (6, 3, 0):
+        part = (bits >> shift) & 7
+        out += ("r" if part & 4 else "-") + ("w" if part & 2 else "-") + ("x" if part & 1 else "-")
+    if node.mode & 0o1000:
+        out = out[:-1] + ("t" if out[-1] == "x" else "T")
+    return out
+
+
+def listing(call: Call, entries: list, total: bool) -> str:
+    """Names one a line, or busybox's long format: mode, links, owner, group, size, date, name."""
+    if not call.opts.has("l") and not call.opts.has("n"):
+        return "".join(name + "\n" for name, _, _ in entries)
+    lines, kblocks = [], 0
+    for name, node, where in entries:
+        if node is None:  # /sys/class/net: links to the devices
+            lines.append(f"lrwxrwxrwx    1 0        0                0 {when(0)} {name}")
+            continue
+        size = 4096 if node.kind == "dir" else len(node.target) if node.kind == "link" else node.size
+        kblocks += 0 if node.kind == "link" else 4 * ((size + 4095) // 4096)
+        links = 2 + sum(1 for _, child in call.fs.listdir(where) if child.kind == "dir") \
+            if node.kind == "dir" and name not in (".", "..") else (2 if node.kind == "dir" else 1)
+        line = f"{mode_text(node)} {links:4d} {'0':<8} {'0':<8} {size:9d} {when(node.mtime)} {name}"
+        lines.append(line + (f" -> {node.target}" if node.kind == "link" else ""))
+    head = f"total {kblocks}\n" if total else ""
+    return head + "".join(line + "\n" for line in lines)
+
+
+def when(mtime: float) -> str:
+    """busybox ls's date: month, day and time within half a year, else month, day and year."""
+    t = time.localtime(mtime)
+    if abs(time.time() - mtime) < 182 * 24 * 3600:
+        return time.strftime("%b ", t) + f"{t.tm_mday:2d} " + time.strftime("%H:%M", t)
+    return time.strftime("%b ", t) + f"{t.tm_mday:2d} " + f" {t.tm_year}"
 
 
 def each_path(call: Call, act, message) -> Result:
@@ -138,6 +213,54 @@ def rm(call: Call) -> Result:
             return f"rm: '{path}' is a directory\n"
         return f"rm: can't remove '{path}': {why}\n"
     return each_path(call, remove, said)
+
+
+@files.applet("rmdir", spec="p")
+def rmdir(call: Call) -> Result:
+    return each_path(call, lambda p: call.fs.remove(p, directory=True),
+                     lambda path, why: f"rmdir: '{path}': {why}\n")
+
+
+def copy_or_move(call: Call, verb: str, act) -> Result:
+    """cp / mv SOURCE... DEST: into DEST when it is a folder (it must be, for several sources)."""
+    words = call.opts.words
+    if len(words) < 2:
+        return Result.of(1, "", f"BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n\n"
+                                f"Usage: {verb} [-options] SOURCE... DEST\n")
+    *sources, dest = words
+    target = call.path(dest)
+    if len(sources) > 1 and not call.fs.is_dir(target):
+        return Result.of(1, "", f"{verb}: '{dest}' is not a directory\n")
+    err = ""
+    for src in sources:
+        try:
+            problem = act(call.path(src), target)
+        except FileError as e:
+            problem = (f"can't stat '{src}'" if verb == "cp" else f"can't rename '{src}'") + f": {e.reason}" \
+                if e.path == call.path(src) else f"can't create '{dest}': {e.reason}"
+        if problem:
+            err += f"{verb}: {problem}\n"
+    return Result.of(1 if err else 0, "", err)
+
+
+@files.applet("cp", spec="aRrdfpP")
+def cp(call: Call) -> Result:
+    recursive = any(call.opts.has(f) for f in "aRr")
+
+    def act(src: str, dest: str) -> str | None:
+        node = call.fs.stat(src)
+        if node.kind == "dir" and not recursive:
+            return f"omitting directory '{src}'"
+        call.fs.copy(src, dest, recursive=recursive)
+        return None
+    return copy_or_move(call, "cp", act)
+
+
+@files.applet("mv", spec="fin")
+def mv(call: Call) -> Result:
+    def act(src: str, dest: str) -> None:
+        call.fs.rename(src, dest)
+    return copy_or_move(call, "mv", act)
 
 
 @files.applet("tee", spec="a")
@@ -196,7 +319,9 @@ def grep(call: Call) -> Result:
 
 
 def lines_tool(call: Call, pick) -> Result:
-    n = int(call.opts.get("n", "10").lstrip("-+") or 10)
+    # -n N, or the old spelling -N (`head -5`).
+    old = next((a[1:] for a in call.args if len(a) > 1 and a[0] == "-" and a[1:].isdigit()), None)
+    n = int(call.opts.get("n", old or "10").lstrip("-+") or 10)
     found, err = inputs(call, call.opts.words)
     out = "".join("".join(line + "\n" for line in pick(text.splitlines(), n)) for _, text in found)
     return Result.of(1 if err else 0, out, err)

@@ -75,9 +75,29 @@ def hostname(call: Call) -> Result:
         if ip is None:
             return Result.of(1, "", f"hostname: {name}: Host name lookup failure\n")
         return Result.of(0, f"{ip}\n")
-    if call.args[:1] == ["-d"]:
-        return Result()
+    if call.args[:1] in (["-d"], ["-f"]):
+        fqdn = canonical_name(sb, name)
+        if call.args[0] == "-f":
+            return Result.of(0, fqdn + "\n")
+        return Result.of(0, fqdn.partition(".")[2] + "\n" if "." in fqdn else "")
     return Result.of(0, name + "\n")
+
+
+@net.applet("dnsdomainname")
+def dnsdomainname(call: Call) -> Result:
+    """hostname -d: the domain of the host name's official name."""
+    fqdn = canonical_name(call.sandbox, call.sandbox.hostname)
+    return Result.of(0, fqdn.partition(".")[2] + "\n" if "." in fqdn else "")
+
+
+def canonical_name(sb: Sandbox, name: str) -> str:
+    """gethostbyname's official name for name: the first name of its /etc/hosts line (the
+    engine writes "IP<tab>HOST.DOMAIN HOST" with --domainname)."""
+    for line in (sb.read_file("/etc/hosts") or "").splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and name in parts[1:]:
+            return parts[1]
+    return name
 
 
 @net.applet("nc", spec="lw:p:i:e:f:", usage=usage.NC)
@@ -130,7 +150,7 @@ def ping(call: Call) -> Result:
         sent = min(sent, max(deadline, 1))
     expected = count if count is not None else sent
     head = f"PING {target} ({ip}): {size} data bytes\n"
-    out = sb.ping(ip)
+    out = sb.ping(ip, count=sent, size=size)  # counted for docker stats
     if out.unreachable:
         # busybox writes its stdout at exit: the error comes out first.
         return Result(1, head, "ping: sendto: Network is unreachable\n",
@@ -309,7 +329,7 @@ def traceroute(call: Call) -> Result:
     ip = sb.resolve(target)
     if ip is None:
         return Result.of(1, "", f"traceroute: bad address '{target}'\n")
-    out = sb.ping(ip)
+    out = sb.ping(ip, count=sent, size=size)  # counted for docker stats
     if out.unreachable:
         return Result.of(1, "", f"traceroute: can't connect to remote host ({ip}): Network is unreachable\n")
     head = f"traceroute to {target} ({ip}), {maxhops} hops max, 46 byte packets\n"

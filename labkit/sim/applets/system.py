@@ -90,12 +90,6 @@ def hostid(call: Call) -> Result:
     return Result.of(0, f"{((n << 16) | (n >> 16)) & 0xFFFFFFFF:08x}\n")
 
 
-@system.applet("dnsdomainname")
-def dnsdomainname(call: Call) -> Result:
-    name = call.sandbox.hostname
-    return Result.of(0, name.partition(".")[2] + "\n" if "." in name else "")
-
-
 @system.applet("which", spec="a")
 def which(call: Call) -> Result:
     """The image's programs are all in /bin (busybox's links): the first folder of PATH with it."""
