@@ -163,12 +163,18 @@ def listing(call: Call, entries: list, total: bool) -> str:
             continue
         size = 4096 if node.kind == "dir" else len(node.target) if node.kind == "link" else node.size
         kblocks += 0 if node.kind == "link" else 4 * ((size + 4095) // 4096)
-        links = 2 + sum(1 for _, child in call.fs.listdir(where) if child.kind == "dir") \
-            if node.kind == "dir" and name not in (".", "..") else (2 if node.kind == "dir" else 1)
+        links = folder_links(call, where) if node.kind == "dir" else 1
         line = f"{mode_text(node)} {links:4d} {'0':<8} {'0':<8} {size:9d} {when(node.mtime)} {name}"
         lines.append(line + (f" -> {node.target}" if node.kind == "link" else ""))
     head = f"total {kblocks}\n" if total else ""
     return head + "".join(line + "\n" for line in lines)
+
+
+def folder_links(call: Call, where: str) -> int:
+    """A folder's link count: 2 and one per subfolder; overlay2's root says 1."""
+    if where == "/":
+        return 1
+    return 2 + sum(1 for _, child in call.fs.listdir(where) if child is not None and child.kind == "dir")
 
 
 def when(mtime: float) -> str:
