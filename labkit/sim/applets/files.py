@@ -104,6 +104,9 @@ def ls(call: Call) -> Result:
     files_, folders = [], []
     for path in paths:
         where = call.path(path)
+        if where == "/sys/class/net":  # the interfaces, from the sandbox
+            folders.append((path, where))
+            continue
         try:
             # A link named on the command line is followed, but not for the long format or -d.
             node = call.fs.stat(where, follow=not (opts.has("l") or opts.has("d")))
@@ -118,7 +121,7 @@ def ls(call: Call) -> Result:
         blocks.append(listing(call, [(p, node, w) for p, w, node in files_], total=False))
     for path, where in folders:
         if where == "/sys/class/net":
-            entries = [(i.name, None, absolute_in(where, i.name)) for i in call.sandbox.interfaces()]
+            entries = [(n, None, absolute_in(where, n)) for n in sorted(i.name for i in call.sandbox.interfaces())]
         else:
             entries = [(n, node, absolute_in(where, n)) for n, node in call.fs.listdir(where)
                        if opts.has("a") or opts.has("A") or not n.startswith(".")]
