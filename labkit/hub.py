@@ -179,9 +179,11 @@ class LearnerSpawner(SimpleLocalProcessSpawner):
 
     # -- the course ------------------------------------------------------------------------------------
     def copy_course(self) -> list[str]:
-        """Copy the course's notebooks (and, for an admin, the instructor's) into the home, each
-        only when the home has no file of that name: a learner's work is never overwritten."""
-        sources = sorted(os.path.join(self.course, f) for f in os.listdir(self.course) if f.endswith(".ipynb")) \
+        """Copy the course's notebooks and pages (the glossary they link) and, for an admin, the
+        instructor's notebook into the home, each only when the home has no file of that name: a
+        learner's work is never overwritten."""
+        sources = sorted(os.path.join(self.course, f) for f in os.listdir(self.course)
+                         if f.endswith((".ipynb", ".md"))) \
             if os.path.isdir(self.course) else []
         if self.user.admin and os.path.isfile(self.instructor_notebook):
             sources.append(self.instructor_notebook)

@@ -223,8 +223,8 @@ def test_a_class_hub_with_two_learners_leaves_nothing(needs_hub, tmp_path):
             hub.start_server(name, auths[name])
         for name in LEARNERS:
             home = os.path.join(folder, "homes", name)
-            assert sorted(f for f in os.listdir(home) if f.endswith(".ipynb")) == \
-                sorted(f for f in os.listdir(os.path.join(ROOT, "notebooks")) if f.endswith(".ipynb"))
+            assert sorted(f for f in os.listdir(home) if f.endswith((".ipynb", ".md"))) == \
+                sorted(f for f in os.listdir(os.path.join(ROOT, "notebooks")) if f.endswith((".ipynb", ".md")))
             server = f"{hub.url}/user/{name}"
             kernel = requests.post(server + "/api/kernels", headers=auths[name], json={"name": "python3"}, timeout=60)
             assert kernel.status_code == 201, kernel.text

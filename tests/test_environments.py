@@ -181,7 +181,7 @@ def test_lab_settings_are_valid_and_installed_by_both_launchers():
     with open(os.path.join(ROOT, "binder", "overrides.json")) as f:
         overrides = json.load(f)
     schemas = os.path.join(os.path.dirname(jupyterlab.__file__), "schemas")
-    types = {"boolean": bool, "string": str, "integer": int, "number": (int, float)}
+    types = {"boolean": bool, "string": str, "integer": int, "number": (int, float), "object": dict}
     for plugin, settings in overrides.items():
         package, name = plugin.split(":")
         with open(os.path.join(schemas, package, name + ".json")) as f:
