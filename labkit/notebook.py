@@ -77,10 +77,15 @@ def start(name: str, engine: str | docker.DockerClient | None = None) -> Lab:
         print("labkit: the docker command is not installed here, so `!docker` cells will fail: install "
               "Docker's CLI (Debian: apt-get install docker.io) and restart the kernel")
     for other in other_lessons(lab):
+        freed = free_networks(lab, other)
         removed = Lab(client, name=other, leftovers="keep", quiet=True).reset()
         things = [f"container {n}" for n in removed["containers"]] + [f"network {n}" for n in removed["networks"]]
         if things:
             print(f"labkit: removed what lesson {other} left on this engine: {', '.join(things)}")
+        for network, containers in freed.items():
+            print(f"labkit: disconnected {', '.join(containers)} (not made by labkit) from lesson {other}'s "
+                  f"network {network} to remove it; `docker rm -f {' '.join(containers)}` removes "
+                  f"{'them' if len(containers) > 1 else 'it'}")
     lab.reset()
     return lab
 
@@ -91,6 +96,24 @@ def other_lessons(lab: Lab) -> list[str]:
     labelled = lab.api.containers(all=True, filters=mark) + lab.api.networks(filters=mark)
     names = {(thing.get("Labels") or {}).get(LAB_LABEL) or "" for thing in labelled}
     return sorted(n for n in names if LESSON.fullmatch(n) and n != lab.name)
+
+
+def free_networks(lab: Lab, lesson: str) -> dict[str, list[str]]:
+    """Disconnect from lesson `lesson`'s networks the containers that labkit did not make (a
+    learner's `docker run --network ...`), so that its networks can be removed: `docker network
+    disconnect -f`. Returns {network: [containers]} of what it disconnected."""
+    freed: dict[str, list[str]] = {}
+    for net in lab.api.networks(filters={"label": [f"{MARK_LABEL}=1", f"{LAB_LABEL}={lesson}"]}):
+        attached = (lab.api.inspect_network(net["Id"]).get("Containers") or {})
+        for cid, endpoint in attached.items():
+            try:
+                labels = lab.api.inspect_container(cid)["Config"].get("Labels") or {}
+            except docker.errors.NotFound:
+                continue
+            if labels.get(MARK_LABEL) != "1":
+                lab.api.disconnect_container_from_network(cid, net["Id"], force=True)
+                freed.setdefault(net["Name"], []).append(endpoint.get("Name") or cid[:12])
+    return freed
 
 
 def cli(lab: Lab, n: int = 1) -> Shown:

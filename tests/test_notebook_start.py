@@ -58,11 +58,15 @@ def test_start_is_clean_and_removes_what_other_lessons_left(client, environ, cap
     mine_before = Lab(client, name="nb04")
     mine_before.container("hostview")
     Lab(client, name="someone").container("theirs")          # not a lesson's: left alone
+    # What a learner made with `docker run --network shop`: not labkit's, but on nb03's network.
+    client.containers.run("busybox", ["sleep", "600"], name="by-hand", network="shop", detach=True)
     notebook.start("nb04", engine=client)
     said = capsys.readouterr().out
     assert "labkit: removed what lesson nb03 left on this engine: container site, network shop" in said
+    assert ("labkit: disconnected by-hand (not made by labkit) from lesson nb03's network shop to remove "
+            "it; `docker rm -f by-hand` removes it") in said
     names = {c.name for c in Lab(client, name="x", leftovers="keep").snapshot().containers}
-    assert names == {"theirs"}
+    assert names == {"theirs", "by-hand"}
     again = notebook.start("nb04", engine=client)             # a second run: nothing more to say
     assert capsys.readouterr().out.count("\n") == 1
     # Port 8080 is free again for this lesson.
