@@ -119,8 +119,16 @@ def free_networks(lab: Lab, lesson: str) -> dict[str, list[str]]:
 def cli(lab: Lab, n: int = 1) -> Shown:
     """The docker commands of the lab's last n steps, one `$ ...` line each, without the labels
     labkit adds to everything it makes."""
-    labels = f" --label {MARK_LABEL}=1 --label {LAB_LABEL}={lab.name}"
-    return Shown("\n".join("$ " + line.replace(labels, "") for line in lab.history[-n:]))
+    return Shown("\n".join("$ " + _unlabelled(lab, line) for line in lab.history[-n:]))
+
+
+def last_cli(lab: Lab) -> Shown:
+    """The docker command of the lab's last action, also when the engine refused it (`$ ...`)."""
+    return Shown("$ " + _unlabelled(lab, lab.last_command or ""))
+
+
+def _unlabelled(lab: Lab, line: str) -> str:
+    return line.replace(f" --label {MARK_LABEL}=1 --label {LAB_LABEL}={lab.name}", "")
 
 
 def sh(lab: Lab, container: str, command: str) -> Shown:
@@ -130,4 +138,4 @@ def sh(lab: Lab, container: str, command: str) -> Shown:
     return Shown(f"$ docker exec {container} {command}\n{done.output.rstrip() or '(no output)'}")
 
 
-__all__ = ["start", "cli", "sh", "docker_host", "export_docker_host", "engine_name", "Shown"]
+__all__ = ["start", "cli", "last_cli", "sh", "docker_host", "export_docker_host", "engine_name", "Shown"]

@@ -90,7 +90,7 @@ def notebooks_on_sim():
 
 def notebooks_on_docker():
     from labkit import engines, hosts
-    from tests.engines import private_engines_unavailable
+    from tests.engines import StopsNewHostSets, private_engines_unavailable
     args = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", SANITIZER, NOTEBOOKS]
     why_not_private = private_engines_unavailable()
     if why_not_private is None:
@@ -99,11 +99,12 @@ def notebooks_on_docker():
         failed = []
         for notebook in sorted(glob.glob(os.path.join(NOTEBOOKS, "*.ipynb"))):
             print(f"{notebook}: on a fresh private engine (labkit.hosts prefix {NBVAL_PREFIX})", flush=True)
-            host = hosts.fresh_engine(NBVAL_PREFIX)
-            try:
-                code = pytest(args[:-1] + [notebook], LABKIT_ENGINE="docker", DOCKER_HOST=host.url)
-            finally:
-                host.stop()
+            with StopsNewHostSets():   # the hosts of a notebook's labkit.cluster outlive its kernel
+                host = hosts.fresh_engine(NBVAL_PREFIX)
+                try:
+                    code = pytest(args[:-1] + [notebook], LABKIT_ENGINE="docker", DOCKER_HOST=host.url)
+                finally:
+                    host.stop()
             if verdict(code, none_is_failure=True)[0] != "passed":
                 failed.append(os.path.basename(notebook))
         hosts.stop_hosts(NBVAL_PREFIX)

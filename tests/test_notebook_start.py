@@ -82,6 +82,10 @@ def test_cli_and_sh_show_the_steps(client, environ):
                      "$ docker run -d --name web --network front busybox sleep 86400")
     assert repr(shown) == str(shown)                          # a cell ending with it shows the text
     assert notebook.cli(lab) == "$ docker run -d --name web --network front busybox sleep 86400"
+    with pytest.raises(docker.errors.APIError):
+        lab.container("web2", networks=["nowhere"])
+    assert notebook.last_cli(lab) == "$ docker run -d --name web2 --network nowhere busybox sleep 86400"
+    assert notebook.cli(lab) == "$ docker run -d --name web --network front busybox sleep 86400"
     address = lab.client.containers.get("web").attrs["NetworkSettings"]["Networks"]["front"]["IPAddress"]
     assert notebook.sh(lab, "web", "hostname -i") == f"$ docker exec web hostname -i\n{address}"
     assert notebook.sh(lab, "web", "true") == "$ docker exec web true\n(no output)"

@@ -16,9 +16,13 @@ be, and that it runs twice in a row in one kernel, on the simulator and on a rea
   between the runs (pools rotate).
 
 - It has at least two exercises, each a cell to fill in ("# your code here"), a cell that calls
-  its check (labkit.checks.nbNN.exercise_N) and a Solution; with each solution put in its cell,
-  the whole notebook runs on the simulator and every check says right. (The stored notebook, with
-  nothing filled in, is what nbval checks: every check there says "not yet".)
+  its check (labkit.checks.nbNN.exercise_N) and a Solution. (The stored notebook, with nothing
+  filled in, is what nbval checks: every check there says "not yet".)
+- A learner's flow says right for every exercise, on the simulator and on a real engine (a fresh
+  private one, prefix "lkn1"): Run All, then for each exercise its Solution's code typed into a
+  new cell and run, then its check in another new cell. So Run All must leave the exercises
+  workable: no clean-up at the end that removes what they need. The figures (how many checks said
+  right, per engine) are printed at the end of the module.
 
 How long all notebooks take under nbval on the simulator (the target is under 60 s in total) is a
 benchmark, not a test: `python bench/notebooks_sim.py` (it prints the time per notebook).
@@ -26,6 +30,7 @@ benchmark, not a test: `python bench/notebooks_sim.py` (it prints the time per n
 from __future__ import annotations
 
 import ast
+import collections
 import glob
 import os
 import re
@@ -34,6 +39,10 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 from nbclient import NotebookClient
+
+from tests.engines import StopsNewHostSets
+from tests.figures import report
+from tests.results import RIGHT, said
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NOTEBOOK_DIR = os.path.join(ROOT, "notebooks")
@@ -195,13 +204,14 @@ def test_runs_twice_in_one_kernel_on_the_simulator(path, kernel_env):
 @pytest.mark.root
 def test_runs_twice_in_one_kernel_on_a_real_engine(path, kernel_env, private_engines):
     from labkit import hosts
-    host = hosts.fresh_engine(PREFIX)
-    try:
-        kernel_env.setenv("LABKIT_ENGINE", "docker")
-        kernel_env.setenv("DOCKER_HOST", host.url)
-        run_twice(path)
-    finally:
-        host.stop()
+    with StopsNewHostSets():   # the hosts of a notebook's labkit.cluster outlive its kernel
+        host = hosts.fresh_engine(PREFIX)
+        try:
+            kernel_env.setenv("LABKIT_ENGINE", "docker")
+            kernel_env.setenv("DOCKER_HOST", host.url)
+            run_twice(path)
+        finally:
+            host.stop()
 
 
 # -- exercises -----------------------------------------------------------------------------------------
@@ -235,15 +245,80 @@ def test_has_exercises_with_solutions(path):
             f"cell {check} checks an exercise; a Solution with a python block should follow it"
 
 
-def test_solutions_are_right_on_the_simulator(path, kernel_env):
+# -- a learner's flow ----------------------------------------------------------------------------------
+def learner_flow(path: str) -> list[tuple[str, str]]:
+    """Play a learner: Run All (every cell as saved, top to bottom: an error there fails), then for
+    each exercise in turn a new cell with its Solution's code, run, and a new cell with its check's
+    code, run. Returns (exercise, what the check printed) for each exercise; when the solution or
+    the check raised, what is printed is the error."""
     nb = read(path)
-    found = exercises(nb)
-    for fill, _, solution in found:
-        nb.cells[fill].source = SOLUTION_CODE.search(nb.cells[solution].source).group(1)
+    found = [(SOLUTION_CODE.search(nb.cells[solution].source).group(1), nb.cells[check].source)
+             for _, check, solution in exercises(nb)]
+    client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, allow_errors=False,
+                            store_widget_state=False, record_timing=False)
+    told = []
+    with client.setup_kernel(cwd=NOTEBOOK_DIR):
+        for index, cell in enumerate(list(nb.cells)):
+            client.execute_cell(cell, index)
+        client.allow_errors = True
+        for number, (solution, check) in enumerate(found, 1):
+            printed = ""
+            for source in (solution, check):
+                nb.cells.append(nbformat.v4.new_code_cell(source))
+                client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+                printed = shown(nb.cells[-1])
+                if any(out.output_type == "error" for out in nb.cells[-1].outputs):
+                    break
+            told.append((f"exercise {number}", printed))
+    return told
+
+
+def shown(cell) -> str:
+    """What a cell showed: its streams, results and errors, as text."""
+    parts = []
+    for out in cell.outputs:
+        if out.output_type == "stream":
+            parts.append(out.text)
+        elif out.output_type == "error":
+            parts.append(f"{out.ename}: {out.evalue}")
+        else:
+            parts.append("".join(out.get("data", {}).get("text/plain", "")))
+    return "".join(parts)
+
+
+LEARNER_FLOW: collections.Counter = collections.Counter()   # checks that said right / not, per engine
+
+
+@pytest.fixture(scope="module", autouse=True)
+def learner_flow_figures(request):
+    yield
+    report(request.config, "learner flow (exercises right after Run All)", LEARNER_FLOW)
+
+
+def assert_every_check_says_right(path: str, engine: str) -> None:
+    told = learner_flow(path)
+    wrong = [(exercise, text) for exercise, text in told if said(text) != RIGHT]
+    LEARNER_FLOW[f"{engine} right"] += len(told) - len(wrong)
+    LEARNER_FLOW[f"{engine} of"] += len(told)
+    assert not wrong, (f"{len(wrong)} of {len(told)} exercises are not right after Run All and the "
+                       f"Solution typed in:\n" + "\n".join(f"{exercise}: {text.strip()}" for exercise, text in wrong))
+
+
+def test_learner_flow_on_the_simulator(path, kernel_env):
     kernel_env.setenv("LABKIT_ENGINE", "sim")
     kernel_env.delenv("DOCKER_HOST", raising=False)
-    NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT, store_widget_state=False,
-                   resources={"metadata": {"path": NOTEBOOK_DIR}}).execute()
-    for _, check, _ in found:
-        said = "".join("".join(out.get("data", {}).get("text/plain", "")) for out in nb.cells[check].outputs)
-        assert said.startswith("✔"), f"with the notebook's solutions filled in, cell {check} says:\n{said}"
+    assert_every_check_says_right(path, "sim")
+
+
+@pytest.mark.docker
+@pytest.mark.root
+def test_learner_flow_on_a_real_engine(path, kernel_env, private_engines):
+    from labkit import hosts
+    with StopsNewHostSets():
+        host = hosts.fresh_engine(PREFIX)
+        try:
+            kernel_env.setenv("LABKIT_ENGINE", "docker")
+            kernel_env.setenv("DOCKER_HOST", host.url)
+            assert_every_check_says_right(path, "docker")
+        finally:
+            host.stop()

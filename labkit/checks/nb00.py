@@ -91,7 +91,8 @@ def exercise_2(steps, lab) -> None:
         steps.stop(f"mine is on {', '.join(sorted(joined)) or 'no network'}, not on front",
                    "connect it: lab.connect('mine', 'front') or the panel's Connect tab "
                    "(docker network connect front mine)")
-    steps.saw(f"mine runs on front at {joined['front'].ipv4} ({joined['front'].interface})")
+    where = joined["front"]   # its interface is known when labkit made the join, not after `docker run`
+    steps.saw(f"mine runs on front at {where.ipv4}" + (f" ({where.interface})" if where.interface else ""))
     picture = drawing.build(topo)
     edge = picture.edge_between(drawing.container_id(mine), drawing.network_id(front))
     if edge is None:   # the drawing is made from the same snapshot: this would be labkit's fault
