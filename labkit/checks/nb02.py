@@ -103,7 +103,7 @@ def exercise_3(steps, lab) -> Result:
     """The lesson's web joined network back (keeping front), with the alias frontend there: db
     finds it by that name."""
     topo = lab.snapshot()
-    lesson = "run the lesson's cells first: they make networks front and back, and web and db"
+    lesson = "run the cells of sections 1 to 4 first: they make networks front and back, and web and db"
     for name in ("front", "back"):
         if network(topo, name) is None:
             steps.stop(f"there is no network named {name}", lesson)

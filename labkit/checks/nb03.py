@@ -132,7 +132,7 @@ def exercise_3(steps, lab, holder) -> Result:
                       for p in c.ports if p.host_port == 8080 and p.protocol == "tcp"})
     if not holders:
         steps.stop("no running container publishes the host's port 8080 now",
-                   "run the cells of section 2 first: they publish a web server on 127.0.0.1:8080")
+                   "run the cells of sections 1 to 3 first: section 3 publishes site on 127.0.0.1:8080")
     how = ("`docker ps` lists each container's published ports in its PORTS column; in Python: "
            "for c in lab.snapshot().containers: print(c.name, c.ports)")
     if holder is None or str(getattr(holder, "name", holder)).strip() == "":

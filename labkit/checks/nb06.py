@@ -55,7 +55,7 @@ def exercise_1(cluster) -> Result:
                 f" ({probe.address})" if probe.address else ""),
                 "ping by name works on the overlay both are on: is right still on ov?"))
         except docker.errors.NotFound:
-            checks.append((False, "host2 has no container named right", "run the cells above that start right on host2"))
+            checks.append((False, "host2 has no container named right", "run the cells of sections 1 to 3 first: section 3 starts right on host2"))
     return result(title, checks)
 
 

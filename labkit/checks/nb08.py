@@ -41,11 +41,11 @@ def exercise_1(lab: Lab, answer) -> Result:
     try:
         inside = _links(lab, "web", "show", "eth0")
     except docker.errors.NotFound:
-        return Result(title, False, ["there is no container web"], "run the cells above that start web")
+        return Result(title, False, ["there is no container web"], "run the cell of section 1 first: it starts web")
     box = _host_mode_container(lab)
     if box is None:
         return Result(title, False, ["no host-mode container of this lab runs"],
-                      "run the cell above that starts box with network_mode='host'")
+                      "run the cell of section 1 first: it starts box with network_mode='host'")
     (name, peer), = inside.values() or [(None, None)]
     outside = _links(lab, box).get(peer) if peer else None
     truth = outside[0] if outside else None
