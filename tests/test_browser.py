@@ -148,9 +148,11 @@ def notebook_00(page) -> tuple[str, list[dict]]:
 
 
 def test_exercises_typed_after_run_all_are_right(lab_server, session):
-    """Run All has run notebook 00 (above); a learner now types each Solution into its exercise's
-    cell, runs it, then runs the check."""
+    """A learner back at notebook 00 after the other lessons runs it again (Restart and Run All:
+    its start removes what the later lessons left on the session's engine, such as 08's network
+    front), then types each Solution into its exercise's cell, runs it, then runs the check."""
     page = session.page
+    open_and_run(page, NOTEBOOK_00, restart=True)
     notebook_id, cells = notebook_00(page)
     checks = [(i, int(m.group(1))) for i, c in enumerate(cells)
               if c["cell_type"] == "code" and (m := CHECK_CELL.search("".join(c["source"])))]
