@@ -18,6 +18,8 @@ The rules are Docker's, as far as a snapshot can tell them (it holds no firewall
   directly (the host has an address on every bridge), not those on macvlan, ipvlan or overlay
   networks. Other containers reach it at the host's address on their bridge (their gateway).
 - None mode: a loopback interface only. `container:X` mode: X's network namespace.
+- A container reaches itself (by name, by its own address, at 127.0.0.1) over its own loopback,
+  whatever its mode.
 - A stopped container has no endpoint, so no address.
 - Names: Docker's embedded DNS answers container names on user-defined networks only, and only
   for containers on a network the asker is on. The default bridge has no such names; host-mode and
@@ -101,6 +103,14 @@ class Route:
             head += f":{self.port}/{self.protocol}"
         way = " -> ".join(self.steps())
         return f"{head}: {self.verdict}: {self.why}" + (f" [{way}]" if way else "")
+
+
+def itself(c: model.Container) -> str:
+    """Why a container reaches itself, in the words the panel, Lab's probes, the matrix, the drawn
+    path and the packet walk use."""
+    if c.mode == "host":
+        return f"{c.name} reaches itself over host {c.host}'s loopback (host mode: the host's network stack)"
+    return f"{c.name} reaches itself over its own loopback: the packet never leaves the container"
 
 
 def describe(place: Place | None) -> str:
@@ -222,6 +232,9 @@ def _route(ix: _Index, src: model.Container, dst: model.Container, address: str 
     if not dst.running:
         return stop(f"{dst.name} is not running ({dst.status}): it has no address", [src, dst], at=dst,
                     reason=NOT_RUNNING)
+    if src.id == dst.id and src.host == dst.host:
+        # A probe of oneself (by name, address or 127.0.0.1) never leaves the container, in any mode.
+        return Route(src, dst, True, itself(src), address or "127.0.0.1", (src,))
     a, b = ix.namespace(src), ix.namespace(dst)
     if a.mode == "none":
         return stop(f"{src.name} is in none mode: it has only a loopback interface", [src], at=src,
@@ -396,4 +409,5 @@ def reach(topo: model.Topology, source, target) -> Reach:
     return Reach(src.name, dst.name, name_ok, name_why, ok, why, address, r)
 
 
-__all__ = ["Route", "Reach", "UnknownContainer", "route", "resolves", "reach", "first_address", "describe"]
+__all__ = ["Route", "Reach", "UnknownContainer", "route", "resolves", "reach", "first_address", "describe",
+           "itself"]

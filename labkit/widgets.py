@@ -132,8 +132,9 @@ class Panel(w.HBox):
     probe_source, probe_target, probe_kind, probe_port, probe; refresh (Redraw: after changes made
     outside the panel), show_matrix, reset.
     After each action: `command` (the docker CLI lines it ran, also when refused), `message`, `ok`,
-    `error` (the exception when it failed, else None), and the graph redrawn (with the route of the
-    last probe highlighted)."""
+    `error` (the exception when it failed, else None), `verdict` (after a probe that ran: its
+    labkit.verdicts.Verdict, whose `reachable` is `ok`; else None), and the graph redrawn (with the
+    route of the last probe highlighted)."""
 
     def __init__(self, lab: Lab, height: str = "440px"):
         self.lab = lab
@@ -141,6 +142,7 @@ class Panel(w.HBox):
         self.message = ""
         self.ok = True
         self.error: BaseException | None = None
+        self.verdict: verdicts.Verdict | None = None
         self.topology: model.Topology | None = None
 
         self.network_name = _text("name", "front", options=[])
@@ -228,7 +230,7 @@ class Panel(w.HBox):
         """Run one action: the CLI lines it ran, its message or the error's, then the redraw."""
         self.lab.last_command = None
         mark, notes = len(self.lab.history), len(self.lab.notices)
-        path = None
+        path, self.verdict = None, None
         try:
             result = action()
             if isinstance(result, tuple):
@@ -237,7 +239,8 @@ class Panel(w.HBox):
                 self.message = result
             self.ok, self.error = True, None
             if isinstance(self.message, verdicts.Verdict):   # a probe: its own ✓ or ✗
-                self.ok, self.message = self.message.reachable, self.message.explained(mark=False)
+                self.verdict = self.message
+                self.ok, self.message = self.verdict.reachable, self.verdict.explained(mark=False)
         except ERRORS as e:
             self.ok, self.message, self.error = False, error_text(e), e
         except Exception as e:  # noqa: BLE001 -- a bug in labkit: a message in the panel, not a traceback

@@ -267,7 +267,11 @@ def panel_case(client, button: str, **fields) -> None:
         if state(client) != before:
             lab.reset()
             ready(client, with_web)
+    elif p.error is None:       # a probe that ran and found the way closed: its ✗ and the reason, no error
+        assert p.verdict is not None and not p.verdict.reachable and p.verdict.reason, p.message
+        assert p.message.endswith(p.verdict.explained(mark=False)) and "&#10007;" in p.status.value
     else:
+        assert p.verdict is None
         refused_well(p.error)
         assert p.message and ("&#10007;" in p.status.value)
     after = state(client)

@@ -81,3 +81,21 @@ def test_silence_on_an_open_route_is_filtered():
     r = paths.Route(web, web, True, "web and web share network front")
     v = verdicts.of_ping("web", "10.0.0.9", False, "1 packets transmitted, 0 packets received, 100% packet loss", r)
     assert v.reason == paths.FILTERED and "nothing answered" in v.detail
+
+
+def test_a_probe_of_oneself_goes_over_its_own_loopback(lab):
+    # Not "container: mode" (web is on a network of its own): a packet to oneself never leaves.
+    itself = "srv reaches itself over its own loopback: the packet never leaves the container"
+    snap = lab.snapshot()
+    pinged = lab.ping("srv", "srv")
+    v = verdicts.of_ping("srv", "srv", pinged.ok, pinged.output, paths.route(snap, "srv", "srv", address=pinged.address))
+    assert v.explained() == f"✓ srv -> srv: reachable\n{itself}"
+    opened = lab.port("srv", "srv", 80)
+    v = verdicts.of_port("srv", "srv", 80, opened.ok, opened.output,
+                         paths.route(snap, "srv", "srv", port=80, listening=True))
+    assert v.explained() == f"✓ srv -> srv:80/tcp: open\n{itself}, tcp port 80 and something listens there"
+    drawn = labkit.draw(lab, path=("srv", "srv"))
+    assert drawn.heading == f"srv -> srv: reachable: {itself} [container srv]"
+    assert not any(e["id"].startswith("route:") for e in drawn.edges)      # no loop drawn onto srv
+    walk = labkit.trace(lab, "srv", "srv")
+    assert walk.reached and itself in str(walk)

@@ -84,6 +84,7 @@ def test_panel_actions_change_the_engine_and_the_drawing(client):
     assert p.ok and p.message.startswith("db -> web:80/tcp: open\n")
     click(p, "probe", probe_kind="port", probe_port="81")
     assert not p.ok and p.message.startswith("db -> web:81/tcp: closed: nothing listening (")
+    assert p.error is None and (p.verdict.state, p.verdict.reason) == ("closed", "nothing listening")
     assert "<div style=\"color:#d62728\">&#10007; db -&gt; web:81/tcp: closed" in p.status.value
     assert p.graph.drawing.route.stop.name == "web"
     click(p, "probe", probe_kind="name")
@@ -93,6 +94,7 @@ def test_panel_actions_change_the_engine_and_the_drawing(client):
 
     click(p, "show_matrix")
     assert p.ok and p.message == "reachability of 4 containers (12 pairs)" and "<table" in p.matrix_view.value
+    assert p.verdict is None                                  # not a probe
 
     click(p, "remove_container", container_name="alone")
     assert p.ok and p.command == ["docker rm -f alone"] and "ctr:host1/alone" not in node_ids(p)

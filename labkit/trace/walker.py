@@ -199,6 +199,11 @@ class _Walk(HostStack):
         if not c.running:
             self.drop(c.host, name, "", self.packet(None, str(d)), "not sent",
                       f"{c.name} is not running ({c.status}): a stopped container has no network")
+        if kind == "container" and d.id == c.id and d.host == c.host and owner.mode != "host":
+            p = self.packet("127.0.0.1", "127.0.0.1")
+            self.hop("send", c.host, name, "lo", p, "sent on the loopback", paths.itself(c))
+            self.hop("deliver", c.host, name, "lo", p, "delivered")
+            self.end(True, f"{c.name}'s own loopback")
         if owner.mode == "none" and not (kind == "address" and d.startswith("127.")):
             self.drop(c.host, name, "lo", self.packet(None, getattr(d, "name", d)), "not sent: no route",
                       f"{c.name} is in none mode: it has only a loopback interface")
