@@ -40,6 +40,7 @@ import pkgutil
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 
 from .checks import record
@@ -310,7 +311,17 @@ def run_in_sandbox(nb: dict, name: str, timeout: int = CELL_TIMEOUT) -> dict:
             raise RerunError(f"its run stopped: {str(e).splitlines()[0]}") from None
         return node
     finally:
+        _remove(folder)
+
+
+def _remove(folder: str, tries: int = 25) -> None:
+    """Remove the sandbox, also when a late write into its HOME (the kernel or a process it started,
+    going) lands while it goes: remove until it stays gone (at most ~5 s)."""
+    for _ in range(tries):
         shutil.rmtree(folder, ignore_errors=True)
+        time.sleep(0.2)
+        if not os.path.exists(folder):
+            return
 
 
 # -- writing ---------------------------------------------------------------------------------------------
