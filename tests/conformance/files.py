@@ -90,7 +90,7 @@ def s_files_commands(env):
     for cmd in ("ls /", "ls -a /", "ls /etc", "ls /bin | head -5", "ls /bin | wc -l",
                 "cat /etc/hostname", "ls /tmp", "cat /nope", "ls /nope", "cat /bin"):
         env.exec("box", cmd)
-    for cmd in ("ls -l /etc/mtab", "ls -ld /bin", "ls -l /etc", "ls -la /bin | head -4"):
+    for cmd in ("ls -p /", "ls -F /etc /bin/sh", "ls -l /etc/mtab", "ls -ld /bin", "ls -l /etc", "ls -la /bin | head -4"):
         exec_ls(env, "box", cmd)
     script = ("echo one > /f && echo two >> /f && cat /f && mkdir -p /d/e && touch /d/e/t && "
               "cp /f /d/g && mv /d/g /d/h && ls /d /d/e && cat /d/h && rm /f && ls /")

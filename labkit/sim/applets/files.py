@@ -92,7 +92,7 @@ def cat(call: Call) -> Result:
     return Result.of(code, out, err)
 
 
-@files.applet("ls", spec="1aAdlnR")
+@files.applet("ls", spec="1aAdlnpFR")
 def ls(call: Call) -> Result:
     """ls [-1aAdln] [PATH]...: names one a line (a pipe's format), or the long format busybox
     prints (numeric owners: the image has no /etc/passwd)."""
@@ -158,7 +158,7 @@ def mode_text(node) -> str:
 def listing(call: Call, entries: list, total: bool) -> str:
     """Names one a line, or busybox's long format: mode, links, owner, group, size, date, name."""
     if not call.opts.has("l") and not call.opts.has("n"):
-        return "".join(name + "\n" for name, _, _ in entries)
+        return "".join(name + marker(call, node) + "\n" for name, node, _ in entries)
     lines, kblocks = [], 0
     for name, node, where in entries:
         if node is None:  # /sys/class/net: links to the devices
@@ -168,9 +168,20 @@ def listing(call: Call, entries: list, total: bool) -> str:
         kblocks += 0 if node.kind == "link" else 4 * ((size + 4095) // 4096)
         links = folder_links(call, where) if node.kind == "dir" else 1
         line = f"{mode_text(node)} {links:4d} {'0':<8} {'0':<8} {size:9d} {when(node.mtime)} {name}"
-        lines.append(line + (f" -> {node.target}" if node.kind == "link" else ""))
+        lines.append(line + marker(call, node) + (f" -> {node.target}" if node.kind == "link" else ""))
     head = f"total {kblocks}\n" if total else ""
     return head + "".join(line + "\n" for line in lines)
+
+
+def marker(call: Call, node) -> str:
+    """-p: a "/" after a folder's name; -F: also "@" after a link's, "*" after a program's."""
+    if node is None or not (call.opts.has("p") or call.opts.has("F")):
+        return ""
+    if node.kind == "dir":
+        return "/"
+    if call.opts.has("F"):
+        return "@" if node.kind == "link" else "*" if node.mode & 0o111 else ""
+    return ""
 
 
 def folder_links(call: Call, where: str) -> int:
