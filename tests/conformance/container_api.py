@@ -454,3 +454,18 @@ def s_image_catalogue(env):
         names = tar.getnames()
     env.note("export", {"count": len(names), "first": names[:6], "has f": "f" in names,
                         "etc": sorted(n for n in names if n.startswith("etc"))})
+
+
+@scenario("containers: errors and name conflicts")
+def s_inspect_lookups(env):
+    """What `docker inspect NAME` asks in turn (container, image, network, volume, plugin) for a
+    name nothing has; archive errors name the container as the request did."""
+    for what, call in (("container", env.api.inspect_container), ("image", env.api.inspect_image),
+                       ("network", env.api.inspect_network), ("volume", env.api.inspect_volume),
+                       ("plugin", env.api.inspect_plugin)):
+        env.attempt(f"inspect {what} nope", call, "nope")
+    env.note("plugins", env.api.plugins())
+    box = run(env, "box")
+    env.attempt("get by ID", env.api.get_archive, box.id, "/nope")
+    env.attempt("get by short ID", env.api.get_archive, box.id[:12], "/nope")
+    env.attempt("put by ID", env.api.put_archive, box.id, "/nope", b"")

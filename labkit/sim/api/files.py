@@ -16,14 +16,14 @@ STAT_HEADER = "X-Docker-Container-Path-Stat"
 def archive_get(engine, m, q, body):
     """docker cp CONTAINER:PATH -: a tar of PATH, its stat in a header."""
     c = engine.host.find_container(m["id"])
-    data, info = archive.get(c, q.get("path") or "")
+    data, info = archive.get(c, q.get("path") or "", term=m["id"])
     return Reply(200, data, {"Content-Type": "application/x-tar", STAT_HEADER: archive.stat_header(info)})
 
 
 @routes.head(r"/containers/(?P<id>/?[^/]+)/archive")
 def archive_stat(engine, m, q, body):
     """The stat `docker cp` asks first: the header alone."""
-    info = archive.stat(engine.host.find_container(m["id"]), q.get("path") or "")
+    info = archive.stat(engine.host.find_container(m["id"]), q.get("path") or "", term=m["id"])
     return Reply(200, b"", {STAT_HEADER: archive.stat_header(info)})
 
 
@@ -32,7 +32,7 @@ def archive_put(engine, m, q, body):
     """docker cp - CONTAINER:PATH: a tar extracted into the directory PATH."""
     c = engine.host.find_container(m["id"])
     archive.put(c, q.get("path") or "", body if isinstance(body, bytes) else b"",
-                no_overwrite_dir_non_dir=truthy(q, "noOverwriteDirNonDir"))
+                no_overwrite_dir_non_dir=truthy(q, "noOverwriteDirNonDir"), term=m["id"])
     return Reply(200, b"")
 
 

@@ -23,18 +23,19 @@ MODE_SYMLINK = 1 << 27   # Go's os.ModeSymlink
 TYPE_BITS = {"dir": 0o40000, "file": 0o100000, "link": 0o120000}
 
 
-def _missing(c: Container, path: str) -> NotFound:
-    return NotFound(f"Could not find the file {path} in container {c.name}")
+def _missing(c: Container, path: str, term: str = "") -> NotFound:
+    """The engine's 404, naming the container as the request did (name or ID)."""
+    return NotFound(f"Could not find the file {path} in container {term or c.name}")
 
 
-def _resolve(c: Container, path: str) -> tuple[str, Inode]:
+def _resolve(c: Container, path: str, term: str = "") -> tuple[str, Inode]:
     fs = Files(c)
     try:
         real, node = fs.lookup(absolute(path), follow=False)
     except FileError:
-        raise _missing(c, path) from None
+        raise _missing(c, path, term) from None
     if node is None:
-        raise _missing(c, path)
+        raise _missing(c, path, term)
     return real, node
 
 
@@ -52,9 +53,9 @@ def rfc3339(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + frac + "Z"
 
 
-def stat(c: Container, path: str) -> dict:
+def stat(c: Container, path: str, term: str = "") -> dict:
     """The path's stat, as the header X-Docker-Container-Path-Stat carries it (decoded)."""
-    real, node = _resolve(c, path)
+    real, node = _resolve(c, path, term)
     link = ""
     if node.kind == "link":
         try:
@@ -79,11 +80,11 @@ def stat_header(info: dict) -> str:
     return base64.b64encode(json.dumps(info, separators=(",", ":")).encode()).decode()
 
 
-def get(c: Container, path: str) -> tuple[bytes, dict]:
+def get(c: Container, path: str, term: str = "") -> tuple[bytes, dict]:
     """GET /containers/{id}/archive: (a tar of path, its stat). A path ending in "/." gives the
     directory's contents without the directory's own name."""
-    info = stat(c, path)
-    real, node = _resolve(c, path)
+    info = stat(c, path, term)
+    real, node = _resolve(c, path, term)
     fs = Files(c)
     contents_only = path.endswith("/.")
     base = "." if contents_only else posixpath.basename(real) or "."
@@ -141,15 +142,15 @@ def tar_header(name: str, node: Inode, size: int) -> bytes:
     return header[:148] + checksum + header[156:]
 
 
-def put(c: Container, path: str, data: bytes, no_overwrite_dir_non_dir: bool = False) -> None:
+def put(c: Container, path: str, data: bytes, no_overwrite_dir_non_dir: bool = False, term: str = "") -> None:
     """PUT /containers/{id}/archive: the tar's entries extracted into the directory path."""
     fs = Files(c)
     try:
         real, node = fs.lookup(absolute(path))
     except FileError:
-        raise _missing(c, path) from None
+        raise _missing(c, path, term) from None
     if node is None:
-        raise _missing(c, path)
+        raise _missing(c, path, term)
     if node.kind != "dir":
         raise EngineError("extraction point is not a directory")
     try:
