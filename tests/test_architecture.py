@@ -9,8 +9,9 @@ The layers, from the top (a module may import its own layer and those below it):
 
     faces      labkit (the package), looking (draw and trace of what a learner holds), widgets, checks,
                cli, notebook, reachability (the matrix), grade, tracebacks (errors shown short in a
-               notebook), hub (the class's JupyterHub spawner), predictions (a learner's, then revealed)
-    lab        lab (the package), doctor
+               notebook), hub (the class's JupyterHub spawner), predictions (a learner's, then revealed),
+               faults (notebook 09's)
+    lab        lab (the package), doctor, underlay (a host's own side: firewall, link, kernel)
     engines    engines
     tools      drawing, frame (a drawing's HTML), paths, trace, capture, hosts, system (commands,
                namespaces, /proc), images, iptables, launcher, picture, verdicts
@@ -38,8 +39,9 @@ PACKAGE = ROOT / "labkit"
 # (layer, modules): a module belongs to the first entry naming it or a package above it.
 LAYERS = [
     ("faces", ["labkit", "labkit.looking", "labkit.widgets", "labkit.checks", "labkit.cli", "labkit.notebook",
-               "labkit.reachability", "labkit.grade", "labkit.tracebacks", "labkit.hub", "labkit.predictions"]),
-    ("lab", ["labkit.lab", "labkit.doctor"]),
+               "labkit.reachability", "labkit.grade", "labkit.tracebacks", "labkit.hub", "labkit.predictions",
+               "labkit.faults"]),
+    ("lab", ["labkit.lab", "labkit.doctor", "labkit.underlay"]),
     ("engines", ["labkit.engines"]),
     ("tools", ["labkit.drawing", "labkit.frame", "labkit.paths", "labkit.trace", "labkit.capture", "labkit.hosts",
                "labkit.system", "labkit.images", "labkit.iptables", "labkit.launcher", "labkit.picture", "labkit.verdicts"]),
@@ -53,7 +55,7 @@ SIM_LAYERS = [
     ("sim api", ["labkit.sim.api"]),
     ("sim shell", ["labkit.sim.shell", "labkit.sim.applets"]),
     ("sim engine", ["labkit.sim.engine"]),
-    ("sim state", ["labkit.sim.state", "labkit.sim.storage", "labkit.sim.errors"]),
+    ("sim state", ["labkit.sim.state", "labkit.sim.storage", "labkit.sim.errors", "labkit.sim.firewall"]),
 ]
 
 # Today's offences, to be removed as the code is fixed (issue 11): none left.

@@ -479,6 +479,7 @@ class Host:
     files: Tree = field(default_factory=dict)
     cpus: int = 2                 # what `docker info` says of the machine (NCPU, Architecture)
     arch: str = "x86_64"
+    firewall: list = field(default_factory=list)   # its own INPUT/OUTPUT rules (firewall.FirewallRule)
 
     def new_ifindex(self) -> int:
         """The next interface index of the host's namespace (the kernel never reuses one)."""
@@ -570,6 +571,7 @@ class World:
         self.etc_hosts = etc_hosts      # what a host-mode container sees: the host's own
         self.started = time.time()
         self.kernel = kernel
+        self.kernel_has_esp = True      # IPsec ESP for encrypted overlays (labkit's fault takes it away)
         self.runtime = runtime
 
     def new_id(self, kind: str, key: str = "") -> str:

@@ -4,11 +4,11 @@ built from them in this order, and JSON views (views.py, swarm_views.py) shaped 
 from __future__ import annotations
 
 from ..state import Host
-from . import containers, execs, files, images, labkit, networks, plugins, stats, swarm, system, volumes
+from . import containers, execs, files, images, labkit, networks, plugins, stats, swarm, system, underlay, volumes
 from .router import Reply, Router
 
 ROUTER = Router(system.routes, networks.routes, containers.routes, stats.routes, files.routes, execs.routes,
-                images.routes, volumes.routes, plugins.routes, labkit.routes, swarm.routes)
+                images.routes, volumes.routes, plugins.routes, labkit.routes, underlay.routes, swarm.routes)
 
 
 class Engine:

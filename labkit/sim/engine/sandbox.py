@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from ... import rules
 from ..state import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
-from . import dns, drivers, filesystem, stats
+from . import dns, drivers, filesystem, stats, underlay
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
 
 LOOPBACK = IPv4Net("127.0.0.0/8")
@@ -46,6 +46,7 @@ class Route:
 class Sandbox:
     def __init__(self, host: Host, container: Container | None = None):
         self.host = host
+        self.packet = 0     # the IP packet size of the probe under way (ping -s); 0: a small one
         owner = container.shared_with() if container is not None else None
         self.container = container
         self.owner = owner or container  # whose namespace this is (None: the host's)
@@ -214,7 +215,11 @@ class Sandbox:
     def echo(self, dst: IPv4Addr, count: int, size: int = 56) -> Outcome:
         """`ping -c COUNT -s SIZE`: delivered as ping() says, and its packets (requests and the
         replies) counted on the interfaces they cross (`docker stats`)."""
-        out = self.ping(dst)
+        self.packet = size + underlay.ICMP_ECHO
+        try:
+            out = self.ping(dst)
+        finally:
+            self.packet = 0
         self.carry(dst, out, count, size + ICMP_OVERHEAD, answered=out.ok)
         return out
 
@@ -265,6 +270,10 @@ class Sandbox:
             if other.ip == dst:
                 if from_container and not net.icc:
                     return Outcome(False, rules.why_icc_off(net.name))
+                if net.swarm is not None and other.container.host is not self.host:
+                    lost = underlay.crossing(net, self.host, other.container.host, self.packet)
+                    if lost is not None:     # between hosts: the underlay carries it (VXLAN)
+                        return lost
                 if port is None:
                     return Outcome(True, f"on network {net.name}", ttl=ttl, target=other.container, hops=hops)
                 return container_listens(other.container, port, proto, hops=hops, ttl=ttl)
