@@ -141,6 +141,9 @@ class HostSide:
             error = said["Said"] if said["Said"].startswith("ping: ") else ""
             return Ping(command, said["Answered"], error, "" if said["Answered"] else said["Said"])
         done = system.run("nsenter", f"--net=/run/netns/{self.namespace}", "ping", *flags, address, check=False)
+        if done.returncode == 127 or "invalid option" in done.stderr:
+            raise UnderlayError("ping between hosts needs iputils' ping on this machine (busybox's has no -M): "
+                                "apt-get install iputils-ping")
         local = re.search(r"ping: local error: .*", done.stdout + done.stderr)
         return Ping(command, done.returncode == 0, local.group(0) if local else "")
 
