@@ -201,3 +201,8 @@ def test_nb07_exercise_2(client):
     nb07_segmented(lab, internal=True, publish=True)
     right(nb07.exercise_2(lab))
     right(nb07.exercise_1(lab))
+    # Wrong: all else as asked, but the frontend joins the database's network too.
+    lab.connect("frontend", "backend-net")
+    r = nb07.exercise_2(lab)
+    not_yet(r, hint=("share network backend-net",))
+    assert any(line.startswith("frontend -> database by name: 10.70.2.") for line in r.found), r

@@ -4,9 +4,11 @@ simulator use).
 """
 from __future__ import annotations
 
+import glob
 import os
 import re
 
+import nbformat
 import pytest
 
 from labkit.trace import OVERLAY_MTU, VXLAN_PORT
@@ -70,3 +72,19 @@ def test_esp_overhead_adds_up():
 def test_the_hub_copies_the_glossary_with_the_notebooks():
     from labkit import hub
     assert os.path.dirname(GLOSSARY) == os.path.abspath(hub.COURSE)
+
+
+NOTEBOOKS = sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
+LINK = re.compile(r"\(([^()]*), \.\.\.\) are in the \[glossary\]\(glossary\.md\)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
+def test_every_notebook_links_the_glossary_with_words_it_has(path):
+    markdown = " ".join(cell.source for cell in nbformat.read(path, as_version=4).cells
+                        if cell.cell_type == "markdown")
+    found = LINK.search(re.sub(r"\s+", " ", markdown))
+    assert found, f"{os.path.basename(path)} has no '(WORDS, ...) are in the [glossary](glossary.md)' line"
+    titles = [h.lower() for h in headings()]
+    missing = [w for w in found.group(1).split(", ")
+               if not any(re.search(rf"\b{re.escape(w.lower())}\b", t) for t in titles)]
+    assert not missing, f"{os.path.basename(path)} names words the glossary has no entry for: {missing}"

@@ -3,8 +3,9 @@
     exercise_1(lab)   segmentation: frontend reaches backend (port 8000), backend reaches database
                       (port 5432), and frontend does NOT reach database: not by name, not at any
                       of its addresses, not on its port
-    exercise_2(lab)   from outside only the frontend: it alone publishes a port (host port 8080 to
-                      its port 80), and the database sits on internal networks only
+    exercise_2(lab)   only the frontend published: it alone publishes a port (host port 8080 to
+                      its port 80), the database sits on internal networks only, and the
+                      segmentation of exercise 1 still holds (frontend does not reach database)
 
 Every verdict is a real probe from inside the source container (nslookup, ping, nc), so the checks
 say the same on labkit's simulated engine and on a real one; the snapshot tells which networks
@@ -101,7 +102,7 @@ def exercise_1(lab) -> Result:
 
 @recorded
 def exercise_2(lab) -> Result:
-    name = "Exercise 2: from outside, only the frontend"
+    name = "Exercise 2: only the frontend published"
     topo = lab.snapshot()
     missing = _missing(topo)
     if missing:
@@ -118,7 +119,7 @@ def exercise_2(lab) -> Result:
     for tier in ("backend", "database"):
         checks.append((not published[tier], f"{tier} publishes: " + (", ".join(str(p) for p in published[tier])
                                                                      or "nothing"),
-                       (f"{tier} should publish nothing: only the frontend faces the outside. Run it "
+                       (f"{tier} should publish nothing: only the frontend is published. Run it "
                         "again without ports.")))
     db_nets = [topo.network(n) for n in _networks(topo, "database")]
     open_nets = [n.name for n in db_nets if not n.internal]
@@ -134,6 +135,8 @@ def exercise_2(lab) -> Result:
     probe = lab.port("backend", "frontend", PORTS["frontend"])
     checks.append((probe.ok, f"backend -> frontend port {PORTS['frontend']}: {probe.state}",
                    "the frontend should serve on its port 80: command='httpd -f -p 80'."))
+    # Rebuilt from the start, the tiers must still be segmented as exercise 1 asked.
+    checks += _does_not_reach(lab, topo, "frontend", "database")
     return result(name, checks)
 
 
