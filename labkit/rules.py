@@ -149,10 +149,11 @@ def has_embedded_dns(driver: str, name: str, predefined: bool) -> bool:
     return not namespace_only(driver) and not (predefined and name == "bridge")
 
 
-def gateway_order(name: str, internal: bool) -> tuple:
-    """libnetwork's order of a container's networks (its default route is the first one with a
-    gateway): docker_gwbridge last, internal networks before it, the others first, by name."""
-    return (name == GWBRIDGE, internal, name)
+def gateway_order(name: str, internal: bool, dual_stack: bool = False) -> tuple:
+    """libnetwork's order of a container's networks (its default routes, IPv4's and IPv6's, come
+    from the first one with a gateway): docker_gwbridge last, internal networks before it, then
+    the others, those with both an IPv4 and an IPv6 gateway first, each group by name."""
+    return (name == GWBRIDGE, internal, not dual_stack, name)
 
 
 def host_reaches(driver: str) -> bool:
@@ -172,6 +173,11 @@ def why_internal_out(network: str) -> str:
 
 def why_internal_in(network: str) -> str:
     return f"network {network} is internal: nothing enters it"
+
+
+def why_routed6(a: str, b: str) -> str:
+    return (f"IPv6 from network {a} to network {b} is routed by the host: Docker 20.10 sets no ip6tables "
+            "rules (--ip6tables is experimental and off), so its isolation holds for IPv4 only")
 
 
 def why_isolated(a: str, b: str) -> str:

@@ -55,7 +55,7 @@ SIM_LAYERS = [
     ("sim api", ["labkit.sim.api"]),
     ("sim shell", ["labkit.sim.shell", "labkit.sim.applets"]),
     ("sim engine", ["labkit.sim.engine"]),
-    ("sim state", ["labkit.sim.state", "labkit.sim.storage", "labkit.sim.errors", "labkit.sim.firewall"]),
+    ("sim state", ["labkit.sim.state", "labkit.sim.storage", "labkit.sim.addresses", "labkit.sim.errors", "labkit.sim.firewall"]),
 ]
 
 # Today's offences, to be removed as the code is fixed (issue 11): none left.

@@ -9,7 +9,7 @@ import ipaddress
 import pytest
 
 from labkit.sim.engine import ipam
-from labkit.sim.errors import EngineError, Forbidden, NotFound, NotImplementedError_
+from labkit.sim.errors import EngineError, Forbidden, NotFound
 from labkit.sim.state import AddressSpace, Network
 
 net = ipaddress.ip_network
@@ -119,9 +119,54 @@ def test_the_ipam_section_is_checked_before_any_pool_is_touched(config, error):
     assert e.value.message == error
 
 
-def test_ipv6_subnets_are_not_modelled_and_say_so():
-    with pytest.raises(NotImplementedError_, match="does not model IPv6"):
-        ipam.check_config({"Config": [{"Subnet": "fd00::/64"}]})
+def test_an_ipv6_pool_keeps_only_its_first_address():
+    # Recorded on 20.10: a /126 gives ::1 (gateway), ::2 and ::3; a /127 the gateway only; a /128 nothing.
+    pool = ipam.new_pool(net("2001:db8:b::/126"))
+    assert [str(ipam.take(pool)) for _ in range(3)] == ["2001:db8:b::1", "2001:db8:b::2", "2001:db8:b::3"]
+    with pytest.raises(EngineError, match="No available addresses on this pool"):
+        ipam.take(pool)
+    assert str(ipam.take(ipam.new_pool(net("2001:db8:c::/127")))) == "2001:db8:c::1"
+    with pytest.raises(EngineError, match="No available addresses on this pool"):
+        ipam.take(ipam.new_pool(net("2001:db8:d::/128")))
+
+
+def test_an_ipv6_range_gives_the_gateway_its_first_address():
+    pool = ipam.new_pool(net("2001:db8:5::/64"), net("2001:db8:5::100/120"))
+    assert [str(ipam.take(pool)) for _ in range(2)] == ["2001:db8:5::100", "2001:db8:5::101"]
+
+
+def test_ipv6_without_a_subnet_fails_after_taking_an_ipv4_pool():
+    """20.10 has no predefined IPv6 pools; the IPv4 pool it took first is given back, but the
+    rotation has moved on (observed: the next network got 172.19, not 172.18)."""
+    space, n = local_space(), _network()
+    ipam.request(space)  # the default bridge's 172.17
+    with pytest.raises(NotFound, match="^could not find an available, non-overlapping IPv6 address pool among the defaults"):
+        ipam.allocate(n, space, [], ipv6=True)
+    assert len(space.pools) == 1
+    assert str(ipam.request(space).subnet) == "172.19.0.0/16"
+
+
+def test_a_dual_stack_network_shows_its_ipv4_pool_then_its_ipv6_subnet():
+    space, n = local_space(), _network()
+    ipam.allocate(n, space, [{"Subnet": "2001:db8:1::/64"}], ipv6=True)
+    assert n.ipam_config == [{"Subnet": "172.17.0.0/16", "Gateway": "172.17.0.1"}, {"Subnet": "2001:db8:1::/64"}]
+    assert [str(g) for g in n.gateways6] == ["2001:db8:1::1"] and not n.user_subnets
+    with pytest.raises(Forbidden, match="^Pool overlaps with other one on this address space$"):
+        ipam.allocate(_network("m"), space, [{"Subnet": "2001:db8:1::/80"}], ipv6=True)
+
+
+@pytest.mark.parametrize("gateway, error", [
+    ("2001:db8:4::1", "failed to allocate gateway (2001:db8:4::1): Requested address is out of range"),
+    ("10.1.1.1", "failed to allocate gateway (10.1.1.1): Requested address is out of range"),
+    ("nope", "invalid gateway address nope in Ipam configuration"),
+])
+def test_an_ipv6_gateway_is_checked_once_the_ipv4_pool_is_taken(gateway, error):
+    space, n = local_space(), _network()
+    ipam.check_config({"Config": [{"Subnet": "2001:db8:3::/64", "Gateway": gateway}]})  # not checked here
+    with pytest.raises(EngineError) as e:
+        ipam.allocate(n, space, [{"Subnet": "2001:db8:3::/64", "Gateway": gateway}], ipv6=True)
+    assert e.value.message == error and space.pools == {}
+    assert str(ipam.request(space).subnet) == "172.18.0.0/16"  # 172.17 was taken and given back
 
 
 def _network(name: str = "n") -> Network:

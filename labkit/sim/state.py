@@ -17,7 +17,6 @@ container's eth0 is 4 and its peer 5 when the host has lo (1), eth0 (2) and dock
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import re
 import threading
 import time
@@ -25,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .. import rules
+from .addresses import (Addr6, AddressSpace, Iface, IPAddr, IPNet, IPv4Addr, IPv4Net, IPv6Addr,  # noqa: F401
+                        IPv6Net, Pool, link_local, mac_for)  # (the addresses' data, re-exported)
 from .errors import InvalidParameter, NotFound
 from .storage import Image, Inode, Mount, Tree, Volume  # noqa: F401  (the files' data, re-exported)
 
-IPv4Addr = ipaddress.IPv4Address
-IPv4Net = ipaddress.IPv4Network
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 PREDEFINED = rules.PREDEFINED_NETWORKS
@@ -40,32 +39,6 @@ CONTAINER_NAME = re.compile(rf"/?{rules.CONTAINER_NAME.pattern}\Z")
 def now() -> str:
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z"
-
-
-def mac_for(ip: IPv4Addr) -> str:
-    """The bridge driver's MAC address for an IPv4 address: 02:42 then the four address bytes."""
-    return "02:42:" + ":".join(f"{b:02x}" for b in ip.packed)
-
-
-# -- addresses ------------------------------------------------------------------------------------
-@dataclass
-class Pool:
-    """One subnet with its allocated addresses (stored as offsets from the network address)."""
-
-    subnet: IPv4Net
-    ip_range: IPv4Net | None = None
-    used: set[int] = field(default_factory=set)
-    serial: bool = False  # swarm overlays: hand addresses out in order, not reusing freed ones at once
-    last: int = 0
-
-
-@dataclass
-class AddressSpace:
-    """The pools of one address space, and where the search for the next predefined pool starts."""
-
-    predefined: list[IPv4Net]
-    start: int = 0
-    pools: dict[IPv4Net, Pool] = field(default_factory=dict)
 
 
 # -- endpoints, networks ---------------------------------------------------------------------
@@ -87,6 +60,7 @@ class Endpoint:
     service_aliases: list[str] = field(default_factory=list)
     hidden: bool = False  # an endpoint the engine adds itself (docker_gwbridge), not the user's
     mac_address: str = ""  # one the user gave (docker run --mac-address), else made from the address
+    ip6: IPv6Addr | None = None  # on a network with IPv6 enabled (dual stack)
 
     @property
     def mac(self) -> str:
@@ -96,6 +70,21 @@ class Endpoint:
     def prefixlen(self) -> int:
         pool = self.network.pool_of(self.ip) if self.ip else None
         return pool.subnet.prefixlen if pool else 0
+
+    @property
+    def prefixlen6(self) -> int:
+        pool = self.network.pool_of(self.ip6) if self.ip6 else None
+        return pool.subnet.prefixlen if pool else 0
+
+    @property
+    def gateway6(self) -> IPv6Addr | None:
+        return self.network.gateway_for(self.ip6) if self.ip6 is not None else None
+
+    @property
+    def link_local(self) -> IPv6Addr | None:
+        """The kernel's link-local address: only where IPv6 is on (the engine turns it off on the
+        interfaces of networks without it)."""
+        return link_local(self.mac) if self.ip6 is not None and self.mac else None
 
     @property
     def gateway(self) -> IPv4Addr | None:
@@ -136,6 +125,9 @@ class Network:
     ipam_config: list[dict] = field(default_factory=list)
     pools: list[Pool] = field(default_factory=list)
     gateways: list[IPv4Addr | None] = field(default_factory=list)
+    # The IPv6 pool and gateway (kept, shown and overlap-checked even when IPv6 is not enabled).
+    pools6: list[Pool] = field(default_factory=list)
+    gateways6: list[IPv6Addr] = field(default_factory=list)
     user_subnets: bool = False  # the user named the subnets (static addresses allowed)
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # by container ID
     bridge_name: str = ""
@@ -165,17 +157,26 @@ class Network:
         """Embedded DNS and aliases exist only on networks the user made (not the default bridge)."""
         return rules.has_embedded_dns(self.driver, self.name, self.predefined)
 
-    def pool_of(self, ip: IPv4Addr) -> Pool | None:
-        return next((p for p in self.pools if ip in p.subnet), None)
+    def pools_of(self, version: int) -> list[Pool]:
+        return self.pools6 if version == 6 else self.pools
 
-    def gateway_for(self, ip: IPv4Addr) -> IPv4Addr | None:
-        for pool, gw in zip(self.pools, self.gateways):
+    def pool_of(self, ip: IPAddr) -> Pool | None:
+        return next((p for p in self.pools_of(ip.version) if ip in p.subnet), None)
+
+    def gateway_for(self, ip: IPAddr):
+        gateways = self.gateways6 if ip.version == 6 else self.gateways
+        for pool, gw in zip(self.pools_of(ip.version), gateways):
             if ip in pool.subnet:
                 return gw
         return None
 
-    def has_address(self, ip: IPv4Addr) -> bool:
-        return any(ip in p.subnet for p in self.pools)
+    def has_address(self, ip: IPAddr) -> bool:
+        return any(ip in p.subnet for p in self.pools_of(ip.version))
+
+    @property
+    def ipv6(self) -> bool:
+        """Endpoints get IPv6 addresses: IPv6 enabled, with a subnet to take them from."""
+        return self.enable_ipv6 and bool(self.pools6)
 
 
 # -- containers and what runs in them ------------------------------------------------------------------
@@ -314,22 +315,6 @@ class Exec:
     running: bool = False
     exit_code: int | None = None
     pid: int = 0
-
-
-@dataclass
-class Iface:
-    """An interface as `ip addr` shows it."""
-
-    index: int
-    name: str
-    mac: str
-    mtu: int = 1500
-    peer_index: int | None = None
-    master: str | None = None
-    ip: IPv4Addr | None = None
-    prefixlen: int = 0
-    flags: str = "BROADCAST,MULTICAST,UP,LOWER_UP"
-    kind: str = "ether"
 
 
 # -- swarm ------------------------------------------------------------------------------------------
@@ -545,9 +530,9 @@ class Host:
         for c in self.containers.values():
             yield from (ep for ep in c.endpoints.values() if ep.has_interface)
 
-    def owns(self, ip: IPv4Addr) -> bool:
+    def owns(self, ip: IPAddr) -> bool:
         """One of the host's own addresses (its bridges' gateways, its underlay address)."""
-        return any(i.ip == ip for i in self.ifaces)
+        return any(i.ip == ip or any(a.address == ip for a in i.addrs6) for i in self.ifaces)
 
 
 class World:

@@ -60,7 +60,7 @@ def network_json(net: Network, verbose: bool = True, host: Host | None = None) -
                 "EndpointID": ep.id,
                 "MacAddress": ep.mac,
                 "IPv4Address": f"{ep.ip}/{ep.prefixlen}" if ep.ip else "",
-                "IPv6Address": "",
+                "IPv6Address": f"{ep.ip6}/{ep.prefixlen6}" if ep.ip6 else "",
             }
     out = {
         "Name": net.name,
@@ -116,6 +116,9 @@ def endpoint_settings(c: Container, name: str) -> dict:
             "Gateway": str(ep.gateway) if ep.gateway else "",
             "IPAddress": str(ep.ip) if ep.ip else "",
             "IPPrefixLen": ep.prefixlen,
+            "IPv6Gateway": str(ep.gateway6) if ep.gateway6 else "",
+            "GlobalIPv6Address": str(ep.ip6) if ep.ip6 else "",
+            "GlobalIPv6PrefixLen": ep.prefixlen6,
             "MacAddress": ep.mac,
         })
     return out
@@ -209,11 +212,11 @@ def container_json(c: Container) -> dict:
             "SecondaryIPv6Addresses": None,
             "EndpointID": first_ep.id if first_ep else "",
             "Gateway": str(first_ep.gateway) if first_ep and first_ep.gateway else "",
-            "GlobalIPv6Address": "",
-            "GlobalIPv6PrefixLen": 0,
+            "GlobalIPv6Address": str(first_ep.ip6) if first_ep and first_ep.ip6 else "",
+            "GlobalIPv6PrefixLen": first_ep.prefixlen6 if first_ep else 0,
             "IPAddress": str(first_ep.ip) if first_ep else "",
             "IPPrefixLen": first_ep.prefixlen if first_ep else 0,
-            "IPv6Gateway": "",
+            "IPv6Gateway": str(first_ep.gateway6) if first_ep and first_ep.gateway6 else "",
             "MacAddress": first_ep.mac if first_ep else "",
             "Networks": {name: endpoint_settings(c, name) for name in sorted(net_names)},
         },

@@ -27,48 +27,96 @@ def _matches(word: str, full: str, shortest: int = 1) -> bool:
     return len(word) >= shortest and full.startswith(word)
 
 
-def link_line(i: Iface) -> str:
+def link_line(i: Iface, family6: bool = False) -> str:
+    """The interface's first line and (but with -6) its link line."""
     name = f"{i.name}@if{i.peer_index}" if i.peer_index else i.name
     master = f"master {i.master} " if i.master else ""
     qlen = "qlen 1000" if i.kind == "loopback" or i.name == "eth0" and i.peer_index and i.peer_index >= 30000 else ""
+    if family6:  # busybox leaves the queueing discipline and the link line out of `ip -6 addr`
+        return f"{i.index}: {name}: <{i.flags}> mtu {i.mtu} {master}{qlen}\n"
     head = f"{i.index}: {name}: <{i.flags}> mtu {i.mtu} qdisc noqueue {master}{qlen}\n"
     kind = "loopback" if i.kind == "loopback" else "ether"
     return head + f"    link/{kind} {i.mac} brd {'00:00:00:00:00:00' if kind == 'loopback' else 'ff:ff:ff:ff:ff:ff'}\n"
 
 
-def addr_lines(i: Iface, host_ns: bool) -> str:
+def inet_lines(i: Iface) -> list[str]:
+    if i.ip is None:
+        return []
+    net = ipaddress.ip_network(f"{i.ip}/{i.prefixlen}", strict=False)
+    scope = "host" if i.kind == "loopback" else "global"
+    # The underlay address was added without a broadcast address (labkit.hosts does so).
+    brd = "" if i.kind == "loopback" or i.name == "eth0" and (i.peer_index or 0) >= 30000 else f" brd {net.broadcast_address}"
+    return [f"    inet {i.ip}/{i.prefixlen}{brd} scope {scope} {i.name}\n"]
+
+
+def inet6_lines(i: Iface) -> list[str]:
+    """The interface's IPv6 addresses, as the kernel lists them: by scope, global first, the
+    newest first within one scope; the engine adds its addresses without duplicate address
+    detection (IFA_F_NODAD: "flags 02")."""
+    order = {"global": 0, "link": 1, "host": 2}
+    return [f"    inet6 {a.address}/{a.prefixlen} scope {a.scope} {'flags 02 ' if a.nodad else ''}\n"
+            for a in sorted(i.addrs6, key=lambda a: order[a.scope])]
+
+
+VALID = "       valid_lft forever preferred_lft forever\n"
+
+
+def addresses(ifaces: list[Iface], family: int | None, oneline: bool) -> str:
+    """`ip addr` (family 4: -4, 6: -6): interfaces without an address of the family left out."""
     out = ""
-    if i.ip is not None:
-        net = ipaddress.ip_network(f"{i.ip}/{i.prefixlen}", strict=False)
-        scope = "host" if i.kind == "loopback" else "global"
-        # The underlay address was added without a broadcast address (labkit.hosts does so).
-        brd = "" if i.kind == "loopback" or i.name == "eth0" and (i.peer_index or 0) >= 30000 else f" brd {net.broadcast_address}"
-        out += f"    inet {i.ip}/{i.prefixlen}{brd} scope {scope} {i.name}\n"
-        out += "       valid_lft forever preferred_lft forever\n"
-    if host_ns:
-        if i.kind == "loopback":
-            out += "    inet6 ::1/128 scope host \n       valid_lft forever preferred_lft forever\n"
-        elif "NO-CARRIER" not in i.flags:
-            out += f"    inet6 {link_local(i.mac)}/64 scope link \n       valid_lft forever preferred_lft forever\n"
+    for i in ifaces:
+        lines = (inet_lines(i) if family != 6 else []) + (inet6_lines(i) if family != 4 else [])
+        if oneline:
+            out += "".join(f"{i.index}: {i.name}    {line.strip()}{' ' if ' inet6 ' in ' ' + line else ''}\\{VALID}"
+                           for line in lines)
+            continue
+        if family is not None and not lines:
+            continue
+        block = link_line(i, family6=family == 6)
+        if family == 4:
+            block = "".join(line + "\n" for line in block.splitlines() if "link/" not in line)
+        out += block + "".join(line + VALID for line in lines)
     return out
 
 
-def link_local(mac: str) -> str:
-    b = [int(x, 16) for x in mac.split(":")]
-    b[0] ^= 2
-    eui = b[:3] + [0xFF, 0xFE] + b[3:]
-    groups = [f"{(eui[k] << 8) | eui[k + 1]:x}" for k in range(0, 8, 2)]
-    return str(ipaddress.IPv6Address("fe80::" + ":".join(groups)))
+def routes4(sb: Sandbox) -> str:
+    out = ""
+    for r in sb.routes():
+        if r.dst is None:
+            out += f"default via {r.via} dev {r.dev} \n"
+        else:
+            out += f"{r.dst} dev {r.dev} scope link  src {r.src} \n"
+    return out
+
+
+def routes6(sb: Sandbox) -> str:
+    out = ""
+    for r in sb.routes6():
+        where = "default" if r.default else f"multicast {r.dst}" if r.multicast else str(r.dst)
+        via = f" via {r.via}" if r.via else ""
+        out += f"{where}{via} dev {r.dev}  metric {r.metric} \n"
+    return out
+
+
+def family_of(opts: list[str]) -> int | None:
+    """-4, -6, -f inet|inet6 (-family)."""
+    family = None
+    for k, o in enumerate(opts):
+        if o in ("-4", "-6"):
+            family = int(o[1])
+        elif o in ("-f", "-family") and k + 1 < len(opts):
+            family = {"inet": 4, "inet6": 6}.get(opts[k + 1], family)
+    return family
 
 
 def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of `ip ARGS` in the sandbox."""
-    opts = [a for a in args if a.startswith("-")]
-    words = [a for a in args if not a.startswith("-")]
-    if not words or any(o not in KNOWN_OPTIONS for o in opts):  # -br, -d, -s: not in busybox's ip
+    opts, words = [], []
+    for k, a in enumerate(args):
+        (opts if a.startswith("-") or (k and args[k - 1] in ("-f", "-family")) else words).append(a)
+    if not words or any(o not in KNOWN_OPTIONS for o in opts if o.startswith("-")):  # -br, -d, -s: not in busybox's ip
         return 1, "", USAGE
-    family6 = "-6" in opts
-    only4 = "-4" in opts
+    family = family_of(opts)
     oneline = "-o" in opts or "-oneline" in opts
     obj, rest = words[0], words[1:]
     if _matches(obj, "route") and rest[:1] == ["get"] and len(rest) > 1:
@@ -84,36 +132,18 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
         if not ifaces:
             return 1, "", f"ip: can't find device '{wanted}'\n"
     if _matches(obj, "address") or obj == "a":
-        if family6:
-            return 0, "", ""
-        out = ""
-        for i in ifaces:
-            if oneline:
-                out += "".join(f"{i.index}: {i.name}    " + line.strip().replace("\n", "") + "\\       valid_lft forever preferred_lft forever\n"
-                               for line in addr_lines(i, host_ns=False).splitlines() if line.strip().startswith("inet "))
-                continue
-            if only4 and i.ip is None:
-                continue
-            block = link_line(i) + addr_lines(i, host_ns=sb.is_host and not only4)
-            if only4:
-                block = "".join(line + "\n" for line in block.splitlines() if "link/" not in line)
-            out += block
-        return 0, out, ""
+        return 0, addresses(ifaces, family, oneline), ""
     if _matches(obj, "link"):
         lines = [link_line(i) for i in ifaces]
         if oneline:  # one line per interface, its parts joined by a backslash
             lines = [block.rstrip("\n").replace("\n", "\\") + "\n" for block in lines]
         return 0, "".join(lines), ""
     if _matches(obj, "route"):
-        if family6:
-            return 0, "", ""
-        out = ""
-        for r in sb.routes():
-            if r.dst is None:
-                out += f"default via {r.via} dev {r.dev} \n"
-            else:
-                out += f"{r.dst} dev {r.dev} scope link  src {r.src} \n"
-        return 0, out, ""
+        if rest[:1] == ["dev"] or (rest[:1] and rest[0] != "table"):
+            dev = rest[-1]
+            table = routes6(sb) if family == 6 else routes4(sb)
+            return 0, "".join(line + "\n" for line in table.splitlines() if f" dev {dev} " in line), ""
+        return 0, routes6(sb) if family == 6 else routes4(sb), ""
     if _matches(obj, "neighbor") or obj == "neigh":
         return 0, "", ""
     return 1, "", f"ip: invalid argument '{obj}' to 'ip'\n"
@@ -121,13 +151,18 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
 
 def route_get(sb: Sandbox, target: str) -> tuple[int, str, str]:
     try:
-        dst = ipaddress.IPv4Address(target)
+        dst = ipaddress.ip_address(target)
     except ValueError:
         return 1, "", f"ip: an inet address is expected rather than \"{target}\"\n"
     r = sb.route_for(dst)
     if r is None:
         return 2, "", "ip: RTNETLINK answers: Network is unreachable\n"
-    src = next((i.ip for i in sb.interfaces() if i.name == r.dev), None)
+    iface = next((i for i in sb.interfaces() if i.name == r.dev), None)
+    if dst.version == 6:
+        src = next((a.address for a in (iface.addrs6 if iface else []) if a.scope == "global"), None)
+        via = f" via {r.via}" if r.via else ""
+        return 0, f"{dst} from ::{via} dev {r.dev}  src {src}  metric {r.metric} \n", ""
+    src = iface.ip if iface else None
     if r.dst is None:
         return 0, f"{dst} via {r.via} dev {r.dev}  src {src} \n", ""
     return 0, f"{dst} dev {r.dev}  src {src} \n", ""

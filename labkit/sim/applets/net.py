@@ -11,11 +11,13 @@ the simulator.
 """
 from __future__ import annotations
 
+import ipaddress
+
 from ..engine import dns
 from ..engine.filesystem import FileError
 from ..engine.sandbox import Sandbox
 from ..engine.sockets import Outcome, listeners_in
-from ..state import IPv4Addr, Listener
+from ..state import IPAddr, IPv4Addr, Listener
 from . import iproute, usage
 from .registry import BANNER, Call, Family, Result, not_modelled
 from .servers import listen, serve_http, served
@@ -26,17 +28,19 @@ RTT = "0.100"        # ping's round-trip time, shown
 HOP = "0.010"        # traceroute's probe time, shown
 
 
-def connect_failure(tool: str, ip: IPv4Addr, out: Outcome, wait: int | None) -> str:
-    """How busybox's nc and wget report a connection that did not happen."""
+def connect_failure(tool: str, ip: IPAddr, out: Outcome, wait: int | None) -> str:
+    """How busybox's nc and wget report a connection that did not happen (the address is named
+    for IPv4 only)."""
+    where = f"can't connect to remote host ({ip})" if ip.version == 4 else "can't connect to remote host"
     if out.refused:
-        return f"{tool}: can't connect to remote host ({ip}): Connection refused\n"
+        return f"{tool}: {where}: Connection refused\n"
     if out.unreachable:
-        return f"{tool}: can't connect to remote host ({ip}): Network is unreachable\n"
+        return f"{tool}: {where}: {out.error or 'Network is unreachable'}\n"
     if out.no_neighbour and (wait is None or wait >= 3):
-        return f"{tool}: can't connect to remote host ({ip}): No route to host\n"  # ARP gives up after ~3 s
+        return f"{tool}: {where}: No route to host\n"  # ARP gives up after ~3 s
     if wait is not None:
         return f"{tool}: timed out\n"
-    return f"{tool}: can't connect to remote host ({ip}): Connection timed out\n"
+    return f"{tool}: {where}: Connection timed out\n"
 
 
 def size_text(n: int) -> str:
@@ -71,7 +75,7 @@ def hostname(call: Call) -> Result:
         return not_modelled("hostname", "setting the host name")
     if call.args[:1] == ["-i"]:
         # The address the host name resolves to: the first of the container's /etc/hosts lines.
-        ip, _how = sb.lookup(name)
+        ip, _how = sb.lookup(name, 4)  # gethostbyname: IPv4 only
         if ip is None:
             return Result.of(1, "", f"hostname: {name}: Host name lookup failure\n")
         return Result.of(0, f"{ip}\n")
@@ -129,18 +133,24 @@ def nc(call: Call) -> Result:
     return Result.of(1, "", connect_failure("nc", ip, out, wait))
 
 
+MAX_PING_DATA = {4: 65507, 6: 65527}  # an echo's data that fits an IP packet (65535 bytes)
+
+
 @net.applet("ping", spec="nqvA46c:i:p:s:t:w:I:W:", usage=usage.PING)
+@net.applet("ping6", spec="nqvA46c:i:p:s:t:w:I:W:", usage=usage.PING6)
 def ping(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
     if not opts.words:
-        return Result.of(1, "", usage.PING)
-    if opts.has("6"):
-        return not_modelled("ping", "IPv6 (ping -6)")
-    size = int(opts.get("s")) if opts.get("s", "").isdigit() else 56
+        return Result.of(1, "", usage.PING6 if call.name == "ping6" else usage.PING)
+    version = 4 if opts.has("4") else 6 if call.name == "ping6" or opts.has("6") else None
+    size_text = opts.get("s", "56")
+    if not size_text.isdigit() or int(size_text) > 65535:
+        return Result.of(1, "", f"ping: number {size_text} is not in 0..65535 range\n")
+    size = int(size_text)
     target = opts.words[0]
     count = int(opts.get("c")) if opts.get("c", "").isdigit() else None
     deadline = int(opts.get("w")) if opts.get("w", "").isdigit() else None
-    ip = sb.resolve(target)
+    ip = sb.resolve(target, version)
     if ip is None:
         return Result.of(1, "", f"ping: bad address '{target}'\n")
     # How many go out: -c, cut short by the -w deadline (one a second); with neither, ping
@@ -149,20 +159,25 @@ def ping(call: Call) -> Result:
     if deadline is not None:
         sent = min(sent, max(deadline, 1))
     expected = count if count is not None else sent
-    head = f"PING {target} ({ip}): {size} data bytes\n"
-    out = sb.echo(ip, count=sent, size=size)  # its packets counted for docker stats
-    if out.unreachable:
+    shown = target if "%" in target else ip  # a scoped address is shown as typed
+    head = f"PING {target} ({shown}): {size} data bytes\n"
+    out = sb.echo(ip, count=sent, size=size) if size <= MAX_PING_DATA[ip.version] else None
+    if out is None or out.unreachable:
         # busybox writes its stdout at exit: the error comes out first.
-        return Result(1, head, "ping: sendto: Network is unreachable\n",
-                      [(2, "ping: sendto: Network is unreachable\n"), (1, head)])
+        error = f"ping: sendto: {'Message too long' if out is None else out.error or 'Network is unreachable'}\n"
+        return Result(1, head, error, [(2, error), (1, head)])
     stats = f"\n--- {target} ping statistics ---\n"
     if not out.ok:
         return Result.of(1, head + stats + f"{sent} packets transmitted, 0 packets received, 100% packet loss\n")
+    # Under 8 bytes of data there is no room for the send time: no round trip is shown.
+    timed = size >= 8
     lines = "" if opts.has("q") else "".join(
-        f"{size + 8} bytes from {ip}: seq={k} ttl={out.ttl} time={RTT} ms\n" for k in range(sent))
+        f"{size + 8} bytes from {ip}: seq={k} ttl={out.ttl}" + (f" time={RTT} ms" if timed else "") + "\n"
+        for k in range(sent))
+    summary = f"round-trip min/avg/max = {RTT}/{RTT}/{RTT} ms\n" if timed else ""
     return Result.of(0 if sent >= expected else 1,
                      head + lines + stats + f"{sent} packets transmitted, {sent} packets received, 0% packet loss\n"
-                                            f"round-trip min/avg/max = {RTT}/{RTT}/{RTT} ms\n")
+                     + summary)
 
 
 @net.applet("nslookup")
@@ -186,22 +201,22 @@ def nslookup(call: Call) -> Result:
         return timed_out
     head = f"Server:\t\t{server}\nAddress:\t{server}:53\n\n"
     try:
-        ip = IPv4Addr(name)
+        ip = ipaddress.ip_address(name)
     except ValueError:
         ip = None
     if ip is not None:
         ptr = dns.embedded_reverse(sb.owner, ip)
         if ptr is None:
             return timed_out
-        rev = ".".join(reversed(name.split("."))) + ".in-addr.arpa"
-        return Result.of(0, head + f"Non-authoritative answer:\n{rev}\tname = {ptr}\n\n")
+        return Result.of(0, head + f"Non-authoritative answer:\n{ip.reverse_pointer}\tname = {ptr}\n\n")
     answers = sb.dns_query(name)
     if answers is None:
         return timed_out
-    a_block = "Non-authoritative answer:\n" + "".join(f"Name:\t{name}\nAddress: {a}\n" for a in answers) + "\n"
-    aaaa_block = "Non-authoritative answer:\n\n"  # the embedded server has no IPv6 records here
+    # A name the embedded server knows without an IPv6 address has an empty AAAA answer.
+    blocks = {kind: "Non-authoritative answer:\n" + "".join(f"Name:\t{name}\nAddress: {a}\n" for a in found) + "\n"
+              for kind, found in (("a", answers), ("aaaa", sb.dns_query(name, 6) or []))}
     # Busybox prints the two answers as they arrive (either order on a real engine); A first here.
-    body = {"a": a_block, "aaaa": aaaa_block}.get(qtype, a_block + aaaa_block)
+    body = blocks.get(qtype, blocks["a"] + blocks["aaaa"])
     return Result.of(0, head + body)
 
 
@@ -286,14 +301,19 @@ def wget(call: Call) -> Result:
     rest = url.split("://", 1)[1] if "://" in url else url
     hostport, _, path = rest.partition("/")
     path = "/" + path
-    host, _, port = hostport.partition(":")
+    if hostport.startswith("["):  # an IPv6 address: http://[2001:db8::1]:8080/
+        host, _, port = hostport[1:].partition("]")
+        port = port.removeprefix(":")
+    else:
+        host, _, port = hostport.partition(":")
     port_n = int(port) if port.isdigit() else 80
     quiet = opts.has("q")
     dest = opts.get("O") or (path.rstrip("/").rsplit("/", 1)[-1] or "index.html")
     ip = sb.resolve(host)
     if ip is None:
         return Result.of(1, "", f"wget: bad address '{host}'\n")
-    head = "" if quiet else f"Connecting to {hostport} ({ip}:{port_n})\n"
+    where = f"[{ip}]:{port_n}" if ip.version == 6 else f"{ip}:{port_n}"
+    head = "" if quiet else f"Connecting to {hostport} ({where})\n"
     out = sb.connect(ip, port_n)
     if not out.ok:
         return Result.of(1, "", head + connect_failure("wget", ip, out, None))
@@ -318,7 +338,11 @@ def wget(call: Call) -> Result:
     return Result.of(0, "", "" if quiet else head + f"saving to '{dest}'\n" + bar + f"'{dest}' saved\n")
 
 
-@net.applet("traceroute", spec="m:w:q:p:s:f:z:i:t:")
+PROBE_BYTES = {4: 46, 6: 72}  # traceroute's packets: IP, UDP (and busybox's own data)
+
+
+@net.applet("traceroute", spec="46Flnrvm:w:q:p:s:f:z:i:t:")
+@net.applet("traceroute6", spec="nrvm:w:q:p:s:f:z:i:t:")
 def traceroute(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
     if not opts.words:
@@ -326,13 +350,14 @@ def traceroute(call: Call) -> Result:
     target = opts.words[0]
     maxhops = int(opts.get("m", "30"))
     probes = int(opts.get("q", "3"))
-    ip = sb.resolve(target)
+    version = 6 if call.name == "traceroute6" or opts.has("6") else 4 if opts.has("4") else None
+    ip = sb.resolve(target, version)
     if ip is None:
         return Result.of(1, "", f"traceroute: bad address '{target}'\n")
     out = sb.ping(ip)
     if out.unreachable:
         return Result.of(1, "", f"traceroute: can't connect to remote host ({ip}): Network is unreachable\n")
-    head = f"traceroute to {target} ({ip}), {maxhops} hops max, 46 byte packets\n"
+    head = f"traceroute to {target} ({ip}), {maxhops} hops max, {PROBE_BYTES[ip.version]} byte packets\n"
     lines, hop = "", 1
     answered = list(out.hops) + ([ip] if out.ok else [])
     for addr in answered[:maxhops]:

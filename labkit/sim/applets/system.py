@@ -85,7 +85,7 @@ def groups(call: Call) -> Result:
 @system.applet("hostid")
 def hostid(call: Call) -> Result:
     """glibc's host ID without /etc/hostid: the host name's address, its 16-bit halves swapped."""
-    ip, _ = call.sandbox.lookup(call.sandbox.hostname)
+    ip, _ = call.sandbox.lookup(call.sandbox.hostname, 4)
     n = int.from_bytes(ip.packed, "little") if ip is not None else 0
     return Result.of(0, f"{((n << 16) | (n >> 16)) & 0xFFFFFFFF:08x}\n")
 

@@ -58,6 +58,9 @@ PING = (BANNER + "\n"
     "\t\t\t(can exit earlier with -c CNT)\n"
     "\t-q\t\tQuiet, only display output at start/finish\n"
     "\t-p HEXBYTE\tPayload pattern\n")
+# ping6: ping's text without the -4,-6 and -t lines
+PING6 = "".join(line for line in PING.replace("Usage: ping ", "Usage: ping6 ").splitlines(True)
+                if not line.startswith(("\t-4,-6", "\t-t TTL")))
 HOSTNAME = (BANNER + "\n"
     "Usage: hostname [-sidf] [HOSTNAME | -F FILE]\n"
     "\n"

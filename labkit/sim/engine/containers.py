@@ -118,6 +118,8 @@ def create(host: Host, name: str | None, body: dict) -> Container:
     if len(endpoints_cfg) > 1:
         names = ", ".join(endpoints_cfg)
         raise InvalidParameter(f"Container cannot be connected to network endpoints: {names}")
+    for settings in endpoints_cfg.values():
+        endpoints.check_addresses((settings or {}).get("IPAMConfig") or {})
     ref = body.get("Image") or ""
     # No image at all: the engine still creates the container, on an empty file system (its
     # start then finds no program).

@@ -15,7 +15,7 @@ import ipaddress
 
 from ... import rules
 from ..errors import InvalidParameter
-from ..state import Container, Endpoint, IPv4Addr, Network, Service
+from ..state import Container, Endpoint, IPAddr, IPv4Addr, Network, Service
 from . import links
 
 EMBEDDED = "127.0.0.11"
@@ -152,9 +152,12 @@ def sorted_endpoints(c: Container) -> list[Endpoint]:
     return sorted(c.endpoints.values(), key=lambda ep: (ep.network.name == rules.GWBRIDGE, ep.network.name))
 
 
-def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
-    """What 127.0.0.11 answers for name asked by asker: addresses, or None when it does not know.
-    Names are matched without regard to case; NAME.NETWORK is answered on that network only."""
+def embedded_lookup(asker: Container, name: str, version: int = 4) -> list[IPAddr] | None:
+    """What 127.0.0.11 answers for name asked by asker (A records, or AAAA for version 6):
+    addresses, or None when it does not know the name. Names are matched without regard to case;
+    NAME.NETWORK is answered on that network only. The first of the asker's networks that knows
+    the name answers, for both kinds: a name known there without an IPv6 address has no AAAA
+    record (an empty answer), even if another network would have one."""
     owner = asker.shared_with() or asker
     q = name.rstrip(".").lower()
     for ep in sorted_endpoints(owner):
@@ -163,15 +166,16 @@ def embedded_lookup(asker: Container, name: str) -> list[IPv4Addr] | None:
             continue
         suffix = "." + net.name.lower()
         short = q[: -len(suffix)] if q.endswith(suffix) else None
-        found = [other.ip for other in net.endpoints.values()
+        named = [other for other in net.endpoints.values()
                  if other.ip is not None and any(n.lower() in (q, short) for n in names_of(other))]
         linked = links.alias_target(owner, ep.links, short or q)
-        if not found and linked is not None and net.id in linked.endpoints and linked.endpoints[net.id].ip:
-            found = [linked.endpoints[net.id].ip]
-        if net.swarm is not None:
+        if not named and linked is not None and net.id in linked.endpoints and linked.endpoints[net.id].ip:
+            named = [linked.endpoints[net.id]]
+        found = [other.ip6 if version == 6 else other.ip for other in named]
+        if net.swarm is not None and version == 4:
             found += service_answers(net, q.removesuffix(suffix) if short else q)
-        if found:
-            return found
+        if named or found:
+            return [ip for ip in found if ip is not None]
     return None
 
 
@@ -197,14 +201,14 @@ def task_addresses(svc: Service, net: Network) -> list[IPv4Addr]:
             if ep.network is net and ep.ip is not None]
 
 
-def embedded_reverse(asker: Container, ip: IPv4Addr) -> str | None:
+def embedded_reverse(asker: Container, ip: IPAddr) -> str | None:
     """The embedded DNS's answer to a PTR query: CONTAINER.NETWORK for an address on a shared network."""
     owner = asker.shared_with() or asker
     for ep in sorted_endpoints(owner):
         if not ep.network.user_defined:
             continue
         for other in ep.network.endpoints.values():
-            if other.ip == ip:
+            if ip in (other.ip, other.ip6):
                 return f"{other.container.name}.{ep.network.name}"
     return None
 
@@ -215,9 +219,16 @@ def embedded_ports(c: Container) -> tuple[int, int]:
     return 32768 + n % 28000, 32768 + (n * 7) % 28000
 
 
-def hosts_lookup(hosts_text: str, name: str) -> IPv4Addr | None:
+def hosts_lookup(hosts_text: str, name: str, version: int = 4) -> list[IPAddr]:
+    """The addresses of one family that /etc/hosts gives name, in the file's order."""
+    found = []
     for line in hosts_text.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and name in parts[1:] and ":" not in parts[0]:
-            return IPv4Addr(parts[0])
-    return None
+        if len(parts) >= 2 and name in parts[1:]:
+            try:
+                ip = ipaddress.ip_address(parts[0])
+            except ValueError:
+                continue
+            if ip.version == version and ip not in found:
+                found.append(ip)
+    return found

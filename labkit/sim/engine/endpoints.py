@@ -13,7 +13,7 @@ import ipaddress
 
 from ... import rules
 from ..errors import Conflict, EngineError, Forbidden, InvalidParameter
-from ..state import Container, Endpoint, IPv4Addr, Network
+from ..state import Container, Endpoint, IPv4Addr, IPv6Addr, Network
 from . import dns, drivers, ipam
 
 
@@ -29,40 +29,71 @@ def aliases_for(c: Container, net: Network, requested: list | None) -> list[str]
     return aliases
 
 
-def check_request(net: Network, req: dict) -> IPv4Addr | None:
-    """The daemon's checks of an endpoint's settings; returns the static address asked for."""
+def check_request(net: Network, req: dict) -> tuple[IPv4Addr | None, IPv6Addr | None]:
+    """The daemon's checks of an endpoint's settings; returns the static addresses asked for
+    (IPv4, IPv6). Each family's address needs a subnet of that family named by the user."""
     ipam_cfg = req.get("IPAMConfig") or {}
-    want = ipam_cfg.get("IPv4Address") or ""
-    if not net.user_defined and (want or req.get("Aliases")):
-        if want:
+    want4, want6 = ipam_cfg.get("IPv4Address") or "", ipam_cfg.get("IPv6Address") or ""
+    if not net.user_defined and (want4 or want6 or req.get("Aliases")):
+        if want4 or want6:
             raise InvalidParameter("user specified IP address is supported on user defined networks only")
         raise InvalidParameter("network-scoped alias is supported only for containers in user defined networks")
-    if not want:
-        return None
-    if not net.user_subnets:
+    check_addresses(ipam_cfg)
+    if (want4 and not net.user_subnets) or (want6 and not net.pools6):
         raise InvalidParameter("user specified IP address is supported only when connecting to networks with user configured subnets")
-    try:
-        ip = ipaddress.ip_address(want)
-    except ValueError:
-        raise InvalidParameter(f"invalid IPv4 address: {want}") from None
-    if not net.has_address(ip):
+    return (ipaddress.ip_address(want4) if want4 else None), (ipaddress.ip_address(want6) if want6 else None)
+
+
+def check_in_subnets(net: Network, want) -> None:
+    """An address asked for must lie in one of the network's subnets of its family."""
+    if want is not None and not net.has_address(want):
         raise EngineError(f"Invalid address {want}: It does not belong to any of this network's subnets")
-    return ip
 
 
-def _address(net: Network, want: IPv4Addr | None) -> IPv4Addr | None:
-    """The endpoint's address: the one asked for, else the first pool's next free one."""
+def check_addresses(ipam_cfg: dict) -> None:
+    """The daemon's check of the addresses asked for (docker run --ip/--ip6, network connect):
+    an IPv4 address for IPv4, an IPv6 one (not an IPv4-mapped one) for IPv6."""
+    want4, want6 = ipam_cfg.get("IPv4Address") or "", ipam_cfg.get("IPv6Address") or ""
+    try:
+        ok4 = not want4 or ipaddress.ip_address(want4).version == 4
+    except ValueError:
+        ok4 = False
+    if not ok4:
+        raise InvalidParameter(f"invalid IPv4 address: {want4}")
+    try:
+        ip6 = ipaddress.ip_address(want6) if want6 else None
+        ok6 = ip6 is None or (ip6.version == 6 and ip6.ipv4_mapped is None)
+    except ValueError:
+        ok6 = False
+    if not ok6:
+        raise InvalidParameter(f"invalid IPv6 address: {want6}")
+
+
+def _address(net: Network, want, version: int = 4):
+    """The endpoint's address of one family: the one asked for, else the next free one."""
     if want is not None:
+        check_in_subnets(net, want)
         return ipam.take(net.pool_of(want), want)
     last_err = None
-    for pool in net.pools:
+    pools = net.pools_of(version)
+    for pool in pools:
         try:
             return ipam.take(pool)
         except EngineError as e:
             last_err = e
-    if net.pools:
-        raise EngineError(f"no available IPv4 addresses on this network's address pools: {net.name} ({net.id})") from last_err
+    if pools:
+        raise EngineError(f"no available IPv{version} addresses on this network's address pools: "
+                          f"{net.name} ({net.id})") from last_err
     return None
+
+
+def _addresses(net: Network, want4: IPv4Addr | None, want6: IPv6Addr | None) -> tuple:
+    """IPv4 first, then IPv6 where the network has it. When no IPv6 address can be had (in use,
+    not in the subnet, none left), 20.10 does not give the IPv4 address back (libnetwork releases
+    an endpoint's addresses only once both were assigned): it stays taken until the network goes,
+    as observed (the next container got the address after it)."""
+    ip = _address(net, want4)
+    return ip, (_address(net, want6, 6) if net.ipv6 else None)
 
 
 def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoint:
@@ -73,13 +104,13 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
     if not driver.has_interfaces:
         return _join_namespace(c, net)
     host = c.host
-    want = check_request(net, req)
     driver.admit(c, net)
     aliases = None if hidden else aliases_for(c, net, req.get("Aliases"))
     if not hidden:
         c.net_requests[net.name] = {**req, "Aliases": aliases}
+    want4, want6 = check_request(net, req)  # after the aliases: a refused request keeps them
     driver.prepare(c, net)
-    ip = _address(net, want)
+    ip, ip6 = _addresses(net, want4, want6)
     if c.sandbox_pending:  # the engine makes the sandbox between the address and the driver's join
         c.sandbox_id = host.world.new_id("sandbox", c.id)
         c.sandbox_pending = False
@@ -88,13 +119,12 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
     c.next_eth += 1
     ep = Endpoint(host.world.new_id("endpoint", f"{c.id}/{net.id}"), net, c, ifname, inside, outside, ip, aliases or [],
                   req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"),
-                  hidden=hidden, mac_address=own_mac(c, net))
+                  hidden=hidden, mac_address=own_mac(c, net), ip6=ip6)
     net.endpoints[c.id] = ep
     c.endpoints[net.id] = ep
     if not hidden:
         c.net_ids[net.name] = net.id
-        if ip is not None:
-            c.hosts_lines.append(dns.own_line(c, ip))
+        c.hosts_lines += [dns.own_line(c, a) for a in (ip, ip6) if a is not None]
     for also in driver.joined(c, net, ep):
         join(c, also, {}, hidden=True)
     return ep
@@ -122,10 +152,10 @@ def leave(c: Container, net: Network) -> None:
     if ep is None:
         return
     net.endpoints.pop(c.id, None)
-    if ep.ip is not None:
-        pool = net.pool_of(ep.ip)
+    for addr in (ep.ip, ep.ip6):
+        pool = net.pool_of(addr) if addr is not None else None
         if pool is not None:
-            ipam.give_back(pool, ep.ip)
+            ipam.give_back(pool, addr)
     for also in drivers.of(net).left(c, net):
         leave(c, also)
 
@@ -152,7 +182,8 @@ def connect(c: Container, net: Network, req: dict) -> None:
         if net.swarm is not None:
             raise Conflict(f"{c.name} is already attached to network {net.name}")
         raise Forbidden(f"endpoint with name {c.name} already exists in network {net.name}")
-    check_request(net, req)  # an address in the network's subnets: looked at after the endpoint
+    for want in check_request(net, req):  # an address in the network's subnets: looked at after the endpoint
+        check_in_subnets(net, want)
     if net.swarm is not None and not net.attachable:
         raise EngineError(f"Could not attach to network {net.id}: rpc error: code = PermissionDenied "
                           f"desc = network {net.id} not manually attachable")

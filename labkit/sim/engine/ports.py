@@ -63,14 +63,14 @@ def bind(c: Container) -> None:
             hp = int(str(hport).split("-")[0])
         if hip not in ("", "0.0.0.0", "::") and not _host_has(c.host, hip):
             raise EngineError(f"driver failed programming external connectivity on endpoint {c.name} "
-                              f"({ep.id if ep else ''}): Error starting userland proxy: listen {proto}4 "
-                              f"{hip}:{hp}: bind: cannot assign requested address")
+                              f"({ep.id if ep else ''}): Error starting userland proxy: listen {_listen(proto, hip, hp)}"
+                              f": bind: cannot assign requested address")
         if (proto, hp) in taken and _overlap(taken[(proto, hp)], hip):
             where = f"driver failed programming external connectivity on endpoint {c.name} ({ep.id if ep else ''})"
             if taken[(proto, hp)] == hip:  # the engine's port allocator knows this one
                 raise EngineError(f"{where}: Bind for {hip or '0.0.0.0'}:{hp} failed: port is already allocated")
             # Another address on that port: docker-proxy's bind fails instead.
-            raise EngineError(f"{where}: Error starting userland proxy: listen {proto}4 {hip or '0.0.0.0'}:{hp}: "
+            raise EngineError(f"{where}: Error starting userland proxy: listen {_listen(proto, hip or '0.0.0.0', hp)}: "
                               f"bind: address already in use")
         taken[(proto, hp)] = hip
         bound.append((proto, hip, hp, proto, cport))
@@ -78,7 +78,15 @@ def bind(c: Container) -> None:
 
 
 def _host_has(host: Host, address: str) -> bool:
-    return address.startswith("127.") or any(str(i.ip) == address for i in host.ifaces if i.ip is not None)
+    ip = ipaddress.ip_address(address)
+    return ip.is_loopback or host.owns(ip)
+
+
+def _listen(proto: str, host_ip: str, port: int) -> str:
+    """docker-proxy's socket, as Go names it in an error: tcp4 1.2.3.4:80, tcp6 [::1]:80."""
+    if ":" in host_ip:
+        return f"{proto}6 [{host_ip}]:{port}"
+    return f"{proto}4 {host_ip}:{port}"
 
 
 def _overlap(a: str, b: str) -> bool:

@@ -23,24 +23,17 @@ The rules, for one host:
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 
 from ... import rules
-from ..state import Container, Endpoint, Host, Iface, IPv4Addr, IPv4Net, Network
-from . import dns, drivers, filesystem, stats, underlay
+from ..state import Addr6, Container, Endpoint, Host, Iface, IPAddr, IPv4Addr, IPv4Net, IPv6Addr, Network, link_local
+from . import dns, drivers, filesystem, procfs, stats, underlay
+from .routing import (CONNECTED_METRIC6, DEFAULT6, DEFAULT_METRIC6, LINK_LOCAL6, MULTICAST6, Route, best,
+                      connected, order4, order6)
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
 
-LOOPBACK = IPv4Net("127.0.0.0/8")
-ICMP_OVERHEAD = 8 + 20 + 14   # ICMP, IPv4 and Ethernet headers around an echo's data
-
-
-@dataclass
-class Route:
-    dst: IPv4Net | None  # None: the default route
-    dev: str
-    via: IPv4Addr | None = None
-    src: IPv4Addr | None = None
-    linkdown: bool = False
+LOOPBACK6 = IPv6Addr("::1")
+ICMP_IP = {4: underlay.ICMP_ECHO, 6: 8 + 40}   # ICMP and IP headers around an echo's data
+ETHERNET_HEADER = 14
 
 
 class Sandbox:
@@ -67,12 +60,21 @@ class Sandbox:
     def endpoints(self) -> list[Endpoint]:
         return [] if self.owner is None else list(self.owner.endpoints.values())
 
+    @property
+    def ipv6(self) -> bool:
+        """IPv6 is on in the namespace: the host's always; a container's only once it joins a
+        network with IPv6 (20.10 turns it off otherwise, and on interface by interface)."""
+        return self.owner is None or any(ep.ip6 is not None for ep in self.owner.endpoints.values())
+
     def interfaces(self) -> list[Iface]:
         lo = Iface(1, "lo", "00:00:00:00:00:00", mtu=65536, ip=IPv4Addr("127.0.0.1"), prefixlen=8,
-                   flags="LOOPBACK,UP,LOWER_UP", kind="loopback")
+                   flags="LOOPBACK,UP,LOWER_UP", kind="loopback",
+                   addrs6=[Addr6(LOOPBACK6, 128, "host")] if self.ipv6 else [])
         if self.owner is not None:
             return [lo] + [Iface(ep.ifindex, ep.ifname, ep.mac, mtu=ep.network.mtu, peer_index=ep.peer_ifindex,
-                                 ip=ep.ip, prefixlen=ep.prefixlen, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN")
+                                 ip=ep.ip, prefixlen=ep.prefixlen, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN",
+                                 addrs6=[Addr6(ep.ip6, ep.prefixlen6, "global", nodad=True),
+                                         Addr6(ep.link_local, 64, "link")] if ep.ip6 else [])
                            for ep in self.owner.endpoints.values() if ep.has_interface]
         out = [lo]
         attached = {}
@@ -84,9 +86,14 @@ class Sandbox:
             out.append(iface)
         for ep in self.host.all_endpoints():
             out += drivers.of(ep.network).host_side(ep)
+        for i, iface in enumerate(out[1:], 1):
+            # The kernel's link-local address, once the interface has had a carrier.
+            if "NO-CARRIER" not in iface.flags:
+                out[i] = Iface(**{**iface.__dict__, "addrs6": iface.addrs6 + [Addr6(link_local(iface.mac), 64, "link")]})
         return sorted(out, key=lambda i: i.index)
 
     def routes(self) -> list[Route]:
+        """The IPv4 routing table (ip route, route -n, /proc/net/route)."""
         routes: list[Route] = []
         if self.owner is not None:
             gw_ep = self.gateway_endpoint()
@@ -94,25 +101,41 @@ class Sandbox:
                 routes.append(Route(None, gw_ep.ifname, via=gw_ep.gateway))
             for ep in self.owner.endpoints.values():
                 if ep.ip is not None and ep.has_interface:
-                    routes.append(Route(ipaddress.ip_network(f"{ep.ip}/{ep.prefixlen}", strict=False),
-                                        ep.ifname, src=ep.ip))
+                    routes.append(Route(connected(ep.ip, ep.prefixlen), ep.ifname, src=ep.ip))
         else:
             for iface in self.interfaces():
                 if iface.ip is not None and iface.kind != "loopback":
-                    routes.append(Route(ipaddress.ip_network(f"{iface.ip}/{iface.prefixlen}", strict=False),
-                                        iface.name, src=iface.ip, linkdown="NO-CARRIER" in iface.flags))
-        return sorted(routes, key=lambda r: (0, 0) if r.dst is None else (int(r.dst.network_address) + 1, r.dst.prefixlen))
+                    routes.append(Route(connected(iface.ip, iface.prefixlen), iface.name, src=iface.ip,
+                                        linkdown="NO-CARRIER" in iface.flags))
+        return order4(routes)
+
+    def routes6(self) -> list[Route]:
+        """The IPv6 routing table (ip -6 route): each interface's subnets and fe80::/64, the
+        default route through the gateway endpoint's IPv6 gateway, the multicast routes."""
+        main, multicast = [], []
+        ifaces = [i for i in self.interfaces() if i.addrs6 and i.kind != "loopback"]
+        for iface in ifaces:
+            for a in iface.addrs6:
+                if a.scope == "global":
+                    main.append(Route(connected(a.address, a.prefixlen), iface.name, metric=CONNECTED_METRIC6))
+            main.append(Route(LINK_LOCAL6, iface.name, metric=CONNECTED_METRIC6, linkdown="NO-CARRIER" in iface.flags))
+            multicast.append(Route(MULTICAST6, iface.name, metric=CONNECTED_METRIC6, multicast=True))
+        gw_ep = self.gateway_endpoint()
+        if gw_ep is not None and gw_ep.gateway6 is not None:
+            main.append(Route(DEFAULT6, gw_ep.ifname, via=gw_ep.gateway6, metric=DEFAULT_METRIC6))
+        return order6(main, multicast)
 
     def gateway_endpoint(self) -> Endpoint | None:
-        """The endpoint that gives the default route: the first by network name, internal
-        networks only when nothing else offers a gateway."""
+        """The endpoint that gives the default routes (IPv4's and IPv6's): dual-stack ones first,
+        then the first by network name, internal networks only when nothing else offers one."""
         if self.owner is None:
             return None
         return min((ep for ep in self.owner.endpoints.values() if ep.gateway is not None),
-                   key=lambda ep: rules.gateway_order(ep.network.name, ep.network.internal), default=None)
+                   key=lambda ep: rules.gateway_order(ep.network.name, ep.network.internal,
+                                                      dual_stack=ep.gateway6 is not None), default=None)
 
-    def own_addresses(self) -> list[IPv4Addr]:
-        return [i.ip for i in self.interfaces() if i.ip is not None]
+    def own_addresses(self) -> list[IPAddr]:
+        return [a for i in self.interfaces() for a in ([i.ip] if i.ip is not None else []) + [x.address for x in i.addrs6]]
 
     # -- names -----------------------------------------------------------------------------------
     def read_file(self, path: str) -> str | None:
@@ -120,13 +143,8 @@ class Sandbox:
         if c is None and path in ("/etc/hosts", "/etc/resolv.conf", "/etc/hostname"):
             return {"/etc/hosts": self.host.world.etc_hosts, "/etc/resolv.conf": self.host.world.resolv_conf,
                     "/etc/hostname": self.hostname + "\n"}[path]
-        if path == "/proc/net/route":
-            return self.proc_net_route()
-        if path.startswith("/sys/class/net/"):
-            name, _, attr = path[len("/sys/class/net/"):].partition("/")
-            iface = next((i for i in self.interfaces() if i.name == name), None)
-            value = {"mtu": iface.mtu, "address": iface.mac, "ifindex": iface.index}.get(attr) if iface else None
-            return None if value is None else f"{value}\n"
+        if path.startswith(("/proc/net/", "/sys/class/net/")):
+            return procfs.read(self, path)
         if c is not None and c.process is not None and path in c.process.files:
             return c.process.files[path]
         if c is not None:
@@ -136,18 +154,6 @@ class Sandbox:
                 return None
         return None
 
-    def proc_net_route(self) -> str:
-        """The kernel's /proc/net/route: addresses as host-order hex, each line padded to 127."""
-        def hexa(ip) -> str:
-            return f"{int.from_bytes(ip.packed, 'little'):08X}"
-        lines = ["Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"]
-        for r in self.routes():
-            dst = r.dst or IPv4Net("0.0.0.0/0")
-            flags = 0x1 | (0x2 if r.via else 0) | (0x4 if dst.prefixlen == 32 else 0)
-            lines.append(f"{r.dev}\t{hexa(dst.network_address)}\t{hexa(r.via or IPv4Addr(0))}\t{flags:04X}\t0\t0\t0\t"
-                         f"{hexa(dst.netmask)}\t0\t0\t0")
-        return "".join(f"{line:<127}\n" for line in lines)
-
     def nameserver(self) -> str | None:
         for line in (self.read_file("/etc/resolv.conf") or "").splitlines():
             parts = line.split()
@@ -155,33 +161,45 @@ class Sandbox:
                 return parts[1]
         return None
 
-    def dns_query(self, name: str) -> list[IPv4Addr] | None:
-        """Ask the configured name server. None: no answer for that name."""
+    def dns_query(self, name: str, version: int = 4) -> list[IPAddr] | None:
+        """Ask the configured name server for A (or AAAA) records. None: it does not know the name."""
         if self.nameserver() == dns.EMBEDDED and self.container is not None:
-            return dns.embedded_lookup(self.container, name)
+            return dns.embedded_lookup(self.container, name, version)
         return None
 
-    def resolve(self, name: str) -> IPv4Addr | None:
+    def resolve(self, name: str, version: int | None = None) -> IPAddr | None:
         """What getaddrinfo gives (ping, wget, nc): an address literal, /etc/hosts, then DNS."""
-        return self.lookup(name)[0]
+        return self.lookup(name, version)[0]
 
-    def lookup(self, name: str) -> tuple[IPv4Addr | None, str]:
+    def lookup(self, name: str, version: int | None = None) -> tuple[IPAddr | None, str]:
         """(address, how): how is "ok"; "timeout" when the question went to a name server that
-        never answers (the offline host's upstream); "unreachable" when there is no route to it."""
+        never answers (the offline host's upstream); "unreachable" when there is no route to it.
+        version: 4 or 6 (ping -4/-6), None for either: glibc's order then puts an IPv6 address
+        first wherever it can be used (the namespace has IPv6 and a route to it), as RFC 3484's
+        precedence table says (::/0 above ::ffff:0:0/96), so a dual-stack name is pinged over IPv6."""
         try:
-            ip = ipaddress.ip_address(name)
-            return (ip, "ok") if ip.version == 4 else (None, "unreachable")
+            ip = ipaddress.ip_address(name.partition("%")[0])
+            return (ip, "ok") if version in (None, ip.version) else (None, "ok")
         except ValueError:
             pass
-        if name == "localhost":
-            return IPv4Addr("127.0.0.1"), "ok"
-        found = dns.hosts_lookup(self.read_file("/etc/hosts") or "", name)
-        if found is not None:
-            return found, "ok"
-        answers = self.dns_query(name)
-        if answers:
-            return answers[0], "ok"
-        return None, self.upstream_state()
+        candidates: list[IPAddr] = []
+        answered = False
+        for v in (6, 4) if version is None else (version,):
+            found = dns.hosts_lookup(self.read_file("/etc/hosts") or "", name, v)
+            if not found and name != "localhost":
+                answers = self.dns_query(name, v)
+                answered = answered or answers is not None
+                found = answers or []
+            candidates += found
+        if version is None:  # usable IPv6 addresses, then IPv4's, then the others (rule 1 only orders)
+            candidates.sort(key=lambda ip: 1 if ip.version == 4 else 0 if self.usable6(ip) else 2)
+        if candidates:
+            return candidates[0], "ok"
+        return None, "ok" if answered else self.upstream_state()
+
+    def usable6(self, ip: IPv6Addr) -> bool:
+        """glibc's test of an IPv6 destination: the namespace has a source address for it."""
+        return self.ipv6 and (ip == LOOPBACK6 or best(self.routes6(), ip) is not None)
 
     def upstream_state(self) -> str:
         """What happens to a question for the outside world's name servers: with a route out it
@@ -198,39 +216,34 @@ class Sandbox:
         return "timeout"
 
     # -- packets ---------------------------------------------------------------------------------
-    def route_for(self, dst: IPv4Addr) -> Route | None:
-        best = None
-        for r in self.routes():
-            if r.dst is None or dst in r.dst:
-                if best is None or (r.dst is not None and (best.dst is None or r.dst.prefixlen > best.dst.prefixlen)):
-                    best = r
-        return best
+    def route_for(self, dst: IPAddr) -> Route | None:
+        return best(self.routes() if dst.version == 4 else self.routes6(), dst)
 
-    def ping(self, dst: IPv4Addr) -> Outcome:
+    def ping(self, dst: IPAddr) -> Outcome:
         return self._deliver(dst, port=None)
 
-    def connect(self, dst: IPv4Addr, port: int, proto: str = "tcp") -> Outcome:
+    def connect(self, dst: IPAddr, port: int, proto: str = "tcp") -> Outcome:
         return self._deliver(dst, port=port, proto=proto)
 
-    def echo(self, dst: IPv4Addr, count: int, size: int = 56) -> Outcome:
+    def echo(self, dst: IPAddr, count: int, size: int = 56) -> Outcome:
         """`ping -c COUNT -s SIZE`: delivered as ping() says, and its packets (requests and the
         replies) counted on the interfaces they cross (`docker stats`)."""
-        self.packet = size + underlay.ICMP_ECHO
+        self.packet = size + ICMP_IP[dst.version]
         try:
             out = self.ping(dst)
         finally:
             self.packet = 0
-        self.carry(dst, out, count, size + ICMP_OVERHEAD, answered=out.ok)
+        self.carry(dst, out, count, size + ICMP_IP[dst.version] + ETHERNET_HEADER, answered=out.ok)
         return out
 
-    def carry(self, dst: IPv4Addr, out: Outcome, packets: int, size: int, answered: bool) -> None:
+    def carry(self, dst: IPAddr, out: Outcome, packets: int, size: int, answered: bool) -> None:
         """Count packets of size bytes (on the wire) out through this namespace's interface
         towards dst, and into the container that answered (`docker stats` shows them), with as
         many answers back when it answered."""
         if self.owner is None or out.unreachable:
             return
         route = self.route_for(dst)
-        if route is None or dst in LOOPBACK or dst in self.own_addresses():
+        if route is None or dst.is_loopback or dst in self.own_addresses():
             return
         back = packets if answered else 0
         stats.carried(self.owner, route.dev, received=back * size, sent=packets * size, rx_packets=back,
@@ -238,26 +251,32 @@ class Sandbox:
         target = out.target
         if isinstance(target, Container) and target is not self.owner:
             owner = target.shared_with() or target
-            ep = next((e for e in owner.endpoints.values() if e.ip == dst), None) or \
+            ep = next((e for e in owner.endpoints.values() if dst in (e.ip, e.ip6)), None) or \
                 next((e for e in owner.endpoints.values() if e.has_interface), None)
             if ep is not None:
                 stats.carried(owner, ep.ifname, received=packets * size, sent=back * size, rx_packets=packets,
                               tx_packets=back)
 
-    def _deliver(self, dst: IPv4Addr, port: int | None, proto: str = "tcp") -> Outcome:
-        if dst in LOOPBACK or dst in self.own_addresses():
+    def _deliver(self, dst: IPAddr, port: int | None, proto: str = "tcp") -> Outcome:
+        if dst.is_loopback and (dst.version == 4 or self.ipv6) or dst in self.own_addresses():
             return self._arrive_self(dst, port, proto)
+        if dst.version == 6 and not self.ipv6:
+            # 20.10 turned IPv6 off in this namespace: no address to send from.
+            return Outcome(False, "IPv6 is off in this container (it is on no network with IPv6)",
+                           unreachable=True, error="Cannot assign requested address")
         route = self.route_for(dst)
         if route is None:
             return Outcome(False, "no route to that address", unreachable=True)
         if self.owner is None:
             return self._from_host(dst, port, proto, route)
         ep = next(e for e in self.owner.endpoints.values() if e.ifname == route.dev)
-        if route.dst is not None:  # on a network this container is attached to
+        if not route.default:  # on a network this container is attached to
             return self._on_network(ep.network, dst, port, proto, from_container=True)
+        if dst.version == 6:
+            return self._via_gateway6(ep, dst, port, proto)
         return self._via_gateway(ep, dst, port, proto)
 
-    def _arrive_self(self, dst: IPv4Addr, port: int | None, proto: str) -> Outcome:
+    def _arrive_self(self, dst: IPAddr, port: int | None, proto: str) -> Outcome:
         target = self.owner if self.owner is not None else self.host
         if port is None:
             return Outcome(True, "its own address", target=target)
@@ -265,10 +284,10 @@ class Sandbox:
             return host_listens(self.host, dst, port, proto, local=True)
         return container_listens(self.owner, port, proto, hops=())
 
-    def _on_network(self, net: Network, dst: IPv4Addr, port, proto, from_container: bool, ttl=64, hops=()) -> Outcome:
+    def _on_network(self, net: Network, dst: IPAddr, port, proto, from_container: bool, ttl=64, hops=()) -> Outcome:
         for other in net.endpoints.values():
-            if other.ip == dst:
-                if from_container and not net.icc:
+            if dst in (other.ip, other.ip6, other.link_local):
+                if from_container and not net.icc and dst.version == 4:
                     return Outcome(False, rules.why_icc_off(net.name))
                 if net.swarm is not None and other.container.host is not self.host:
                     lost = underlay.crossing(net, self.host, other.container.host, self.packet)
@@ -293,21 +312,38 @@ class Sandbox:
             return host_listens(host, dst, port, proto, local=False, via=net)
         if net.internal:
             return Outcome(False, rules.why_internal_out(net.name), hops=gw)
-        for other in host.world.hosts.values():
-            if other is not host and other.underlay_ip == dst and not other.down:
-                # Out through the host's NAT (MASQUERADE) onto the underlay: one hop further.
-                if port is None:
-                    return Outcome(True, f"host {other.name}, through {host.name}'s NAT", ttl=63, target=other, hops=gw)
-                out = host_listens(other, dst, port, proto, local=False)
-                out.hops = gw
-                return out
+        out = underlay_answer(host, dst, port, proto) if host.underlay_ip is not None else None
+        if out is not None:
+            # Out through the host's NAT (MASQUERADE) onto the underlay (its switch, another
+            # host): one hop further.
+            out.hops = gw
+            if port is None and out.ok:
+                out.ttl, out.why = 63, f"{out.why}, through {host.name}'s NAT"
+            return out
         for other in host.visible_networks().values():
             if drivers.of(other).host_attached and other.has_address(dst) and other is not net:
                 return Outcome(False, rules.between_networks(net.name, net.internal, other.name, other.internal),
                                hops=gw)
         return Outcome(False, "outside this host: a simulated host has no route to the internet", hops=gw)
 
-    def _from_host(self, dst: IPv4Addr, port, proto, route: Route) -> Outcome:
+    def _via_gateway6(self, ep: Endpoint, dst: IPv6Addr, port, proto) -> Outcome:
+        """IPv6 through the gateway. 20.10 programs no ip6tables rules (--ip6tables is
+        experimental and off), so its isolation and internal networks hold for IPv4 only: the
+        host routes IPv6 between its networks like any router (one hop, TTL 63)."""
+        host, net = self.host, ep.network
+        gw = (ep.gateway6,)
+        if host.owns(dst):
+            if port is None:
+                return Outcome(True, "an address of the host", target=host)
+            return host_listens(host, dst, port, proto, local=False, via=net)
+        for other in host.visible_networks().values():
+            if drivers.of(other).host_attached and other.ipv6 and other.has_address(dst) and other is not net:
+                out = self._on_network(other, dst, port, proto, from_container=False, ttl=63, hops=gw)
+                out.why = rules.why_routed6(net.name, other.name) + "; " + out.why
+                return out
+        return Outcome(False, "outside this host: a simulated host has no route to the internet", hops=gw)
+
+    def _from_host(self, dst: IPAddr, port, proto, route: Route) -> Outcome:
         host = self.host
         for net in host.visible_networks().values():
             if net.bridge_name == route.dev:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ... import rules
-from ..state import Container, Host, IPv4Addr, Network
+from ..state import Container, Host, IPAddr, IPv4Addr, Network
 
 
 @dataclass
@@ -27,6 +27,7 @@ class Outcome:
     no_neighbour: bool = False    # on-link, but nobody has the address (ARP fails after ~3 s)
     reset: bool = False           # accepted by docker-proxy, then reset: nothing listens behind it
     hops: tuple = ()              # addresses of the routers on the way (traceroute)
+    error: str = ""               # the kernel's word when sending fails at once (else "Network is unreachable")
 
 
 def listeners_in(host: Host, owner: Container | None):
@@ -49,13 +50,14 @@ def container_listens(c: Container, port: int, proto: str, hops=(), ttl=64) -> O
     return Outcome(False, f"nothing listens on {proto} port {port} in {owner.name}", refused=True, target=owner, hops=hops)
 
 
-def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, via: Network | None = None) -> Outcome:
+def host_listens(host: Host, dst: IPAddr, port: int, proto: str, local: bool, via: Network | None = None) -> Outcome:
     """A connection to one of the host's addresses (local: from the host's own namespace; via: the
     network a container's packet came in on): a host-mode server, or a published port.
 
-    A port published on 0.0.0.0 answers on every host address, from anywhere but an internal
-    network (its packets are NATed to the container, then dropped at the bridge). A port bound to
-    one address answers only there: 127.0.0.1 only from the host itself.
+    A port published with no address answers on every host address, IPv4 (0.0.0.0) and IPv6
+    (::, docker-proxy's), from anywhere but an internal network over IPv4 (its packets are NATed
+    to the container, then dropped at the bridge; 20.10 filters no IPv6). A port bound to one
+    address answers only there: 127.0.0.1 and ::1 only from the host itself.
     """
     for c, lst in listeners_in(host, None):
         if (lst.proto, lst.port) == (proto, port):
@@ -76,23 +78,31 @@ def host_listens(host: Host, dst: IPv4Addr, port: int, proto: str, local: bool, 
         for (p_proto, host_ip, host_port, c_proto, c_port) in c.ports_bound:
             if p_proto != proto or host_port != port:
                 continue
-            if host_ip == "::" or (host_ip not in ("0.0.0.0", "") and host_ip != str(dst)):
+            if not _binds(host_ip, dst) or (dst.is_loopback and not local):
                 continue
-            if str(dst).startswith("127.") and not local:
-                continue
-            if via is not None and via.internal:
+            if via is not None and via.internal and dst.version == 4:
                 return Outcome(False, f"published port {port}: network {via.name} is internal, "
                                       f"the forwarded packets are dropped")
             out = container_listens(c, c_port, c_proto)
             # Connections from containers, and from the host to its loopback, go to docker-proxy,
             # which accepts them first; the host's own to its other addresses are NATed straight
             # to the container (iptables' OUTPUT chain).
-            if out.refused and (via is not None or str(dst).startswith("127.")):
+            if out.refused and (via is not None or dst.is_loopback):
                 out = Outcome(True, f"docker-proxy accepts on port {port}, but nothing listens on "
                                     f"{c.name}:{c_port}", target=c, reset=True)
             out.why = f"published port {port} -> {c.name}:{c_port}: " + out.why
             return out
     return Outcome(False, f"nothing listens on {proto} port {port} on the host", refused=True, target=host)
+
+
+def _binds(host_ip: str, dst: IPAddr) -> bool:
+    """A published port's host address takes connections to dst: no address, every address of
+    both families; 0.0.0.0 (or ::) every address of its family; else that one address."""
+    if host_ip == "":
+        return True
+    if host_ip in ("0.0.0.0", "::"):
+        return (host_ip == "::") == (dst.version == 6)
+    return host_ip == str(dst)
 
 
 def underlay_answer(host: Host, dst: IPv4Addr, port: int | None, proto: str, switch: bool = True) -> Outcome | None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .... import rules
-from ...errors import Forbidden, NotFound
+from ...errors import EngineError, Forbidden
 from ...state import Container, Endpoint, Host, Iface, IPv4Addr, Network, now
 from .. import ipam
 from ..sockets import Outcome
@@ -92,16 +92,17 @@ class LocalDriver(Driver):
 
     def create(self, host: Host, spec: NetworkSpec) -> Network:
         configs = ipam.check_config(spec.ipam)
-        if spec.enable_ipv6:
-            raise NotFound("could not find an available, non-overlapping IPv6 address pool among "
-                           "the defaults to assign to the network")
         net = Network(host.world.new_id("network", f"{host.name}/{spec.name}"), spec.name, self.kind, host, now(),
                       internal=spec.internal, attachable=spec.attachable, ingress=spec.ingress,
                       enable_ipv6=spec.enable_ipv6, options=spec.options, labels=spec.labels,
                       ipam_driver=spec.ipam.get("Driver") or "default", ipam_options=spec.ipam.get("Options"))
         self.check(host, net)
-        ipam.allocate(net, host.local_space, configs)
-        self.build(host, net)
+        ipam.allocate(net, host.local_space, configs, ipv6=spec.enable_ipv6)
+        try:
+            self.build(host, net)
+        except EngineError:
+            drop(host, net)
+            raise
         host.networks[net.id] = net
         return net
 
@@ -109,12 +110,13 @@ class LocalDriver(Driver):
         """The driver's own refusals, once the network has its ID."""
 
     def build(self, host: Host, net: Network) -> None:
-        """What the driver makes on the host for a new network (its pools are reserved)."""
+        """What the driver makes on the host for a new network (its pools are reserved; an error
+        gives them back)."""
 
 
 def drop(host: Host, net: Network) -> None:
     """A local network gone: its pools given back, its bridge off the host."""
-    for pool in net.pools:
+    for pool in net.pools + net.pools6:
         ipam.release(host.local_space, pool)
     host.ifaces = [i for i in host.ifaces if i.index != net.bridge_ifindex]
     host.networks.pop(net.id, None)

@@ -9,11 +9,13 @@ isolation rules keep one bridge network from another.
 from __future__ import annotations
 
 from .... import rules
-from ...state import Endpoint, Host, Iface, IPv4Addr, Network
+from ...errors import Forbidden
+from ...state import Addr6, Endpoint, Host, Iface, IPAddr, IPv6Addr, Network
 from ..sockets import Outcome, host_listens
 from .base import LocalDriver
 
 BRIDGE_NAME = "com.docker.network.bridge.name"
+BRIDGE_LINK_LOCAL = IPv6Addr("fe80::1")
 
 
 def veth_mac(key: str) -> str:
@@ -26,16 +28,22 @@ def add_bridge(host: Host, net: Network, name: str) -> None:
     net.bridge_name = name
     net.bridge_ifindex = host.new_ifindex()
     mac = "02:42:" + ":".join(net.id[i:i + 2] for i in range(0, 8, 2))
+    # With IPv6, the engine gives the bridge the IPv6 gateway and fe80::1 (the kernel adds its
+    # own link-local address once the bridge has a carrier).
+    addrs6 = [Addr6(gw, pool.subnet.prefixlen) for pool, gw in zip(net.pools6, net.gateways6)] + \
+        [Addr6(BRIDGE_LINK_LOCAL, 64, "link")] if net.ipv6 else []
     host.ifaces.append(Iface(net.bridge_ifindex, name, mac, mtu=net.mtu,
                              ip=net.gateways[0] if net.gateways and net.gateways[0] else None,
                              prefixlen=net.pools[0].subnet.prefixlen if net.pools else 0,
-                             flags="BROADCAST,MULTICAST,UP,LOWER_UP", kind="bridge"))
+                             flags="BROADCAST,MULTICAST,UP,LOWER_UP", kind="bridge", addrs6=addrs6))
 
 
 class Bridge(LocalDriver):
     kind = rules.Driver.BRIDGE
 
     def build(self, host: Host, net: Network) -> None:
+        if len(net.pools) > 1 or len(net.pools6) > 1:
+            raise Forbidden("bridge driver doesn't support multiple subnets")
         add_bridge(host, net, net.options.get(BRIDGE_NAME) or "br-" + net.id[:12])
 
     def host_side(self, ep: Endpoint) -> list[Iface]:
@@ -43,8 +51,8 @@ class Bridge(LocalDriver):
                       peer_index=ep.ifindex, master=ep.network.bridge_name,
                       flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN")]
 
-    def on_link(self, host: Host, net: Network, dst: IPv4Addr, port, proto, from_container, ttl, hops) -> Outcome | None:
-        if dst not in net.gateways:
+    def on_link(self, host: Host, net: Network, dst: IPAddr, port, proto, from_container, ttl, hops) -> Outcome | None:
+        if dst not in net.gateways and not (net.ipv6 and dst in (*net.gateways6, BRIDGE_LINK_LOCAL)):
             return None
         if port is None:
             return Outcome(True, f"the host's address on network {net.name}", target=host, hops=hops)
