@@ -32,8 +32,8 @@ def link_line(i: Iface, family6: bool = False) -> str:
     name = f"{i.name}@if{i.peer_index}" if i.peer_index else i.name
     master = f"master {i.master} " if i.master else ""
     qlen = "qlen 1000" if i.kind == "loopback" or i.name == "eth0" and i.peer_index and i.peer_index >= 30000 else ""
-    if family6:  # busybox leaves the queueing discipline and the link line out of `ip -6 addr`
-        return f"{i.index}: {name}: <{i.flags}> mtu {i.mtu} {master}{qlen}\n"
+    if family6:  # busybox leaves the queueing discipline, master and link line out of `ip -6 addr`
+        return f"{i.index}: {name}: <{i.flags}> mtu {i.mtu} {qlen}\n"
     head = f"{i.index}: {name}: <{i.flags}> mtu {i.mtu} qdisc noqueue {master}{qlen}\n"
     kind = "loopback" if i.kind == "loopback" else "ether"
     return head + f"    link/{kind} {i.mac} brd {'00:00:00:00:00:00' if kind == 'loopback' else 'ff:ff:ff:ff:ff:ff'}\n"
@@ -92,7 +92,8 @@ def routes4(sb: Sandbox) -> str:
 def routes6(sb: Sandbox) -> str:
     out = ""
     for r in sb.routes6():
-        where = "default" if r.default else f"multicast {r.dst}" if r.multicast else str(r.dst)
+        where = ("default" if r.default else f"multicast {r.dst}" if r.multicast
+                 else f"anycast {r.dst.network_address}" if r.anycast else str(r.dst))
         via = f" via {r.via}" if r.via else ""
         out += f"{where}{via} dev {r.dev}  metric {r.metric} \n"
     return out

@@ -145,14 +145,14 @@ def ping(call: Call) -> Result:
     version = 4 if opts.has("4") else 6 if call.name == "ping6" or opts.has("6") else None
     size_text = opts.get("s", "56")
     if not size_text.isdigit() or int(size_text) > 65535:
-        return Result.of(1, "", f"ping: number {size_text} is not in 0..65535 range\n")
+        return Result.of(1, "", f"{call.name}: number {size_text} is not in 0..65535 range\n")
     size = int(size_text)
     target = opts.words[0]
     count = int(opts.get("c")) if opts.get("c", "").isdigit() else None
     deadline = int(opts.get("w")) if opts.get("w", "").isdigit() else None
     ip = sb.resolve(target, version)
     if ip is None:
-        return Result.of(1, "", f"ping: bad address '{target}'\n")
+        return Result.of(1, "", f"{call.name}: bad address '{target}'\n")
     # How many go out: -c, cut short by the -w deadline (one a second); with neither, ping
     # would go on until stopped: the simulator sends 4.
     sent = count if count is not None else (deadline if deadline is not None else 4)
@@ -164,7 +164,7 @@ def ping(call: Call) -> Result:
     out = sb.echo(ip, count=sent, size=size) if size <= MAX_PING_DATA[ip.version] else None
     if out is None or out.unreachable:
         # busybox writes its stdout at exit: the error comes out first.
-        error = f"ping: sendto: {'Message too long' if out is None else out.error or 'Network is unreachable'}\n"
+        error = f"{call.name}: sendto: {'Message too long' if out is None else out.error or 'Network is unreachable'}\n"
         return Result(1, head, error, [(2, error), (1, head)])
     stats = f"\n--- {target} ping statistics ---\n"
     if not out.ok:

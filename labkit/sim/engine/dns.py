@@ -147,9 +147,10 @@ def names_of(ep: Endpoint) -> list[str]:
 
 
 def sorted_endpoints(c: Container) -> list[Endpoint]:
-    """libnetwork's endpoint order in a sandbox: by network name (gateway choice and DNS), with
-    docker_gwbridge last."""
-    return sorted(c.endpoints.values(), key=lambda ep: (ep.network.name == rules.GWBRIDGE, ep.network.name))
+    """libnetwork's endpoint order in a sandbox, which its DNS answers follow (and its gateway
+    choice): docker_gwbridge last, internal networks before it, dual-stack ones first, by name."""
+    return sorted(c.endpoints.values(), key=lambda ep: rules.gateway_order(
+        ep.network.name, ep.network.internal, dual_stack=ep.gateway is not None and ep.gateway6 is not None))
 
 
 def embedded_lookup(asker: Container, name: str, version: int = 4) -> list[IPAddr] | None:
@@ -217,6 +218,15 @@ def embedded_ports(c: Container) -> tuple[int, int]:
     """The embedded DNS server's TCP and UDP ports in a container (random on the engine; stable here)."""
     n = int(c.id[:4], 16)
     return 32768 + n % 28000, 32768 + (n * 7) % 28000
+
+
+def hosts_line(hosts_text: str, name: str, ip: IPAddr) -> int:
+    """The number of the first /etc/hosts line that gives name the address ip."""
+    for k, line in enumerate(hosts_text.splitlines()):
+        parts = line.split()
+        if len(parts) >= 2 and name in parts[1:] and parts[0] in (str(ip), ip.exploded):
+            return k
+    return len(hosts_text)
 
 
 def hosts_lookup(hosts_text: str, name: str, version: int = 4) -> list[IPAddr]:

@@ -7,7 +7,9 @@ IPv6 (`ip -6 route`): the kernel lists its main table by walking a binary tree o
 node after the ones below it, 0 bits before 1 bits: 2001:db8:1::/64, then fe80::/64 (one route
 per interface with IPv6 on, in the order they came up), then the default route (::/0, the root),
 each with its metric (256 for connected routes, 1024 for the default); the multicast routes
-(ff00::/8, one per interface) come after, from the local table. The engine gives a container
+(ff00::/8, one per interface) come after, from the local table, and on a router (the host, where
+the engine turned IPv6 forwarding on) a subnet-router anycast route (anycast 2001:db8:1:: dev
+...) per prefix and interface before them. The engine gives a container
 interface IPv6 only on a network with IPv6 enabled, so a container on none of them has an empty
 table (20.10 turns IPv6 off in its namespace).
 """
@@ -34,6 +36,7 @@ class Route:
     linkdown: bool = False
     metric: int = 0
     multicast: bool = False  # IPv6's ff00::/8 per interface (the local table's)
+    anycast: bool = False    # IPv6's subnet-router anycast address of a prefix, on a router
 
     @property
     def default(self) -> bool:
@@ -56,9 +59,14 @@ def tree_key(net: IPv6Net) -> str:
     return bits + "2"
 
 
-def order6(main: list[Route], multicast: list[Route]) -> list[Route]:
-    """The IPv6 table as `ip -6 route` lists it (routes of one prefix keep their order)."""
-    return sorted(main, key=lambda r: tree_key(r.dst)) + multicast
+def order6(main: list[Route], multicast: list[Route], anycast: bool = False) -> list[Route]:
+    """The IPv6 table as `ip -6 route` lists it (routes of one prefix keep their order); a
+    router (anycast) has a subnet-router anycast route per prefix and interface, before the
+    multicast routes."""
+    main = sorted(main, key=lambda r: tree_key(r.dst))
+    routers = [Route(IPv6Net(f"{r.dst.network_address}/128"), r.dev, metric=0, anycast=True)
+               for r in main if anycast and not r.default]
+    return main + routers + multicast
 
 
 def best(routes: list[Route], dst: IPAddr) -> Route | None:
@@ -67,7 +75,7 @@ def best(routes: list[Route], dst: IPAddr) -> Route | None:
     found = None
     for r in routes:
         net = r.dst if r.dst is not None else IPv4Net("0.0.0.0/0")
-        if net.version != dst.version or dst not in net or (r.multicast and not dst.is_multicast):
+        if net.version != dst.version or dst not in net or r.anycast or (r.multicast and not dst.is_multicast):
             continue
         if found is None or net.prefixlen > (found.dst.prefixlen if found.dst is not None else 0):
             found = r

@@ -87,9 +87,11 @@ class Sandbox:
         for ep in self.host.all_endpoints():
             out += drivers.of(ep.network).host_side(ep)
         for i, iface in enumerate(out[1:], 1):
-            # The kernel's link-local address, once the interface has had a carrier.
+            # The kernel's link-local address, once the interface has had a carrier: newer than
+            # the engine's fe80::1 on a bridge, so listed before it.
             if "NO-CARRIER" not in iface.flags:
-                out[i] = Iface(**{**iface.__dict__, "addrs6": iface.addrs6 + [Addr6(link_local(iface.mac), 64, "link")]})
+                own = [a for a in iface.addrs6 if a.scope == "global"] + [Addr6(link_local(iface.mac), 64, "link")]
+                out[i] = Iface(**{**iface.__dict__, "addrs6": own + [a for a in iface.addrs6 if a.scope != "global"]})
         return sorted(out, key=lambda i: i.index)
 
     def routes(self) -> list[Route]:
@@ -123,7 +125,9 @@ class Sandbox:
         gw_ep = self.gateway_endpoint()
         if gw_ep is not None and gw_ep.gateway6 is not None:
             main.append(Route(DEFAULT6, gw_ep.ifname, via=gw_ep.gateway6, metric=DEFAULT_METRIC6))
-        return order6(main, multicast)
+        # The host forwards IPv6 (the engine turned forwarding on): the kernel adds a subnet-router
+        # anycast route for each of its prefixes.
+        return order6(main, multicast, anycast=self.owner is None)
 
     def gateway_endpoint(self) -> Endpoint | None:
         """The endpoint that gives the default routes (IPv4's and IPv6's): dual-stack ones first,
@@ -174,23 +178,27 @@ class Sandbox:
     def lookup(self, name: str, version: int | None = None) -> tuple[IPAddr | None, str]:
         """(address, how): how is "ok"; "timeout" when the question went to a name server that
         never answers (the offline host's upstream); "unreachable" when there is no route to it.
-        version: 4 or 6 (ping -4/-6), None for either: glibc's order then puts an IPv6 address
-        first wherever it can be used (the namespace has IPv6 and a route to it), as RFC 3484's
-        precedence table says (::/0 above ::ffff:0:0/96), so a dual-stack name is pinged over IPv6."""
+        version: 4 or 6 (ping -4/-6), None for either. /etc/hosts gives its first line for the name
+        (glibc merges no more without `multi on` in /etc/host.conf, which the image lacks): so
+        localhost is 127.0.0.1, and ::1 only for IPv6. From DNS, glibc's order puts an IPv6
+        address first wherever it can be used (the namespace has IPv6 and a route to it), as RFC
+        3484's precedence table says (::/0 above ::ffff:0:0/96): a dual-stack name is pinged over
+        IPv6."""
         try:
             ip = ipaddress.ip_address(name.partition("%")[0])
             return (ip, "ok") if version in (None, ip.version) else (None, "ok")
         except ValueError:
             pass
+        hosts = self.read_file("/etc/hosts") or ""
+        found = [ip for v in ((4, 6) if version is None else (version,)) for ip in dns.hosts_lookup(hosts, name, v)]
+        if found:
+            return min(found, key=lambda ip: dns.hosts_line(hosts, name, ip)), "ok"
         candidates: list[IPAddr] = []
         answered = False
         for v in (6, 4) if version is None else (version,):
-            found = dns.hosts_lookup(self.read_file("/etc/hosts") or "", name, v)
-            if not found and name != "localhost":
-                answers = self.dns_query(name, v)
-                answered = answered or answers is not None
-                found = answers or []
-            candidates += found
+            answers = self.dns_query(name, v)
+            answered = answered or answers is not None
+            candidates += answers or []
         if version is None:  # usable IPv6 addresses, then IPv4's, then the others (rule 1 only orders)
             candidates.sort(key=lambda ip: 1 if ip.version == 4 else 0 if self.usable6(ip) else 2)
         if candidates:
