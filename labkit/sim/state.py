@@ -264,6 +264,10 @@ class Container:
     engine_files: dict[str, bytes] = field(default_factory=dict)
     # Bytes that crossed each interface, by interface name: (received, sent) bytes and packets.
     traffic: dict[str, list[int]] = field(default_factory=dict)
+    # Its namespace's neighbour table (ARP, NDP): (interface, address) -> MAC ("" unanswered),
+    # in the order learned; a new namespace at each start starts it empty.
+    neighbours: dict[tuple[str, IPAddr], str] = field(default_factory=dict)
+    closed: list = field(default_factory=list)  # its connections in TIME_WAIT (engine/tcp.py)
 
     @property
     def running(self) -> bool:
@@ -462,6 +466,8 @@ class Host:
     # The host's own folders, which bind mounts share (never the files of the machine the
     # simulator runs on).
     files: Tree = field(default_factory=dict)
+    neighbours: dict[tuple[str, IPAddr], str] = field(default_factory=dict)  # the host namespace's
+    closed: list = field(default_factory=list)
     cpus: int = 2                 # what `docker info` says of the machine (NCPU, Architecture)
     arch: str = "x86_64"
     firewall: list = field(default_factory=list)   # its own INPUT/OUTPUT rules (firewall.FirewallRule)

@@ -47,7 +47,7 @@ def labkit_reach(engine, m, q, body):
     out = []
     for pair in body.get("Pairs") or []:
         src = host.find_container(pair.get("Source") or "")
-        sb = Sandbox(host, src)
+        sb = Sandbox(host, src, probe=True)
         dst_name = pair.get("Target") or ""
         ip, how = sb.lookup(dst_name)
         item = {"Source": src.name, "Target": dst_name, "Address": str(ip) if ip else "",

@@ -4,11 +4,12 @@ an applet is written). Adding an applet: a function in its family's module, regi
 from __future__ import annotations
 
 from .files import files
+from .ifaces import ifaces
 from .net import net
 from .registry import Table
 from .servers import servers
 from .system import system
 
-APPLETS = Table(net, files, system, servers)
+APPLETS = Table(net, ifaces, files, system, servers)
 
 __all__ = ["APPLETS"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ..engine import neighbours
 from ..engine.sandbox import Sandbox
 from ..state import Iface
 
@@ -89,6 +90,22 @@ def routes4(sb: Sandbox) -> str:
     return out
 
 
+def local_routes(sb: Sandbox) -> str:
+    """The local table (ip route show table local|all): each address of the namespace, its
+    subnet's broadcast address (and loopback's whole 127.0.0.0/8), in address order."""
+    rows = []
+    for i in sb.interfaces():
+        if i.ip is None:
+            continue
+        net = ipaddress.ip_network(f"{i.ip}/{i.prefixlen}", strict=False)
+        if i.kind == "loopback":
+            rows.append((net.network_address, net.prefixlen, f"local {net} dev {i.name} table local scope host  src {i.ip} \n"))
+        rows.append((i.ip, 32, f"local {i.ip} dev {i.name} table local scope host  src {i.ip} \n"))
+        rows.append((net.broadcast_address, 32,
+                     f"broadcast {net.broadcast_address} dev {i.name} table local scope link  src {i.ip} \n"))
+    return "".join(line for _a, _p, line in sorted(rows, key=lambda r: (int(r[0]), r[1])))
+
+
 def routes6(sb: Sandbox) -> str:
     out = ""
     for r in sb.routes6():
@@ -96,6 +113,25 @@ def routes6(sb: Sandbox) -> str:
                  else f"anycast {r.dst.network_address}" if r.anycast else str(r.dst))
         via = f" via {r.via}" if r.via else ""
         out += f"{where}{via} dev {r.dev}  metric {r.metric} \n"
+    return out
+
+
+def neighbour_lines(sb: Sandbox, family: int | None, rest: list[str]) -> str:
+    """`ip neigh [show] [dev IF]`: IPv4's entries, then IPv6's (where the kernel's answer is
+    a hash order and states that age, the simulator's are in the order learned and fresh)."""
+    devices = [i.name for i in sb.interfaces()]
+    if rest[:1] == ["dev"] and len(rest) > 1:
+        devices = [d for d in devices if d == rest[1]]
+    found = neighbours.entries(sb.host, sb.owner, devices)
+    out = ""
+    for version in (4, 6):
+        for n in found:
+            if n.address.version != version or family not in (None, version):
+                continue
+            if not n.mac:
+                out += f"{n.address} dev {n.dev}  used 0/0/0 probes 6 FAILED\n"
+                continue
+            out += f"{n.address} dev {n.dev} lladdr {n.mac} {'router ' if n.router else ''}ref 1 used 0/0/0 probes 1 REACHABLE\n"
     return out
 
 
@@ -140,13 +176,18 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
             lines = [block.rstrip("\n").replace("\n", "\\") + "\n" for block in lines]
         return 0, "".join(lines), ""
     if _matches(obj, "route"):
+        if rest[:1] == ["table"] and len(rest) > 1 and family != 6:
+            wanted = {"all": routes4(sb) + local_routes(sb), "main": routes4(sb), "local": local_routes(sb)}
+            if rest[1] not in wanted:
+                return 1, "", f"ip: invalid argument '{rest[1]}' to 'table'\n"
+            return 0, wanted[rest[1]], ""
         if rest[:1] == ["dev"] or (rest[:1] and rest[0] != "table"):
             dev = rest[-1]
             table = routes6(sb) if family == 6 else routes4(sb)
             return 0, "".join(line + "\n" for line in table.splitlines() if f" dev {dev} " in line), ""
         return 0, routes6(sb) if family == 6 else routes4(sb), ""
     if _matches(obj, "neighbor") or obj == "neigh":
-        return 0, "", ""
+        return 0, neighbour_lines(sb, family, rest), ""
     return 1, "", f"ip: invalid argument '{obj}' to 'ip'\n"
 
 

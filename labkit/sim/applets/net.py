@@ -14,9 +14,10 @@ from __future__ import annotations
 import ipaddress
 
 from ..engine import dns
+from ..engine import tcp as tcp_sockets
 from ..engine.filesystem import FileError
 from ..engine.sandbox import Sandbox
-from ..engine.sockets import Outcome, listeners_in
+from ..engine.sockets import Outcome
 from ..state import IPAddr, IPv4Addr, Listener
 from . import iproute, usage
 from .registry import BANNER, Call, Family, Result, not_modelled
@@ -64,6 +65,7 @@ def ptr_name(sb: Sandbox, addr: IPv4Addr) -> str:
         name = dns.embedded_reverse(sb.owner, addr)
         if name:
             return name
+        sb.ask_upstream()  # the embedded DNS forwards the question it cannot answer
     return str(addr)
 
 
@@ -129,6 +131,7 @@ def nc(call: Call) -> Result:
     out = sb.connect(ip, port)
     if out.ok:
         served(out, call.stdin)
+        sb.hang_up(ip, port, out, client_first=True)  # nc ends when its input does
         return Result()
     return Result.of(1, "", connect_failure("nc", ip, out, wait))
 
@@ -261,23 +264,14 @@ def netstat(call: Call) -> Result:
              else "w/o servers")
     out = f"Active Internet connections ({title})\n"
     out += f"Proto Recv-Q Send-Q {'Local Address':<23} {'Foreign Address':<23} {'State':<12}\n"
-    rows = []
-    if opts.has("l") or opts.has("a"):
-        if sb.owner is not None and sb.nameserver() == dns.EMBEDDED:
-            # The embedded DNS server's sockets (the engine picks the ports at random).
-            port = dns.embedded_ports(sb.owner)
-            rows.append(("tcp", f"{dns.EMBEDDED}:{port[0]}", "0.0.0.0:*", "LISTEN"))
-            udp_row = ("udp", f"{dns.EMBEDDED}:{port[1]}", "0.0.0.0:*", "")
-        else:
-            udp_row = None
-        for _c, lst in sorted(listeners_in(call.container.host, sb.owner), key=lambda cl: cl[1].port):
-            rows.append((lst.proto, f":::{lst.port}" if lst.program == "httpd" else f"0.0.0.0:{lst.port}",
-                         ":::*" if lst.program == "httpd" else "0.0.0.0:*", "LISTEN"))
-        if udp_row:
-            rows.append(udp_row)
-    for proto, local, foreign, state in rows:
-        if (proto == "tcp" and tcp) or (proto == "udp" and udp):
-            out += f"{proto}   {0:6d} {0:6d} {local:<23} {foreign:<23} {state:<12}\n"
+    servers = opts.has("l") or opts.has("a")
+    others = opts.has("a") or not opts.has("l")
+    for sock in tcp_sockets.sockets(sb.host, sb.owner, sb.owner is not None and sb.nameserver() == dns.EMBEDDED):
+        server = sock.state in ("LISTEN", "CLOSE")
+        if (sock.proto == "tcp" and not tcp) or (sock.proto == "udp" and not udp) or not (servers if server else others):
+            continue
+        state = "" if sock.proto == "udp" else sock.state
+        out += f"{sock.proto}   {0:6d} {0:6d} {sock.address('local'):<23} {sock.address('remote'):<23} {state:<12}\n"
     if every_type or opts.has("x"):
         out += (f"Active UNIX domain sockets ({title})\n"
                 "Proto RefCnt Flags       Type       State         I-Node Path\n")
@@ -320,6 +314,7 @@ def wget(call: Call) -> Result:
     if out.reset:
         return Result.of(1, "", head + "wget: error getting response: Connection reset by peer\n")
     page = serve_http(out, path)
+    sb.hang_up(ip, port_n, out, client_first=False)  # httpd closes after its answer
     if page is None:
         return Result.of(1, "", head + "wget: server returned error: HTTP/1.1 404 Not Found\n")
     if "--spider" in opts.flags:

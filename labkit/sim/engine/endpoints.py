@@ -114,6 +114,7 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
     if c.sandbox_pending:  # the engine makes the sandbox between the address and the driver's join
         c.sandbox_id = host.world.new_id("sandbox", c.id)
         c.sandbox_pending = False
+        c.neighbours, c.closed = {}, []
     inside, outside = driver.interfaces(c, net, ip)
     ifname = f"eth{c.next_eth}"
     c.next_eth += 1
@@ -152,6 +153,8 @@ def leave(c: Container, net: Network) -> None:
     if ep is None:
         return
     net.endpoints.pop(c.id, None)
+    # Its interface is gone from the namespace, and what the kernel knew of its neighbours with it.
+    c.neighbours = {key: mac for key, mac in c.neighbours.items() if key[0] != ep.ifname}
     for addr in (ep.ip, ep.ip6):
         pool = net.pool_of(addr) if addr is not None else None
         if pool is not None:

@@ -11,7 +11,10 @@ prefix length, scope, flags, name), in the kernel's hash order, which is random 
 """
 from __future__ import annotations
 
+import ipaddress
+
 from ..state import Addr6, Iface, IPv4Addr, IPv4Net
+from . import dns, neighbours, tcp
 
 # if_inet6's scope and flags columns (include/net/ipv6.h, include/uapi/linux/if_addr.h)
 SCOPE6 = {"global": 0x00, "host": 0x10, "link": 0x20}
@@ -27,12 +30,48 @@ def read(ns, path: str) -> str | None:
         return route(ns)
     if path == "/proc/net/if_inet6":
         return if_inet6(ns) if ns.ipv6 else ""
+    if path == "/proc/net/arp":
+        return arp(ns)
+    if path in ("/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp"):
+        return tcp.proc_file(ns.host, ns.owner, ns.nameserver() == dns.EMBEDDED, path.rsplit("/", 1)[1])
+    if path == "/proc/net/dev":
+        return dev(ns)
     if path.startswith("/sys/class/net/"):
         name, _, attr = path[len("/sys/class/net/"):].partition("/")
         iface = next((i for i in ns.interfaces() if i.name == name), None)
         value = sys_class_net(ns, iface, attr) if iface is not None else None
         return None if value is None else f"{value}\n"
     return None
+
+
+def netmask(prefixlen: int) -> IPv4Addr:
+    return ipaddress.IPv4Network(f"0.0.0.0/{prefixlen}").netmask
+
+
+def broadcast(ip: IPv4Addr, prefixlen: int) -> IPv4Addr:
+    return ipaddress.IPv4Network(f"{ip}/{prefixlen}", strict=False).broadcast_address
+
+
+def arp(ns) -> str:
+    """/proc/net/arp: the IPv4 neighbours (flags 0x2: complete; 0x0 and no address: unanswered)."""
+    out = "IP address       HW type     Flags       HW address            Mask     Device\n"
+    for n in neighbours.entries(ns.host, ns.owner, [i.name for i in ns.interfaces()]):
+        if n.address.version == 4:
+            out += (f"{str(n.address):<16} 0x{1:<10x}0x{2 if n.mac else 0:<10x}{n.mac or '00:00:00:00:00:00':<17}"
+                    f"     *        {n.dev}\n")
+    return out
+
+
+def dev(ns) -> str:
+    """/proc/net/dev: each interface's counters (those the simulator counted: docker stats')."""
+    out = ("Inter-|   Receive                                                |  Transmit\n"
+           " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls "
+           "carrier compressed\n")
+    for i in ns.interfaces():
+        rx, rxp, tx, txp = (ns.owner.traffic.get(i.name) if ns.owner is not None else None) or (0, 0, 0, 0)
+        out += (f"{i.name:>6}:{rx:8d} {rxp:7d} {0:4d} {0:4d} {0:4d} {0:5d} {0:10d} {0:9d} "
+                f"{tx:8d} {txp:7d} {0:4d} {0:4d} {0:4d} {0:5d} {0:7d} {0:10d}\n")
+    return out
 
 
 def _hex4(ip: IPv4Addr) -> str:

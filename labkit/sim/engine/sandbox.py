@@ -26,7 +26,7 @@ import ipaddress
 
 from ... import rules
 from ..state import Addr6, Container, Endpoint, Host, Iface, IPAddr, IPv4Addr, IPv4Net, IPv6Addr, Network, link_local
-from . import dns, drivers, filesystem, procfs, stats, underlay
+from . import dns, drivers, filesystem, neighbours, procfs, stats, tcp, underlay
 from .routing import (CONNECTED_METRIC6, DEFAULT6, DEFAULT_METRIC6, LINK_LOCAL6, MULTICAST6, Route, best,
                       connected, order4, order6)
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
@@ -37,8 +37,10 @@ ETHERNET_HEADER = 14
 
 
 class Sandbox:
-    def __init__(self, host: Host, container: Container | None = None):
+    def __init__(self, host: Host, container: Container | None = None, probe: bool = False):
+        """probe: a look that sends nothing (labkit's reachability queries): no neighbour is learned."""
         self.host = host
+        self.probe = probe
         self.packet = 0     # the IP packet size of the probe under way (ping -s); 0: a small one
         owner = container.shared_with() if container is not None else None
         self.container = container
@@ -214,6 +216,7 @@ class Sandbox:
         is sent and never answered (timeout); with none it fails at once (unreachable)."""
         server = self.nameserver()
         if server == dns.EMBEDDED and self.owner is not None:
+            self.ask_upstream()
             return "timeout"  # the embedded server forwards it to the host's servers
         try:
             ip = IPv4Addr(server) if server else None
@@ -266,6 +269,45 @@ class Sandbox:
                               tx_packets=back)
 
     def _deliver(self, dst: IPAddr, port: int | None, proto: str = "tcp") -> Outcome:
+        out = self._reach(dst, port, proto)
+        route = None if self.probe or out.unreachable or dst.is_loopback or dst in self.own_addresses() \
+            else self.route_for(dst)
+        if route is not None:
+            neighbours.learn(self.host, self.owner, route.dev, route.via or dst, out)
+        return out
+
+    def source_for(self, dst: IPAddr) -> IPAddr | None:
+        """The address a connection to dst is sent from (the route's interface's)."""
+        route = self.route_for(dst)
+        iface = next((i for i in self.interfaces() if route is not None and i.name == route.dev), None)
+        if iface is None:
+            return None
+        if dst.version == 4:
+            return iface.ip
+        return next((a.address for a in iface.addrs6 if a.scope == "global"), None)
+
+    def hang_up(self, dst: IPAddr, port: int, out: Outcome, client_first: bool) -> None:
+        """A TCP connection this namespace made to dst:port ended: the side that closed first
+        keeps it in TIME_WAIT for a minute (netstat, /proc/net/tcp)."""
+        src = self.source_for(dst)
+        if self.probe or not out.ok or out.reset or src is None:
+            return
+        eport = tcp.ephemeral(self.host, self.owner)
+        target = out.target
+        if client_first:
+            tcp.closed(self.host, self.owner, src, eport, dst, port)
+        elif isinstance(target, Container) and any(dst in (e.ip, e.ip6) for e in target.endpoints.values()):
+            family = tcp.server_family(out.listener.program) if out.listener is not None else dst.version
+            tcp.closed(self.host, target.shared_with() or target, dst, port, src, eport, family)
+
+    def ask_upstream(self) -> None:
+        """A question the embedded DNS forwards to the host's name servers: sent from this
+        namespace through its default gateway (which it learns)."""
+        gw_ep = self.gateway_endpoint()
+        if not self.probe and gw_ep is not None:
+            neighbours.learn(self.host, self.owner, gw_ep.ifname, gw_ep.gateway, Outcome(False))
+
+    def _reach(self, dst: IPAddr, port: int | None, proto: str = "tcp") -> Outcome:
         if dst.is_loopback and (dst.version == 4 or self.ipv6) or dst in self.own_addresses():
             return self._arrive_self(dst, port, proto)
         if dst.version == 6 and not self.ipv6:
