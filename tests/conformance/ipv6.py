@@ -227,3 +227,31 @@ def s_ipv6_default_bridge(env):
     env.attempt("connect k1 v6a", env.api.connect_container_to_network, "k1", "v6a")
     for cmd in ("ip route", "ip -6 route", "ping -c1 -W1 10.50.0.1"):
         env.exec("k1", cmd)
+
+
+@scenario("ipv6: inside a container", "dns: embedded", "reachability: default route", "reachability: icc")
+def s_ipv6_several_networks(env):
+    """A container on two IPv6 networks and an IPv4-only one: the IPv6 table in the kernel's
+    order, the default routes (both) from the first dual-stack network by name, one /etc/hosts line
+    per address, the embedded DNS asking the dual-stack networks first, glibc's choice of address
+    (IPv6 from DNS, the first /etc/hosts line for localhost); inter-container traffic turned off
+    holds for IPv4 only."""
+    v6net(env, "v6a", "2001:db8:1::/64")
+    v6net(env, "ula", "fd00:1::/64")
+    env.client.networks.create("noicc", enable_ipv6=True, options={"com.docker.network.bridge.enable_icc": "false"},
+                               ipam=ipam({"subnet": "2001:db8:5::/64"}))
+    env.client.networks.create("plain")
+    for name, net in (("a1", "v6a"), ("u1", "ula"), ("n1", "noicc"), ("n2", "noicc"), ("p1", "plain")):
+        run(env, name, net)
+    env.client.networks.get("ula").connect("a1")
+    env.client.networks.get("plain").connect("a1")
+    for cmd in ("sleep 2; ip addr", "ip -6 route", "ip route", "cat /etc/hosts", "ping -c1 -W1 u1", "ping -c1 -W1 p1",
+                "ping -4 -c1 -W1 u1", "ping6 -c1 -W1 p1", "ping -c1 -W1 a1", "ping -c1 -W1 localhost",
+                "nslookup -type=a a1", "nslookup -type=aaaa a1", "nslookup -type=aaaa p1", "ip -6 route get fd00:1::2",
+                "cat /proc/net/if_inet6 | sort", "traceroute -n -w1 fd00:1::2"):
+        env.exec("a1", cmd)
+    for cmd in ("ping -c1 -W1 a1", "ping6 -c1 -W1 a1", "ping -6 -c1 -W1 localhost", "ping -c1 -W1 localhost",
+                "ip -6 route", "nslookup -type=aaaa a1"):
+        env.exec("p1", cmd)
+    for cmd in ("ping -c1 -W1 n2", "ping -4 -c1 -W1 n2", "ping -6 -c1 -W1 2001:db8:5::1", "ping -6 -c1 -W1 2001:db8:1::2"):
+        env.exec("n1", cmd)
