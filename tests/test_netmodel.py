@@ -7,9 +7,13 @@ import ipaddress
 
 import pytest
 
+import labkit.sim as sim
 from labkit.sim.addresses import link_local
 from labkit.sim.applets.ifaces import natural, scaled
+from labkit.sim.engine import containers, endpoints, networks
+from labkit.sim.engine.drivers import NetworkSpec
 from labkit.sim.engine.routing import DEFAULT6, LINK_LOCAL6, MULTICAST6, Route, best, order6
+from labkit.sim.shell import Shell
 
 
 @pytest.mark.parametrize("mac, address", [
@@ -45,3 +49,55 @@ def test_the_ipv6_table_is_listed_in_the_kernels_tree_order():
     assert got == [("2001:db8:1::/64", "eth0"), ("fd00:1::/64", "eth1"), ("fe80::/64", "eth0"), ("fe80::/64", "eth1"),
                    ("::/0", "eth1"), ("ff00::/8", "eth0"), ("ff00::/8", "eth1")]
     assert best(order6(main, multicast), ipaddress.ip_address("2001:db8:ffff::1")).via == ipaddress.ip_address("fd00:1::1")
+
+
+# -- the tools over the model (a simulated host) ---------------------------------------------------
+@pytest.fixture
+def host():
+    return sim.World().add_host()
+
+
+def start(host, name: str, network: str, cmd=("sleep", "600")):
+    body = {"Image": "busybox", "Cmd": list(cmd), "HostConfig": {"NetworkMode": network}}
+    with host.world.lock:
+        c = containers.create(host, name, body)
+        containers.start(c)
+    return c
+
+
+def run(c, line: str) -> tuple[int, str, str]:
+    res = Shell(c, c.process, main=False).run_script(line)
+    return res.code, res.out, res.err
+
+
+def test_a_restarted_container_names_its_interfaces_in_the_sandboxs_endpoint_order(host):
+    """Started on front, then connected to back: front is eth0, back eth1. Restarted, the engine
+    joins both before it makes the namespace and moves the interfaces in by libnetwork's order
+    (back before front): back is eth0, front eth1, front's interface still made first."""
+    networks.create(host, NetworkSpec("front"))
+    cli = start(host, "cli", "front")
+    endpoints.connect(cli, networks.create(host, NetworkSpec("back")), {})
+    assert {ep.network.name: ep.ifname for ep in cli.endpoints.values()} == {"front": "eth0", "back": "eth1"}
+    with host.world.lock:
+        containers.restart(cli)
+    eps = {ep.network.name: ep for ep in cli.endpoints.values()}
+    assert (eps["back"].ifname, eps["front"].ifname) == ("eth0", "eth1")
+    assert eps["front"].ifindex < eps["back"].ifindex
+    assert run(cli, "ip route")[1] == ("default via 172.19.0.1 dev eth0 \n172.18.0.0/16 dev eth1 scope link  src 172.18.0.2 \n"
+                                       "172.19.0.0/16 dev eth0 scope link  src 172.19.0.2 \n")
+
+
+@pytest.mark.parametrize("size, timed", [(0, False), (3, False), (4, True), (7, True), (56, True)])
+def test_ping_shows_a_round_trip_once_the_data_holds_its_4_byte_send_time(host, size, timed):
+    networks.create(host, NetworkSpec("front"))
+    start(host, "web", "front")
+    out = run(start(host, "cli", "front"), f"ping -c1 -W1 -s {size} web")[1]
+    assert ("time=" in out, "round-trip" in out) == (timed, timed)
+
+
+def test_arp_names_what_it_cannot_resolve_and_may_not_delete_without_net_admin(host):
+    networks.create(host, NetworkSpec("front"))
+    start(host, "web", "front")
+    cli = start(host, "cli", "front")
+    assert run(cli, "arp -a nosuch") == (1, "", "arp: nosuch: Host name lookup failure\n")
+    assert run(cli, "arp -d web") == (1, "", "arp: SIOCDARP(priv): Operation not permitted\n")

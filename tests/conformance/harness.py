@@ -9,9 +9,9 @@ after normalisation.
 Normalised, because they cannot agree by nature: IDs (replaced by tokens in order of first
 appearance, so the same structure gives the same tokens), timestamps, PIDs, round-trip times,
 random MAC addresses of host-side interfaces and what is derived from them (veth names, IPv6
-link-local addresses), file system paths of the data root. Compared as they are: addresses,
-interfaces and their indexes, routes, DNS answers, reachability, command output, exit codes,
-HTTP statuses and error texts.
+link-local addresses), file system paths of the data root, the ephemeral ports of connections.
+Compared as they are: addresses, interfaces and their indexes, routes, DNS answers, reachability,
+command output, exit codes, HTTP statuses and error texts.
 """
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ HEX12 = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")  # also after
 SWARM_ID = re.compile(r"\b(?=[a-z0-9]*[0-9])(?=[a-z0-9]*[a-z])[a-z0-9]{25}\b")  # swarm objects: 25 base-36
 JOIN_TOKEN = re.compile(r"SWMTKN-1-[a-z0-9]+-[a-z0-9]+")
 EMBEDDED_DNS_PORT = re.compile(r"127\.0\.0\.11:\d+(?= )")  # the embedded DNS server's random ports (netstat)
+# netstat's lines of connections (not listening sockets): the kernel picks the connecting side's
+# local port at random from 32768-60999 (net.ipv4.ip_local_port_range)
+CONNECTION = re.compile(r"^(tcp|udp)6? .*\b(ESTABLISHED|TIME_WAIT|CLOSE_WAIT|FIN_WAIT[12]|SYN_SENT|LAST_ACK)\b.*$", re.M)
+EPHEMERAL_PORT = re.compile(r":(3[2-9]\d{3}|[45]\d{4}|60\d{3})(?= )")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)")
 PING_TIME = re.compile(r"time=[0-9.]+ ms")
 PROBE_TIME = re.compile(r"\b[0-9]+\.[0-9]+ ms\b")
@@ -174,6 +178,7 @@ class Normaliser:
     def text(self, s: str) -> str:
         s = JOIN_TOKEN.sub("<join-token>", s)
         s = EMBEDDED_DNS_PORT.sub("127.0.0.11:<port>", s)
+        s = CONNECTION.sub(lambda m: EPHEMERAL_PORT.sub(":<ephemeral>", m.group(0)), s)
         s = HEX64.sub(lambda m: self.ids.get(m.group(0), "<id?>"), s)
         s = SWARM_ID.sub(lambda m: self.ids.get(m.group(0), "<sid?>"), s)
         s = HEX12.sub(self._short, s)

@@ -78,9 +78,22 @@ def ifconfig(call: Call) -> Result:
     return Result.of(0, "".join(block(call, i) for i in found))
 
 
+def may_change_network(call: Call) -> bool:
+    """CAP_NET_ADMIN: the container is privileged or has --cap-add NET_ADMIN (or ALL)."""
+    hc = call.container.host_config
+    caps = {c.upper().removeprefix("CAP_") for c in hc.get("CapAdd") or []}
+    return bool(hc.get("Privileged")) or bool(caps & {"NET_ADMIN", "ALL"})
+
+
 @ifaces.applet("arp", spec="A:p:H:t:i:adnDsv", usage=usage.ARP)
 def arp(call: Call) -> Result:
     opts, sb = call.opts, call.sandbox
+    wanted = opts.words[0] if opts.words else None
+    if wanted is not None and sb.resolve(wanted, 4) is None:
+        # busybox: herror() after the resolver's TRY_AGAIN (the embedded DNS finds no server)
+        return Result.of(1, "", f"arp: {wanted}: Host name lookup failure\n")
+    if opts.has("d") and wanted is not None and not may_change_network(call):
+        return Result.of(1, "", "arp: SIOCDARP(priv): Operation not permitted\n")
     if opts.has("d") or opts.has("s"):
         return not_modelled("arp", "changing the ARP table")
     devices = [i.name for i in sb.interfaces()]
@@ -88,12 +101,8 @@ def arp(call: Call) -> Result:
     entries = len(found)
     if opts.get("i"):
         found = [n for n in found if n.dev == opts.get("i")]
-    wanted = opts.words[0] if opts.words else None
     if wanted is not None:
-        ip = sb.resolve(wanted, 4)
-        if ip is None:
-            return Result.of(1, "", f"arp: bad address '{wanted}'\n" if wanted[:1].isdigit() else f"arp: can't resolve '{wanted}'\n")
-        found = [n for n in found if n.address == ip]
+        found = [n for n in found if n.address == sb.resolve(wanted, 4)]
     out = ""
     for n in found:
         name = "?" if opts.has("n") else (dns.embedded_reverse(sb.owner, n.address) if sb.owner is not None else None) or "?"

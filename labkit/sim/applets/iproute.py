@@ -90,19 +90,21 @@ def routes4(sb: Sandbox) -> str:
     return out
 
 
-def local_routes(sb: Sandbox) -> str:
+def local_routes(sb: Sandbox, named: bool = True) -> str:
     """The local table (ip route show table local|all): each address of the namespace, its
-    subnet's broadcast address (and loopback's whole 127.0.0.0/8), in address order."""
+    subnet's broadcast address (and loopback's whole 127.0.0.0/8), in address order. busybox
+    names the table on each line only when it lists all of them (named)."""
+    table = " table local" if named else ""
     rows = []
     for i in sb.interfaces():
         if i.ip is None:
             continue
         net = ipaddress.ip_network(f"{i.ip}/{i.prefixlen}", strict=False)
         if i.kind == "loopback":
-            rows.append((net.network_address, net.prefixlen, f"local {net} dev {i.name} table local scope host  src {i.ip} \n"))
-        rows.append((i.ip, 32, f"local {i.ip} dev {i.name} table local scope host  src {i.ip} \n"))
+            rows.append((net.network_address, net.prefixlen, f"local {net} dev {i.name}{table} scope host  src {i.ip} \n"))
+        rows.append((i.ip, 32, f"local {i.ip} dev {i.name}{table} scope host  src {i.ip} \n"))
         rows.append((net.broadcast_address, 32,
-                     f"broadcast {net.broadcast_address} dev {i.name} table local scope link  src {i.ip} \n"))
+                     f"broadcast {net.broadcast_address} dev {i.name}{table} scope link  src {i.ip} \n"))
     return "".join(line for _a, _p, line in sorted(rows, key=lambda r: (int(r[0]), r[1])))
 
 
@@ -177,7 +179,7 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
         return 0, "".join(lines), ""
     if _matches(obj, "route"):
         if rest[:1] == ["table"] and len(rest) > 1 and family != 6:
-            wanted = {"all": routes4(sb) + local_routes(sb), "main": routes4(sb), "local": local_routes(sb)}
+            wanted = {"all": routes4(sb) + local_routes(sb), "main": routes4(sb), "local": local_routes(sb, named=False)}
             if rest[1] not in wanted:
                 return 1, "", f"ip: invalid argument '{rest[1]}' to 'table'\n"
             return 0, wanted[rest[1]], ""

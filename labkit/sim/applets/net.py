@@ -172,8 +172,8 @@ def ping(call: Call) -> Result:
     stats = f"\n--- {target} ping statistics ---\n"
     if not out.ok:
         return Result.of(1, head + stats + f"{sent} packets transmitted, 0 packets received, 100% packet loss\n")
-    # Under 8 bytes of data there is no room for the send time: no round trip is shown.
-    timed = size >= 8
+    # busybox sends its send time as 4 bytes of data: under 4 there is no round trip to show.
+    timed = size >= 4
     lines = "" if opts.has("q") else "".join(
         f"{size + 8} bytes from {ip}: seq={k} ttl={out.ttl}" + (f" time={RTT} ms" if timed else "") + "\n"
         for k in range(sent))

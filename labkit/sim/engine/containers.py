@@ -231,6 +231,7 @@ def start(c: Container) -> None:
             for net, req in wanted:
                 endpoints.join(c, net, req or {})
                 joined.append(net)
+            endpoints.name_interfaces(c)
         if mode != "container" and (c.sandbox_pending or mode in ("host", "none")):
             c.sandbox_id = host.world.new_id("sandbox", c.id)
             c.sandbox_pending = False

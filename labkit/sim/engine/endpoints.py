@@ -131,6 +131,18 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
     return ep
 
 
+def name_interfaces(c: Container) -> None:
+    """A starting container's namespace is made once all its endpoints joined (libnetwork's
+    SetKey), and their interfaces moved in in the sandbox's endpoint order: eth0 is the first of
+    dns.sorted_endpoints, not the first joined, whose veth's index still says it was made first
+    (observed: front joined first, eth1 with index 12; back eth0 with 14). A network connected
+    while the container runs gets the next name."""
+    named = [ep for ep in dns.sorted_endpoints(c) if ep.has_interface]
+    for k, ep in enumerate(named):
+        ep.ifname = f"eth{k}"
+    c.next_eth = len(named)
+
+
 def own_mac(c: Container, net: Network) -> str:
     """--mac-address: the endpoint on the network the container was created with gets it (the
     engine ignores a MAC address given at connect)."""
