@@ -2,7 +2,8 @@
 servers' listening sockets, the embedded DNS server's (127.0.0.11, on ports the engine picks at
 random), and the connections that ended there within the last minute (TIME_WAIT, at the side
 that closed first: a client that had nothing more to send, such as `nc` with no input; the
-server for HTTP, as busybox's httpd closes after its answer).
+server for HTTP, as busybox's httpd closes after its answer; wget closes at nearly the same
+moment, and the engine was seen putting the TIME_WAIT at either side: a race, modelled one way).
 
 Servers: busybox's httpd listens on IPv6's any address (:::80), which takes IPv4 clients too (as
 ::ffff:172.18.0.3); nc -l on IPv4's (0.0.0.0). The kernel lists IPv4 sockets (tcp), then IPv6's
