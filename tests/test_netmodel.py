@@ -73,7 +73,7 @@ def run(c, line: str) -> tuple[int, str, str]:
 def test_a_restarted_container_names_its_interfaces_in_the_sandboxs_endpoint_order(host):
     """Started on front, then connected to back: front is eth0, back eth1. Restarted, the engine
     joins both before it makes the namespace and moves the interfaces in by libnetwork's order
-    (back before front): back is eth0, front eth1, front's interface still made first."""
+    (back before front): back is eth0, front eth1 (which is made first varies on the engine)."""
     networks.create(host, NetworkSpec("front"))
     cli = start(host, "cli", "front")
     endpoints.connect(cli, networks.create(host, NetworkSpec("back")), {})
@@ -82,7 +82,6 @@ def test_a_restarted_container_names_its_interfaces_in_the_sandboxs_endpoint_ord
         containers.restart(cli)
     eps = {ep.network.name: ep for ep in cli.endpoints.values()}
     assert (eps["back"].ifname, eps["front"].ifname) == ("eth0", "eth1")
-    assert eps["front"].ifindex < eps["back"].ifindex
     assert run(cli, "ip route")[1] == ("default via 172.19.0.1 dev eth0 \n172.18.0.0/16 dev eth1 scope link  src 172.18.0.2 \n"
                                        "172.19.0.0/16 dev eth0 scope link  src 172.19.0.2 \n")
 

@@ -134,9 +134,10 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
 def name_interfaces(c: Container) -> None:
     """A starting container's namespace is made once all its endpoints joined (libnetwork's
     SetKey), and their interfaces moved in in the sandbox's endpoint order: eth0 is the first of
-    dns.sorted_endpoints, not the first joined, whose veth's index still says it was made first
-    (observed: front joined first, eth1 with index 12; back eth0 with 14). A network connected
-    while the container runs gets the next name."""
+    dns.sorted_endpoints, not the first joined (observed: started on front, connected to back,
+    restarted: back eth0, front eth1, in every run). The engine joins in a Go map's order, so which
+    veth is made first (the lower index) varies; the simulator joins in the order connected. A
+    network connected while the container runs gets the next name."""
     named = [ep for ep in dns.sorted_endpoints(c) if ep.has_interface]
     for k, ep in enumerate(named):
         ep.ifname = f"eth{k}"
