@@ -2,9 +2,10 @@
 
     nb08.exercise_1(lab, answer)   # the host-side end of web's eth0 (a veth name)
     nb08.exercise_2(lab, answer)   # shop published on 127.0.0.1:8081, and where its DNAT rule sends traffic
-    nb08.exercise_3(answer)        # the MTU of an overlay on an underlay of MTU 9000
+    nb08.exercise_3(hosts)         # the overlay jumbo, made for an underlay of MTU 9000, and big on it
 
-The first two ask the engine through the lab, from inside containers (`ip link`), on either engine.
+They ask the engine through the lab, from inside containers (`ip link`, /sys/class/net), on either
+engine.
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import docker
 from .. import iptables
 from ..lab import Lab
 from . import Result, recorded, result
+from ._look import Steps, check, networks_of, run, running_container
 
 LINK = re.compile(r"^(\d+): ([^:@\s]+)(?:@if(\d+))?:", re.MULTILINE)
-VXLAN_OVERHEAD = 50   # outer Ethernet 14 + outer IPv4 20 + UDP 8 + VXLAN 8
+VXLAN_OVERHEAD = 50   # outer IPv4 20 + UDP 8 + VXLAN 8 + the inner Ethernet header 14 (the outer one is not counted)
 
 
 def _links(lab: Lab, container: str, *args: str) -> dict[int, tuple[str, int | None]]:
@@ -86,19 +88,53 @@ def exercise_2(lab: Lab, answer) -> Result:
     return result(title, checks)
 
 
-@recorded
-def exercise_3(answer, underlay_mtu: int = 9000) -> Result:
-    """The MTU Docker gives an overlay's interfaces when the underlay's MTU is 9000."""
-    title = "Exercise 3: the overlay's MTU on an underlay of MTU 9000"
+JUMBO, BIG, UNDERLAY_MTU = "jumbo", "big", 9000
+MAKE_JUMBO = ("hosts[0].network('jumbo', driver='overlay', attachable=True, options={...}) (docker network create "
+              "-d overlay --attachable -o com.docker.network.driver.mtu=... jumbo), then "
+              "hosts[0].container('big', networks=['jumbo'])")
+
+
+@check("Exercise 3: an overlay for an underlay of MTU 9000")
+def exercise_3(steps: Steps, hosts) -> None:
+    """`hosts`: section 6's labs (hosts[0] on host1, the manager). The overlay jumbo and the
+    container big on it, on host1; big's interface there has the MTU that fits an underlay of 9000
+    (read inside big: `cat /sys/class/net/IFACE/mtu`)."""
+    lab = hosts[0] if isinstance(hosts, (list, tuple)) else hosts
     try:
-        given = int(str(answer).strip())
-    except ValueError:
-        given = None
-    truth = underlay_mtu - VXLAN_OVERHEAD
-    hint = f"the underlay's MTU minus the {VXLAN_OVERHEAD} bytes VXLAN adds to each packet"
-    if given == underlay_mtu + VXLAN_OVERHEAD:
-        hint = "the headers are added to the container's packet: the container's packet must be smaller"
-    return result(title, [(given == truth, f"your answer: {answer}", hint)])
+        net = lab.api.inspect_network(JUMBO)
+    except docker.errors.NotFound:
+        steps.stop(f"host1 has no network {JUMBO}", f"make it on host1 (the manager): {MAKE_JUMBO}")
+    if net.get("Driver") != "overlay":
+        steps.stop(f"{JUMBO} is a {net.get('Driver')} network, not an overlay",
+                   f"remove it (hosts[0].remove('{JUMBO}')) and make it again: {MAKE_JUMBO}")
+    option = (net.get("Options") or {}).get("com.docker.network.driver.mtu")
+    steps.saw(f"{JUMBO}: an overlay, " + (f"com.docker.network.driver.mtu={option}" if option else "no MTU option"))
+    topo = lab.snapshot()
+    big = running_container(steps, topo, BIG, f"run it on host1: hosts[0].container('{BIG}', networks=['{JUMBO}'])")
+    mine = networks_of(topo, big).get(JUMBO)
+    if mine is None or not mine.address:
+        steps.stop(f"{BIG} is not on {JUMBO}", f"connect it: hosts[0].connect('{BIG}', '{JUMBO}') "
+                   f"(docker network connect {JUMBO} {BIG})")
+    faces = lab.interfaces(BIG)
+    iface = next((i for i, cidrs in faces.items() if any(c.split("/")[0] == mine.address for c in cidrs)), None)
+    if iface is None:
+        steps.stop(f"{BIG} has no interface with its address on {JUMBO}, {mine.address}", f"start {BIG} again")
+    _, out = run(lab, BIG, ["cat", f"/sys/class/net/{iface}/mtu"])
+    mtu = int(out.strip()) if out.strip().isdigit() else None
+    steps.saw(f"inside {BIG}, {iface} (on {JUMBO}) has MTU {mtu}")
+    want = UNDERLAY_MTU - VXLAN_OVERHEAD
+    if mtu == want:
+        return
+    if mtu == 1500 - VXLAN_OVERHEAD and not option:
+        hint = ("Docker does not read the underlay's MTU: an overlay gets 1450 unless its driver option "
+                "com.docker.network.driver.mtu says otherwise")
+    elif option and mtu == int(option) - VXLAN_OVERHEAD and int(option) != UNDERLAY_MTU:
+        hint = (f"on an overlay, com.docker.network.driver.mtu names the underlay's MTU, and Docker subtracts "
+                f"VXLAN's {VXLAN_OVERHEAD} bytes itself: {option} - {VXLAN_OVERHEAD} = {mtu}")
+    else:
+        hint = f"the wrapped frames must fit the underlay's {UNDERLAY_MTU} bytes: {want} for the overlay's interfaces"
+    steps.stop(f"{mtu} is not the MTU that fits an underlay of {UNDERLAY_MTU}",
+               hint + f". A network's options cannot change: remove {BIG} and {JUMBO}, then make them again")
 
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3"]
