@@ -133,14 +133,19 @@ def test_nb01_exercise_2(lab):
 
 
 def test_nb01_exercise_3(lab):
-    not_yet(nb01.exercise_3(lab, "172.17.0.1"), "no container named alpha")
-    lab.container("alpha")
-    not_yet(nb01.exercise_3(lab, None), "not set yet")
-    not_yet(nb01.exercise_3(lab, address(lab, "alpha", "bridge")), "alpha's own address")
-    not_yet(nb01.exercise_3(lab, "172.17.0.0"), "the network's own address")
-    right(nb01.exercise_3(lab, "172.17.0.1"))
-    gateway = lab.client.containers.get("alpha").attrs["NetworkSettings"]["Networks"]["bridge"]["Gateway"]
-    right(nb01.exercise_3(lab, gateway))
+    lab.container("alpha")                                   # section 2: the printed answer is no use
+    not_yet(nb01.exercise_3(lab), "no network named ex-out", hint=("gateway=", "--gateway"))
+    lab.network("ex-out", subnet="10.80.0.0/24")             # the gateway left to IPAM
+    lab.container("ex-three", networks=["ex-out"])
+    not_yet(nb01.exercise_3(lab), "way out is 10.80.0.1, not 10.80.0.254", hint=("first address",))
+    lab.remove("ex-three")
+    lab.remove("ex-out")
+    lab.network("ex-out", subnet="10.80.0.0/24", gateway="10.80.0.254")   # the notebook's solution
+    not_yet(nb01.exercise_3(lab), "no container named ex-three")
+    lab.container("ex-three", networks=["ex-out"])
+    done = nb01.exercise_3(lab)
+    right(done)
+    assert "ex-three pings its gateway 10.80.0.254 (the host's address on ex-out): reachable" in done.found, done
 
 
 # -- notebook 02: user-defined bridges -----------------------------------------------------------------

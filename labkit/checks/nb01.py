@@ -2,7 +2,8 @@
 
     exercise_1(lab)                  ex-one and ex-two run on the default bridge; ex-one pings ex-two
     exercise_2(lab, ex_two_address)  the learner found ex-two's address (no names on this bridge)
-    exercise_3(lab, gateway)         the learner found the gateway alpha sends outside traffic to
+    exercise_3(lab)                  network ex-out with the gateway the learner chose, ex-three on it
+                                     going out that way
 
 They read the engine through the lab (its snapshot, and `ping` / `ip route` inside containers),
 so they say the same on the simulator and on a real engine.
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from ..rules import Driver
 from . import Result
-from ._look import as_address, check, default_gateway, networks_of, running_container
+from ._look import as_address, check, default_gateway, network, networks_of, running_container
 
 MAKE = {name: f"start {name} as section 2 starts alpha and beta (docker run -d --name {name} busybox "
               f"sleep 86400): with no networks= it joins the default bridge" for name in ("ex-one", "ex-two")}
@@ -73,33 +75,43 @@ def exercise_2(steps, lab, ex_two_address) -> Result:
         steps.saw(f"ex-one pings {answer}: {probe.state}")
 
 
-@check("Exercise 3: the way out")
-def exercise_3(steps, lab, gateway) -> Result:
-    """`gateway` is the address alpha sends every packet for outside its network to."""
+OUT_NET, OUT_SUBNET, OUT_GATEWAY, OUT_CONTAINER = "ex-out", "10.80.0.0/24", "10.80.0.254", "ex-three"
+MAKE_OUT = (f"with the subnet and the gateway the exercise gives: lab.network takes subnet= and gateway= "
+            f"(docker network create --subnet ... --gateway ... {OUT_NET})")
+MAKE_THREE = (f"lab.container({OUT_CONTAINER!r}, networks=[{OUT_NET!r}]) (docker run -d --name {OUT_CONTAINER} "
+              f"--network {OUT_NET} busybox sleep 86400)")
+REMAKE = (f"a network's settings cannot change: remove {OUT_CONTAINER} and {OUT_NET} (lab.remove(...)), "
+          f"then make them again {MAKE_OUT}")
+
+
+@check("Exercise 3: a way out you choose")
+def exercise_3(steps, lab) -> Result:
+    """Network ex-out (a bridge, 10.80.0.0/24) with its gateway at 10.80.0.254; ex-three runs on
+    it, its default route goes there (`ip route` inside it), and it pings its gateway."""
     topo = lab.snapshot()
-    c = running_container(steps, topo, "alpha", "run the cells of section 2 first: they start alpha "
-                                                "on the default bridge")
-    if gateway is None or str(gateway).strip() == "":
-        steps.stop("gateway is not set yet", "look at alpha's routing table: the line starting "
-                   "with `default via` (docker exec alpha ip route)")
-    answer = as_address(gateway)
-    if answer is None:
-        steps.stop(f"gateway is {gateway!r}: not an IPv4 address",
-                   "give the address only, like '10.0.0.1'")
-    via = default_gateway(lab, "alpha")
-    if str(answer) != via:
-        own = networks_of(topo, c).get("bridge")
-        if own is not None and own.address == str(answer):
-            seen = f"{answer} is alpha's own address: a packet for outside must leave alpha"
-        elif own is not None and own.ipv4 and answer == ipaddress.IPv4Interface(own.ipv4).network.network_address:
-            seen = f"{answer} is the network's own address (the start of its subnet), not a machine on it"
-        else:
-            seen = f"{answer} is not where alpha's default route points"
-        steps.stop(seen, "look at alpha's routing table: the line starting with `default via` "
-                         "(docker exec alpha ip route)")
-    steps.saw(f"alpha's default route goes via {answer}: the host's docker0, where NAT happens")
-    probe = lab.ping("alpha", str(answer))
-    steps.saw(f"alpha pings its gateway {answer}: {probe.state}")
+    net = network(topo, OUT_NET)
+    if net is None:
+        steps.stop(f"there is no network named {OUT_NET}", f"make it {MAKE_OUT}")
+    if net.driver != Driver.BRIDGE:
+        steps.stop(f"{OUT_NET} is a {net.driver} network, not a bridge", REMAKE)
+    steps.saw(f"network {OUT_NET}: subnet {net.subnet}, gateway {net.gateway}")
+    if str(net.subnet) != OUT_SUBNET:
+        steps.stop(f"{OUT_NET}'s subnet is {net.subnet}, not {OUT_SUBNET}", REMAKE)
+    c = running_container(steps, topo, OUT_CONTAINER, MAKE_THREE)
+    if OUT_NET not in networks_of(topo, c):
+        steps.stop(f"{OUT_CONTAINER} is not on {OUT_NET}", f"remove it (lab.remove({OUT_CONTAINER!r})) and "
+                   f"run it again: {MAKE_THREE}")
+    via = default_gateway(lab, OUT_CONTAINER)
+    steps.saw(f"{OUT_CONTAINER}'s default route goes via {via}")
+    if via != OUT_GATEWAY:
+        first = str(ipaddress.IPv4Network(OUT_SUBNET)[1])
+        hint = (f"IPAM gave the gateway the subnet's first address, {first}: name the gateway when you make "
+                f"the network. {REMAKE}" if via == first else REMAKE)
+        steps.stop(f"{OUT_CONTAINER}'s way out is {via}, not {OUT_GATEWAY}", hint)
+    probe = lab.ping(OUT_CONTAINER, via)
+    steps.saw(f"{OUT_CONTAINER} pings its gateway {via} (the host's address on {OUT_NET}): {probe.state}")
+    if not probe.ok:
+        steps.stop(f"{OUT_CONTAINER} gets no answer from its gateway", f"is {OUT_CONTAINER} running? {MAKE_THREE}")
 
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3"]
