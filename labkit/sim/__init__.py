@@ -19,7 +19,7 @@ import platform
 import tempfile
 
 from .api import Engine
-from .shell import Busybox
+from .runtime import Busybox
 from .engine import dns, hosts
 from .server import SimServer
 from .state import Host

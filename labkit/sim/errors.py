@@ -51,3 +51,7 @@ class NotModified(EngineError):
 class ExecNotFound(EngineError):
     """The program a container is started with is not in its image (the runtime's text)."""
     status = 400
+
+    def __init__(self, message: str, code: int = 127):
+        super().__init__(message)
+        self.code = code   # the exit code the engine records: 127 not found, 126 cannot run

@@ -25,9 +25,11 @@ Streams: the upgrade path. A route may answer with `Reply.stream` instead of a b
   the same bytes come as a 200 body.
 - `Reply(200, stream=f, chunked=True)` (wait, stats): the headers now, then what `f(b"")` gives,
   one chunk or an iterable of chunks (each sent as it comes), then the end of the body.
-A process model that streams output while reading stdin replaces `Connection.send_upgraded`: after
-the 101 headers the connection (`sock`, and `rfile`, which may hold bytes the client sent early)
-is the route's until the process ends.
+- `Reply(101, session=f)` (exec start, attach: the process model): the connection is hijacked as
+  the engine hijacks it: `101 UPGRADED` (or, without the upgrade, `200 OK` with the raw-stream
+  type), then `f(channel)` owns the connection (a Channel: write the output as it comes, read the
+  client's input, tell whether the client is gone) until the process ends or the client detaches;
+  then the connection closes.
 
 The frames must not reach the client in the same read as the 101 headers: docker-py parses the
 headers with a buffered reader and then reads the frames from the raw socket, so bytes already in
@@ -41,6 +43,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import socket
 import struct
 import sys
@@ -303,7 +306,7 @@ class Connection:
             traceback.print_exc()
             reply = Reply(500, {"message": f"labkit simulated engine: internal error: {type(e).__name__}: {e}"})
         keep = request.keep_alive
-        if reply.stream is not None and not reply.chunked:
+        if reply.session is not None or (reply.stream is not None and not reply.chunked):
             return self.send_upgraded(request, reply) and keep
         if reply.stream is not None:
             ctype = reply.headers.get("Content-Type", "application/json")
@@ -354,6 +357,21 @@ class Connection:
 
     def send_upgraded(self, request: Request, reply: Reply) -> bool:
         """The upgrade path (see the module's docstring); True when the connection stays open."""
+        if reply.session is not None:
+            if request.upgrade:
+                head = self.head(request, Reply(101, headers={"Connection": "Upgrade", "Upgrade": "tcp"}),
+                                 "application/vnd.docker.raw-stream", reason="UPGRADED")
+            else:
+                head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n")
+            self.sock.sendall(head)
+            try:
+                reply.session(Channel(self.sock, self.rfile))
+            finally:
+                try:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            return False
         if not request.upgrade:
             frames = reply.stream(b"")
             raw = Reply(200, frames, {"Content-Type": "application/vnd.docker.raw-stream"})
@@ -388,6 +406,43 @@ class Connection:
         finally:
             self.sock.settimeout(None)
         return b"".join(parts)
+
+
+class Channel:
+    """A hijacked connection, as a session (api/streams.py) uses it."""
+
+    def __init__(self, sock: socket.socket, rfile):
+        self.sock = sock
+        self.rfile = rfile
+        self.headers_read = False
+
+    def write(self, data: bytes) -> bool:
+        """Send output; False when the client is gone. The first output waits until the client
+        has read the headers (see the module's docstring)."""
+        if not self.headers_read:
+            wait_until_read(self.sock)
+            self.headers_read = True
+        try:
+            self.sock.sendall(data)
+            return True
+        except OSError:
+            return False
+
+    def read(self) -> bytes:
+        """The client's next input; b"" once it closed its side (or went away)."""
+        try:
+            return self.rfile.read1(65536)
+        except (OSError, ValueError):
+            return b""
+
+    def gone(self) -> bool:
+        """The client closed the connection (not only its writing side)."""
+        try:
+            p = select.poll()
+            p.register(self.sock.fileno(), select.POLLHUP | select.POLLERR)
+            return any(ev & (select.POLLHUP | select.POLLERR) for _, ev in p.poll(0))
+        except (OSError, ValueError):
+            return True
 
 
 # -- the server --------------------------------------------------------------------------------------

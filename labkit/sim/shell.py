@@ -11,9 +11,10 @@ A script is read in three steps:
   input), redirections into the container's files (or /dev/null), servers sent to the background
   (`&`). Every program is an applet of the image (applets/).
 
-The runtime (`Busybox`) is what the engine calls to start a container's main process and to run
-`docker exec`: the main process keeps running when it serves or sleeps, else the container exits
-with its code; an exec runs to its end.
+Output. A shell with a sink (its process's output, runtime.py) sends what each command writes there
+as soon as the command ends, unless redirected or piped: a script that sleeps between two echoes
+shows the first before it sleeps. Input. `input` None is the process's own stdin (read only by a
+command that reads it: `cat`, a filter, `sh` reading commands); a string is a pipe's or a file's.
 """
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from .applets.registry import Result
 from .engine import links
 from .engine.filesystem import FileError, Files, absolute
 from .engine.sandbox import Sandbox
-from .errors import EngineError, ExecNotFound
-from .state import Container, Process
+from .process import Killed, Process
+from .state import Container
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -265,6 +266,9 @@ class Shell:
         self.cwd = "/"
         self.env = environment(c)
         self.local: dict[str, str] = {"PWD": self.cwd}
+        self.sink = None            # where output goes as it is written (the process's), or None: returned
+        self.passing = False        # the command running now writes straight to the sink
+        self.input: str | None = None   # what its commands read: None, the process's stdin
 
     def keep_running(self) -> None:
         self.keeps_running = True
@@ -274,7 +278,24 @@ class Shell:
         own variables."""
         sub = Shell(self.container, self.process, self.main)
         sub.env, sub.cwd, sub.local["PWD"] = dict(self.env), self.cwd, self.cwd
+        sub.sink = self.sink if self.passing else None
         return sub
+
+    def emit(self, res: Result) -> Result:
+        """Send a finished command's output to the sink (when there is one): what is left to return."""
+        if self.sink is None or not res.both:
+            return res
+        for fd, text in res.both:
+            self.sink(fd, text)
+        return Result(res.code)
+
+    def captured(self, script: str) -> str:
+        """$(...): the output of a script, kept (not sent to the sink)."""
+        sink, self.sink = self.sink, None
+        try:
+            return self.run_script(script).out
+        finally:
+            self.sink = sink
 
     # -- expansion ---------------------------------------------------------------------------------
     def lookup(self, name: str) -> str | None:
@@ -286,11 +307,11 @@ class Shell:
     def substitute(self, text: str) -> str:
         """The value of one `$...` or backquoted text (parameter or command substitution)."""
         if text.startswith("`"):
-            return self.run_script(text[1:-1]).out.rstrip("\n")
+            return self.captured(text[1:-1]).rstrip("\n")
         if text.startswith("$(("):
             raise ShellSyntax("labkit's simulated engine does not model $((...)) arithmetic")
         if text.startswith("$("):
-            return self.run_script(text[2:-1]).out.rstrip("\n")
+            return self.captured(text[2:-1]).rstrip("\n")
         if text.startswith("${"):
             inner = text[2:-1]
             if inner.startswith("#"):
@@ -366,6 +387,7 @@ class Shell:
                     res = self.pipeline(pipe.commands, background=pipe.then == "&")
                 except ShellSyntax as e:
                     res = Result.of(2, "", f"sh: {e}\n")
+                res = self.emit(res)
                 total.out += res.out
                 total.err += res.err
                 total.both += res.both
@@ -387,8 +409,13 @@ class Shell:
             if isinstance(fds, Result):
                 res = fds
             else:
-                stdin = fds[0][1] if fds[0][0] == "text" else data
-                res = self.command(argv, stdin=stdin, background=background and last, script=True) if argv else Result()
+                stdin = fds[0][1] if fds[0][0] == "text" else data if k else self.input
+                self.passing = last and fds[1][0] == "out" and fds[2][0] == "err"
+                try:
+                    res = self.command(argv, stdin=stdin, background=background and last, script=True) \
+                        if argv else Result()
+                finally:
+                    self.passing = False
                 res = self.route_output(res, fds)
             err_all += res.err
             both_all += [(fd, t) for fd, t in res.both if fd == 2 or last]
@@ -448,8 +475,11 @@ class Shell:
             return fields
         return glob(Files(self.container), fields[0], self.cwd) or fields
 
-    def command(self, argv: list[str], stdin: str, background: bool, script: bool = False) -> Result:
-        """Run one command: the shell's own (in a script), else an applet of the image."""
+    def command(self, argv: list[str], stdin: str | None, background: bool, script: bool = False) -> Result:
+        """Run one command: the shell's own (in a script), else an applet of the image. stdin None:
+        the process's own."""
+        if self.process.killed:
+            raise Killed
         assignments = []
         while argv and ASSIGNMENT.match(argv[0]):
             name, _, value = argv[0].partition("=")
@@ -533,41 +563,3 @@ def environment(c: Container) -> dict[str, str]:
         env[name] = value
     env.setdefault("HOME", "/")
     return env
-
-
-# -- the runtime ---------------------------------------------------------------------------------------
-def missing_program(name: str) -> str:
-    """runc's words for a program the image does not have."""
-    if "/" in name:
-        return f'exec: "{name}": stat {name}: no such file or directory: unknown'
-    return f'exec: "{name}": executable file not found in $PATH: unknown'
-
-
-class Busybox:
-    """The lab image's runtime: the engine starts a container's main process and runs execs here."""
-
-    def start(self, argv: list[str], c: Container) -> Process:
-        if not argv:
-            raise EngineError("No command specified", 400)
-        if APPLETS.program(argv[0]) is None or not c.image.id:
-            raise ExecNotFound('failed to create shim task: OCI runtime create failed: runc create failed: unable '
-                               f'to start container process: {missing_program(argv[0])}')
-        proc = Process(list(argv))
-        c.last_pid = 1
-        shell = Shell(c, proc, main=True)
-        res = shell.command(argv, stdin="", background=False)
-        proc.output = res.both
-        if not shell.keeps_running:
-            proc.exits = res.code
-            proc.listens.clear()
-        return proc
-
-    def exec(self, argv: list[str], c: Container, stdin: str = "") -> tuple[int, list[tuple[int, bytes]]]:
-        if APPLETS.program(argv[0]) is None:
-            msg = ("OCI runtime exec failed: exec failed: unable to start container process: "
-                   f"{missing_program(argv[0])}\r\n")
-            return 126, [(1, msg.encode())]
-        c.last_pid += 1
-        shell = Shell(c, c.process or Process([]), main=False)
-        res = shell.command(argv, stdin=stdin, background=False)
-        return res.code, [(fd, text.encode()) for fd, text in res.both if text]

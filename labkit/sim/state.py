@@ -27,6 +27,7 @@ from .. import rules
 from .addresses import (Addr6, AddressSpace, Iface, IPAddr, IPNet, IPv4Addr, IPv4Net, IPv6Addr,  # noqa: F401
                         IPv6Net, Pool, link_local, mac_for)  # (the addresses' data, re-exported)
 from .errors import InvalidParameter, NotFound
+from .process import Clock, Process
 from .storage import Image, Inode, Mount, Tree, Volume  # noqa: F401  (the files' data, re-exported)
 
 
@@ -192,27 +193,15 @@ class Listener:
     docroot: str = "/"
 
 
-@dataclass
-class Process:
-    """What a container's command runs, as far as networking can tell. (A placeholder for the
-    process model: states, signals, stdin and time come with it.)"""
-
-    argv: list[str]
-    listens: list[Listener] = field(default_factory=list)
-    exits: int | None = None  # exit code when the command ends at once
-    output: list = field(default_factory=list)  # (fd, text) written as it started
-    files: dict[str, str] = field(default_factory=dict)  # written by the command before it serves
-    docroot: str = "/"
-
-
 class Runtime(Protocol):
-    """What runs a container's programs (the lab image's busybox: labkit.sim.shell)."""
+    """What runs a container's programs (the lab image's busybox: labkit.sim.runtime)."""
 
-    def start(self, argv: list[str], c: "Container") -> Process:
-        """The container's main process, started; raises ExecNotFound for a missing program."""
+    def check(self, proc: Process, workdir: str, user: str) -> None:
+        """Before a process starts: raises ExecNotFound (or another EngineError) with runc's text
+        when it cannot run its program."""
 
-    def exec(self, argv: list[str], c: "Container", stdin: str = "") -> tuple[int, list[tuple[int, bytes]]]:
-        """`docker exec`: (exit code, [(1 stdout | 2 stderr, bytes)] in the order written)."""
+    def run(self, proc: Process) -> int:
+        """The program, run to its end in the process's own thread: its exit code."""
 
 
 @dataclass
@@ -243,8 +232,10 @@ class Container:
     sandbox_id: str = ""
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # by network ID, in join order
     process: Process | None = None
-    log: list[tuple[int, str]] = field(default_factory=list)  # (1 stdout | 2 stderr, text), in order
+    log: list[tuple[int, bytes, float]] = field(default_factory=list)  # (1 stdout | 2 stderr, bytes, time)
     exits: int = 0          # how many times its process has ended (docker wait, attach)
+    attached: list = field(default_factory=list)   # process.Feed of each attached client
+    stopped_by_user: bool = False   # docker stop/kill: no restart policy brings it back
     removed: bool = False
     exec_ids: list[str] = field(default_factory=list)
     last_pid: int = 0  # the last PID handed out in its own PID namespace (1: its main process)
@@ -275,7 +266,7 @@ class Container:
 
     @property
     def logs(self) -> str:
-        return "".join(text for _, text in self.log)
+        return b"".join(data for _, data, _t in self.log).decode(errors="replace")
 
     @property
     def hostname(self) -> str:
@@ -319,6 +310,10 @@ class Exec:
     running: bool = False
     exit_code: int | None = None
     pid: int = 0
+    env: list[str] = field(default_factory=list)
+    workdir: str = ""
+    detach_keys: str = ""
+    process: Process | None = None
 
 
 # -- swarm ------------------------------------------------------------------------------------------
@@ -553,6 +548,10 @@ class World:
         self.lock = threading.RLock()
         # Notified whenever a container stops or goes: `docker wait` and `docker attach` wait on it.
         self.changed = threading.Condition(self.lock)
+        # Notified whenever a process reaches a wait or ends (the engine waits for them to settle).
+        self.quiet = threading.Condition(self.lock)
+        self.clock = Clock()
+        self.sleepers: set[Process] = set()   # processes waiting for the clock
         self.hosts: dict[str, Host] = {}
         self.made: dict[tuple[str, str], int] = {}
         self.pid = 1000

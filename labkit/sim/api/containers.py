@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
-from ..engine import containers, filesystem, images, signals
-from ..errors import EngineError
+from ..engine import containers, filesystem, images, logs, signals
+from ..errors import EngineError, InvalidParameter
+from ..process import Feed
+from ..terminal import detach_keys
 from . import filters as filters_
+from . import streams
 from .query import frame, labels_match, parse_filters, truthy, wanted_streams
 from .router import Reply, Routes, j
 from .views import container_json, container_summary, parse_time
@@ -62,10 +65,38 @@ def _container_action(action):
     return handler
 
 
-# docker start / stop / restart / pause / unpause: 204, or 304 when already in that state (NotModified).
-for verb, action in (("start", containers.start), ("stop", containers.stop), ("restart", containers.restart),
-                     ("pause", containers.pause), ("unpause", containers.unpause)):
+# docker start / pause / unpause: 204, or 304 when already in that state (NotModified).
+for verb, action in (("start", containers.start), ("pause", containers.pause), ("unpause", containers.unpause)):
     routes.post(rf"/containers/(?P<id>/?[^/]+)/{verb}")(_container_action(action))
+
+
+def seconds(q, key: str = "t") -> float | None:
+    value = q.get(key)
+    return None if value in (None, "") else float(value)
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/stop")
+def container_stop(engine, m, q, body):
+    """docker stop [-t SECONDS]: the stop signal, then SIGKILL after the timeout (the world's time)."""
+    containers.stop(engine.host.find_container(m["id"]), seconds(q))
+    return Reply(204, b"")
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/restart")
+def container_restart(engine, m, q, body):
+    containers.restart(engine.host.find_container(m["id"]), seconds(q))
+    return Reply(204, b"")
+
+
+@routes.post(r"/containers/(?P<id>/?[^/]+)/resize")
+def container_resize(engine, m, q, body):
+    """The terminal's size (docker attach and docker run -t send it): a shell redraws its line."""
+    c = engine.host.find_container(m["id"])
+    if not c.running:
+        raise EngineError(f"Container {c.id} is not running", 409)
+    if c.process is not None and c.process.tty is not None:
+        c.process.tty.resize(int(q.get("h") or 0), int(q.get("w") or 0))
+    return Reply(200, b"")
 
 
 @routes.post(r"/containers/(?P<id>/?[^/]+)/kill")
@@ -117,21 +148,36 @@ def container_wait(engine, m, q, body):
 
 @routes.post(r"/containers/(?P<id>/?[^/]+)/attach")
 def container_attach(engine, m, q, body):
-    """docker attach (what `docker run` without -d uses): the output from now until the process
-    ends, streamed on the upgraded connection."""
+    """docker attach (and `docker run` without -d, `docker start -a`): the log first with logs=1,
+    then, with stream=1, the output from now on (of the next run, for a stopped container) until
+    the process ends or the client detaches; the client's input to the process with stdin=1."""
     c = engine.host.find_container(m["id"])
-    mark, seen = len(c.log), c.exits
     want = wanted_streams(q)
     tty = bool(c.config.get("Tty"))
+    history = [(fd, data) for fd, data, _t in c.log if fd in want] if truthy(q, "logs") else []
+    world = engine.world
+    try:
+        keys = detach_keys(q.get("detachKeys"))
+    except ValueError as e:
+        raise InvalidParameter(str(e)) from None
+    if not truthy(q, "stream"):
+        return Reply(101, session=lambda channel: streams.serve(channel, world, closed_feed(), framed=not tty,
+                                                                history=history))
+    feed = Feed(tuple(sorted(want)))
+    c.attached.append(feed)
+    typing = truthy(q, "stdin") and bool(c.config.get("OpenStdin"))
 
-    def stream(stdin: bytes) -> bytes:
-        with engine.world.lock:
-            engine.world.changed.wait_for(lambda: c.exits > seen or c.removed)
-            chunks = [(fd, text.encode()) for fd, text in c.log[mark:] if fd in want]
-        if tty:
-            return b"".join(data.replace(b"\n", b"\r\n") for _, data in chunks)
-        return b"".join(frame(fd, data) for fd, data in chunks)
-    return Reply(101, stream=stream)
+    def session(channel) -> None:
+        streams.serve(channel, world, feed, framed=not tty, history=history,
+                      target=(lambda: c.process if c.running else None) if typing else None,
+                      keys=keys if typing else b"", close_stdin=bool(c.config.get("StdinOnce")))
+    return Reply(101, session=session)
+
+
+def closed_feed() -> Feed:
+    feed = Feed()
+    feed.close()
+    return feed
 
 
 @routes.delete(r"/containers/(?P<id>/?[^/]+)")
@@ -159,7 +205,33 @@ def container_prune(engine, m, q, body):
 
 @routes.get(r"/containers/(?P<id>/?[^/]+)/logs")
 def container_logs(engine, m, q, body):
+    """docker logs [--tail N] [-t] [--since T] [--until T] [-f]: -f goes on with what the
+    running process writes until it ends."""
     c = engine.host.find_container(m["id"])
     want = wanted_streams(q)
-    frames = b"".join(frame(fd, text.encode()) for fd, text in c.log if fd in want and text)
-    return Reply(200, frames, {"Content-Type": "application/vnd.docker.raw-stream"})
+    framed = not c.config.get("Tty")
+    stamped = truthy(q, "timestamps")
+    picked = logs.select(c, want, q.get("tail"), q.get("since"), q.get("until"), stamped)
+    past = b"".join(frame(fd, data) if framed else data for fd, data in picked)
+    headers = {"Content-Type": "application/vnd.docker.raw-stream" if framed else "text/plain; charset=utf-8"}
+    if not truthy(q, "follow") or not c.running or logs.parse_time(q.get("until")):
+        return Reply(200, past, headers)
+    feed = Feed(tuple(sorted(want)))
+    c.attached.append(feed)
+    world = engine.world
+
+    def follow(_):
+        yield past
+        try:
+            while True:
+                chunks = feed.take(streams.POLL)
+                if chunks is None:
+                    return
+                for fd, data in chunks:
+                    if stamped:
+                        data = b"".join(logs.stamp(world.clock.wall()) + line for line in data.splitlines(True))
+                    yield frame(fd, data) if framed else data
+        finally:
+            with world.lock:
+                streams.unhook(world, feed)
+    return Reply(200, stream=follow, chunked=True, headers=headers)

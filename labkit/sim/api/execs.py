@@ -3,8 +3,8 @@ inspect, resize)."""
 from __future__ import annotations
 
 from ..engine import execs
-from ..state import Exec
-from .query import frame
+from ..terminal import detach_keys
+from . import streams
 from .router import Reply, Routes, j
 from .views import exec_json
 
@@ -16,7 +16,9 @@ def exec_create(engine, m, q, body):
     c = engine.host.find_container(m["id"])
     e = execs.create(c, body.get("Cmd") or [], tty=bool(body.get("Tty")), attach_stdout=bool(body.get("AttachStdout")),
                      attach_stderr=bool(body.get("AttachStderr")), attach_stdin=bool(body.get("AttachStdin")),
-                     privileged=bool(body.get("Privileged")), user=body.get("User") or "", term=m["id"])
+                     privileged=bool(body.get("Privileged")), user=body.get("User") or "", term=m["id"],
+                     env=body.get("Env") or [], workdir=body.get("WorkingDir") or "",
+                     detach_keys=body.get("DetachKeys") or "")
     return j({"Id": e.id}, 201)
 
 
@@ -27,37 +29,28 @@ def exec_inspect(engine, m, q, body):
 
 @routes.post(r"/exec/(?P<id>[^/]+)/resize")
 def exec_resize(engine, m, q, body):
-    execs.find(engine.host, m["id"])
+    e = execs.find(engine.host, m["id"])
+    if e.process is not None and e.process.tty is not None:
+        e.process.tty.resize(int(q.get("h") or 0), int(q.get("w") or 0))
     return Reply(201, b"")
 
 
 @routes.post(r"/exec/(?P<id>[^/]+)/start")
 def exec_start(engine, m, q, body):
+    """docker exec: the process starts; attached, its output streams on the hijacked connection
+    (framed unless the start asks for a terminal's raw stream, as the engine's router decides)
+    and the client's input goes to it."""
     e = execs.find(engine.host, m["id"])
     if execs.started_before(e):
-        return Reply(101, stream=lambda stdin: b"")  # the engine answers a second start with nothing
-    execs.start(e)
-    if body.get("Detach"):
-        execs.run(e)
+        return Reply(101, session=lambda channel: None)  # the engine answers a second start with nothing
+    console = tuple(body.get("ConsoleSize") or ()) or None
+    feed = execs.start(e, attached=not body.get("Detach"), console=console)
+    if feed is None:
         return Reply(200, b"")
-    tty_framing = bool(body.get("Tty"))
+    world = engine.world
+    keys = detach_keys(e.detach_keys) if e.attach_stdin else b""
 
-    def stream(stdin: bytes) -> bytes:
-        with engine.world.lock:
-            return exec_output(e, stdin.decode(errors="replace"), tty_framing)
-    return Reply(101, stream=stream, wants_stdin=e.attach_stdin)
-
-
-def exec_output(e: Exec, stdin: str, tty_framing: bool) -> bytes:
-    output = execs.run(e, stdin)
-    # A process with a terminal writes one stream, with the terminal's line endings. Whether the
-    # answer is framed is decided by the start request's Tty, as the engine's router does.
-    if e.tty:
-        both = b"".join(data for _, data in output)
-        chunks = [(1, both.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))] if both else []
-    else:
-        wanted = ({1} if e.attach_stdout else set()) | ({2} if e.attach_stderr else set())
-        chunks = [(fd, data) for fd, data in output if fd in wanted]
-    if tty_framing:
-        return b"".join(data for _, data in chunks)
-    return b"".join(frame(fd, data) for fd, data in chunks)
+    def session(channel) -> None:
+        streams.serve(channel, world, feed, framed=not body.get("Tty"),
+                      target=(lambda: e.process) if e.attach_stdin else None, keys=keys)
+    return Reply(101, session=session)

@@ -50,6 +50,7 @@ class Reply:
     stream: Callable[[bytes], bytes] | None = None  # upgraded answers (exec, attach): stream(stdin) -> bytes
     wants_stdin: bool = False      # read the client's input (until it closes its side) first
     chunked: bool = False          # not upgraded: headers now, then stream(b""): one chunk, or an iterable of them
+    session: Callable | None = None  # hijacked (exec start, attach): session(channel) owns the connection
 
 
 def j(obj, status: int = 200) -> Reply:

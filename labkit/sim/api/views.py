@@ -172,9 +172,9 @@ def container_json(c: Container) -> dict:
         "Args": argv[1:],
         "State": {
             "Status": "paused" if c.paused else c.status,
-            "Running": running,
+            "Running": running or c.status == "restarting",
             "Paused": c.paused,
-            "Restarting": False,
+            "Restarting": c.status == "restarting",
             "OOMKilled": False,
             "Dead": False,
             "Pid": c.pid,
@@ -272,6 +272,8 @@ def status_text(c: Container) -> str:
     if c.status == "running":
         up = "Up " + human_duration(time.time() - parse_time(c.started_at))
         return up + " (Paused)" if c.paused else up
+    if c.status == "restarting":
+        return f"Restarting ({c.exit_code}) {human_duration(time.time() - parse_time(c.finished_at))} ago"
     if c.status == "exited":
         return f"Exited ({c.exit_code}) {human_duration(time.time() - parse_time(c.finished_at))} ago"
     return "Created"
@@ -299,5 +301,5 @@ def exec_json(e: Exec) -> dict:
             "tty": e.tty, "entrypoint": e.argv[0] if e.argv else "", "arguments": e.argv[1:],
             "privileged": e.privileged},
         "OpenStdin": e.attach_stdin, "OpenStderr": e.attach_stderr, "OpenStdout": e.attach_stdout,
-        "CanRemove": False, "ContainerID": e.container.id, "DetachKeys": "", "Pid": e.pid,
+        "CanRemove": False, "ContainerID": e.container.id, "DetachKeys": e.detach_keys, "Pid": e.pid,
     }

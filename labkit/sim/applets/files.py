@@ -71,6 +71,12 @@ def cat(call: Call) -> Result:
     if call.opts.flags:
         return not_modelled("cat", "cat's options")
     if not call.opts.words:
+        if call.live and call.shell.passing and call.shell.sink is not None:
+            while True:   # as it comes: each line a terminal passes on, each chunk a client sends
+                chunk = call.process.read()
+                if not chunk:
+                    return Result()
+                call.shell.sink(1, chunk.decode(errors="replace"))
         return Result.of(0, call.stdin)
     out, err, code = "", "", 0
     for path in call.opts.words:

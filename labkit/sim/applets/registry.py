@@ -24,7 +24,8 @@ from typing import Callable, Protocol
 from ..engine.filesystem import Files, absolute
 from ..engine.images import LAB_PROGRAMS
 from ..engine.sandbox import Sandbox
-from ..state import Container, Process
+from ..process import Process
+from ..state import Container
 
 BANNER = "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n"
 # `busybox --list` in the lab image (Debian's busybox-static 1.35): the image's own list.
@@ -122,6 +123,10 @@ class Runner(Protocol):
 
     def run_script(self, script: str) -> Result: ...
 
+    sink: object
+    passing: bool
+    input: str | None
+
     def keep_running(self) -> None: ...
 
     def child(self) -> "Runner": ...
@@ -129,14 +134,30 @@ class Runner(Protocol):
 
 @dataclass
 class Call:
-    """One run of an applet: its name and arguments (options parsed), its input, its shell."""
+    """One run of an applet: its name and arguments (options parsed), its input, its shell.
+    input None: the process's own stdin, read (to its end) only when the applet asks for stdin."""
 
     name: str
     args: list[str]
     opts: Options
-    stdin: str
+    input: str | None
     background: bool
     shell: Runner
+
+    @property
+    def stdin(self) -> str:
+        if self.input is None:
+            self.input = self.process.read_all().decode(errors="replace")
+        return self.input
+
+    @property
+    def process(self) -> Process:
+        return self.shell.process
+
+    @property
+    def live(self) -> bool:
+        """Its input is the process's own stdin, still open (a client may still type)."""
+        return self.input is None and self.process.stdin is not None and not self.process.stdin.closed
 
     @property
     def sandbox(self) -> Sandbox:
@@ -169,7 +190,7 @@ class Applet:
     usage: str | None = None   # busybox's usage text: unknown options are refused with it
     longs: tuple[str, ...] = ()
 
-    def __call__(self, args: list[str], stdin: str, background: bool, shell: Runner) -> Result:
+    def __call__(self, args: list[str], stdin: str | None, background: bool, shell: Runner) -> Result:
         opts = parse(args, self.spec, strict=self.usage is not None)
         if opts.bad is not None:
             return Result.of(1, "", f"{self.name}: invalid option -- '{opts.bad}'\n" + self.usage)

@@ -7,7 +7,7 @@ whose main process it was ends with it.
 """
 from __future__ import annotations
 
-from ..engine import containers
+from ..engine import processes
 from ..engine.sockets import Outcome, listeners_in
 from ..engine.filesystem import FileError, Files, absolute
 from ..state import Container, Listener
@@ -18,7 +18,9 @@ servers = Family("servers")
 
 def listen(call: Call, lst: Listener) -> Result | None:
     """Bind a server socket, or the bind error when the namespace already has that port."""
-    sb, host, proc = call.sandbox, call.container.host, call.shell.process
+    # The container's listening sockets are its main process's (an exec's server keeps its port).
+    sb, host = call.sandbox, call.container.host
+    proc = call.container.process or call.shell.process
     taken = [x for _, x in listeners_in(host, sb.owner)] + list(proc.listens)
     if sb.owner is None:  # the host's namespace: docker-proxy holds the published ports too
         taken += [Listener(p, hp, "docker-proxy") for c in host.containers.values()
@@ -41,9 +43,9 @@ def served(out: Outcome, data: str = "") -> None:
     proc = getattr(owner, "process", None)
     if proc is not None and lst in proc.listens:
         proc.listens.remove(lst)
-        if lst.main:
-            owner.log.append((1, data))
-            containers.exited(owner, 0)
+        if lst.main and not proc.ended:
+            proc.write(1, data)
+            processes.kill(proc, 0)   # it ends by itself, having printed what came
 
 
 def serve_http(out: Outcome, path: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from . import ash
 from .registry import CATALOGUE, Call, Family, Result, not_modelled
 
 system = Family("system")
@@ -14,13 +15,14 @@ def sh(call: Call) -> Result:
     args = call.args
     if len(args) >= 2 and args[0] == "-c":
         child = call.shell.child()
+        child.input = call.input
         res = child.run_script(args[1])
         if child.keeps_running:
             call.shell.keep_running()
         return res
-    if args:
+    if args and args[0] != "-i":
         return Result.of(2, "", f"sh: can't open '{args[0]}': No such file or directory\n")
-    return Result()  # no terminal, no input: the shell ends at once
+    return ash.reads_commands(call)   # from a terminal, stdin or a pipe; none: it ends at once
 
 
 @system.applet("true")
@@ -35,7 +37,8 @@ def false(call: Call) -> Result:
 
 @system.applet("id")
 def id_(call: Call) -> Result:
-    return Result.of(0, "uid=0 gid=0 groups=0\n")
+    uid, gid, groups = call.process.ids
+    return Result.of(0, f"uid={uid} gid={gid} groups={','.join(map(str, groups))}\n")
 
 
 @system.applet("whoami")
@@ -166,11 +169,40 @@ def ps(call: Call) -> Result:
     return Result.of(0, out)
 
 
+SLEEP_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
 @system.applet("sleep", "usleep")
 def sleep(call: Call) -> Result:
-    if call.serves:
-        call.shell.keep_running()
+    """sleep N[smhd]... (the sum; "inf" forever), usleep MICROSECONDS: the world's time passes."""
+    if not call.args:
+        return Result.of(1, "", usage_of(call.name))
+    total = 0.0
+    for arg in call.args:
+        try:
+            if call.name == "usleep":
+                total += int(arg) / 1e6
+            else:
+                unit = SLEEP_UNITS.get(arg[-1:], 0)
+                total += float(arg[:-1] if unit else arg) * (unit or 1)
+        except ValueError:
+            return Result.of(1, "", f"{call.name}: invalid number '{arg}'\n")
+    if call.background:
+        if call.shell.main:
+            call.shell.keep_running()   # sent to the background: the main process goes on
+        return Result()
+    if total == float("inf"):
+        call.process.wait_until(lambda: False)
+    elif total > 0:
+        call.process.sleep(total)
     return Result()
+
+
+def usage_of(name: str) -> str:
+    return (f"BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n\nUsage: {name} "
+            + ("N[SUFFIX]...\n\nPause for a time equal to the total of the args given, where each arg can\n"
+               "have an optional suffix of (s)econds, (m)inutes, (h)ours, or (d)ays\n" if name == "sleep"
+               else "MICROSECONDS\n\nPause for MICROSECONDS microseconds\n"))
 
 
 @system.applet("top")

@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 
 from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotModified
+from ..process import Process
 from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, Network, now
-from . import dns, endpoints, filesystem, images, links, ports, signals, volumes
+from ..terminal import Tty
+from . import dns, endpoints, filesystem, images, links, ports, processes, signals, volumes
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -241,7 +243,8 @@ def start(c: Container) -> None:
             filesystem.fill_volume(c, m)
         c.task_tried = True
         c.host_config.setdefault("Runtime", "runc")
-        process = host.world.runtime.start(c.argv, c)
+        proc = main_process(c)
+        host.world.runtime.check(proc, c.config.get("WorkingDir") or "", c.config.get("User") or "")
     except EngineError as e:
         c.list_view = {ep.network.name: {"NetworkID": ep.network.id, "EndpointID": ep.id,
                                          "Gateway": str(ep.gateway or ""), "IPAddress": str(ep.ip or ""),
@@ -250,29 +253,53 @@ def start(c: Container) -> None:
         for net in joined:
             endpoints.leave(c, net)
         c.ports_bound = []
-        # The engine: 127 for a missing program; otherwise 128, unless an earlier code stands.
+        # The engine: 127 for a missing program; 126 for one it cannot run; otherwise 128,
+        # unless an earlier code stands.
         if isinstance(e, ExecNotFound):
-            c.exit_code = 127
+            c.exit_code = e.code
         elif c.exit_code == 0:
             c.exit_code = 128
         c.error = e.message
+        host.world.changed.notify_all()
         if c.host_config.get("AutoRemove"):
             remove(c, force=True, remove_volumes=True)  # --rm: a start that failed removes it too
         raise
     c.list_view = None
-    c.process = process
+    c.process = proc
     c.status = "running"
-    c.pid = host.world.new_pid()
+    c.stopped_by_user = False
+    c.pid = proc.pid
     c.started_at = now()
+    c.started_clock = host.world.clock.now()
     c.finished_at = ZERO_TIME if c.finished_at == ZERO_TIME else c.finished_at
     c.exit_code, c.error = 0, ""
-    c.log += process.output
-    if process.exits is not None:
-        exited(c, process.exits)
+    processes.start(proc, lambda code: exited(c, code, proc))
+    host.world.changed.notify_all()
 
 
-def exited(c: Container, code: int) -> None:
-    """The container's main process ended with code: its endpoints and ports go."""
+def main_process(c: Container) -> Process:
+    """The container's PID 1: its command, its terminal (-t), its stdin (-i), its output to the log
+    and to the clients attached."""
+    world = c.host.world
+    c.last_pid = 1
+    proc = Process(world, c, c.argv, world.new_pid(), main=True,
+                   stdin=bool(c.config.get("OpenStdin") or c.config.get("Tty")))
+    if c.config.get("Tty"):
+        proc.tty = Tty(lambda sig: processes.signal(proc, sig))
+        proc.tty.size = tuple(c.host_config.get("ConsoleSize") or (0, 0))
+
+    def log(fd: int, data: bytes) -> None:
+        c.log.append((fd, data, world.clock.wall()))
+    proc.on_output = log
+    proc.feeds = c.attached
+    return proc
+
+
+def exited(c: Container, code: int, proc: Process | None = None) -> None:
+    """The container's main process ended with code: its endpoints and ports go; its execs end with
+    it; then its restart policy, or --rm."""
+    if proc is not None and c.process is not proc:
+        return
     endpoints.leave_all(c)
     c.ports_bound = []
     c.status = "exited"
@@ -282,40 +309,100 @@ def exited(c: Container, code: int) -> None:
     c.process = None
     c.list_view = None
     c.exits += 1
-    c.host.world.changed.notify_all()
-    if c.host_config.get("AutoRemove"):
+    c.attached.clear()
+    world = c.host.world
+    for eid in c.exec_ids:
+        e = world.execs.get(eid)
+        if e is not None and e.process is not None:
+            processes.kill(e.process)   # the kernel kills what is left in the PID namespace
+    world.changed.notify_all()
+    delay = restart_delay(c, code)
+    if delay is not None:
+        c.status = "restarting"
+        c.process = processes.after(world, c, delay, lambda: restart_by_policy(c), "restart")
+    elif c.host_config.get("AutoRemove"):
         remove(c)  # docker run --rm
 
 
-def stop(c: Container, signal_kill: bool = True) -> None:
+def restart_delay(c: Container, code: int) -> float | None:
+    """The restart policy's answer when the process ended: seconds until the engine starts it
+    again, or None. The delay starts at 100 ms and doubles while the container keeps failing
+    within 10 s of its start (at most a minute)."""
+    policy = c.host_config.get("RestartPolicy") or {}
+    name = policy.get("Name") or "no"
+    if c.stopped_by_user or c.removed or name == "no":
+        return None
+    if name == "on-failure":
+        limit = int(policy.get("MaximumRetryCount") or 0)
+        if code == 0 or (limit and c.restart_count >= limit):
+            return None
+    ran = c.host.world.clock.now() - getattr(c, "started_clock", 0.0)
+    c.backoff = 0.1 if ran >= 10 or not getattr(c, "backoff", 0) else min(c.backoff * 2, 60.0)
+    return c.backoff
+
+
+def restart_by_policy(c: Container) -> None:
+    if c.status != "restarting" or c.removed:
+        return
+    c.process = None
+    c.restart_count += 1
+    try:
+        start(c)
+    except EngineError as e:
+        c.status = "exited"
+        c.error = e.message
+
+
+def stop(c: Container, timeout: float | None = None) -> None:
+    """docker stop: the stop signal (SIGTERM unless the container says otherwise); a PID 1 that
+    does not handle it ignores it, so after the timeout (10 s unless given) the engine kills it:
+    137. The wait is the world's time, skipped (processes.pass_time)."""
+    if c.status == "restarting":
+        c.stopped_by_user = True
+        processes.kill(c.process, 0)
+        c.process = None
+        c.status = "exited"
+        c.host.world.changed.notify_all()
+        return
     if not c.running:
         raise NotModified()
     c.paused = False  # the engine thaws a paused container to stop it
-    # busybox as PID 1 ignores SIGTERM, so stop ends in SIGKILL after the timeout: 137.
-    exited(c, 137)
+    c.stopped_by_user = True
+    proc = c.process
+    if timeout is None:
+        timeout = c.config.get("StopTimeout")
+    timeout = 10 if timeout is None else timeout
+    number = signals.parse(c.config.get("StopSignal") or "SIGTERM")
+    if timeout != 0 or number == signals.SIGKILL:
+        processes.signal(proc, number)
+    if timeout < 0:
+        timeout = 3600.0   # "wait forever": an hour of the world's time
+    if not processes.pass_time(c.host.world, timeout, lambda: proc.ended):
+        processes.kill(proc)
 
 
 def kill(c: Container, number: int = signals.SIGKILL) -> None:
-    """docker kill [-s SIGNAL] (the number read by signals.parse). A PID 1 with no handler
-    ignores every signal but SIGKILL (the kernel's rule for a namespace's init)."""
+    """docker kill [-s SIGNAL] (the number read by signals.parse): the signal to PID 1, which
+    ignores all it has no handler for but SIGKILL (the kernel's rule for a namespace's init)."""
     signals.check(number)
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
     c.paused = False  # the engine thaws a paused container to deliver a signal
-    if number == signals.SIGKILL:
-        exited(c, 137)
+    c.stopped_by_user = True
+    processes.signal(c.process, number)
+    if c.process is not None and c.process.ended is False and number == signals.SIGKILL:
+        processes.kill(c.process)
 
 
-def restart(c: Container) -> None:
-    if c.running:
-        c.paused = False
-        exited(c, 137)
+def restart(c: Container, timeout: float | None = None) -> None:
+    if c.running or c.status == "restarting":
+        stop(c, timeout)
     start(c)  # (docker restart does not count in RestartCount: that is the restart policy's)
 
 
 def remove(c: Container, force: bool = False, remove_volumes: bool = False) -> None:
     host = c.host
-    if c.running:
+    if c.running or c.status == "restarting":
         if not force:
             if c.paused:
                 raise Conflict(f"You cannot remove a paused container {c.id}. Unpause and then stop the "
@@ -323,7 +410,11 @@ def remove(c: Container, force: bool = False, remove_volumes: bool = False) -> N
             raise Conflict(f"You cannot remove a running container {c.id}. Stop the container before "
                            f"attempting removal or force remove")
         c.paused = False
-        exited(c, 137)
+        c.stopped_by_user = True
+        if c.status == "restarting":
+            stop(c)
+        else:
+            processes.kill(c.process)
         if c.removed:
             return
     host.containers.pop(c.id, None)

@@ -1,0 +1,135 @@
+"""The shell reading its commands: from a terminal (busybox ash's line editor and prompt), or line
+by line from stdin (`docker run -i busybox sh`, `docker exec -i box sh`), or from a pipe's text.
+
+With a terminal, ash is interactive, as the real one prints it (checked with `docker exec -it` and
+`docker attach` on the real engine): a banner, the prompt `/ # ` (the working folder, then #) and
+a cursor position query (ESC [6n) after each prompt; the terminal is raw while ash reads a line
+and echoes the keys itself: backspace erases (BS ESC [J), ctrl-c prints ^C and a new prompt,
+up and down walk the history (the line redrawn: CR, prompt, line, ESC [J), ctrl-d on an empty
+line ends the shell; a resize (SIGWINCH) redraws the line. While a command runs the terminal is
+cooked again, and ctrl-c interrupts that command.
+"""
+from __future__ import annotations
+
+from ..process import Interrupted
+from .registry import Call, Result
+
+BANNER = (b"\r\n\r\nBusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) built-in shell (ash)\r\n"
+          b"Enter 'help' for a list of built-in commands.\r\n\r\n")
+CURSOR_QUERY = b"\x1b[6n"
+
+
+def reads_commands(call: Call) -> Result:
+    """`sh` with no script: its commands come from its input."""
+    shell = call.shell.child()
+    if not call.live:
+        res = shell.run_script(call.stdin)
+        return Result(shell.exit_code if shell.exit_code is not None else res.code, res.out, res.err, res.both)
+    proc = call.process
+    if proc.tty is not None:
+        return interactive(call, shell)
+    while shell.exit_code is None:
+        line = proc.read(line=True)
+        if not line:
+            break
+        shell.run_script(line.decode(errors="replace"))
+    return Result(shell.exit_code if shell.exit_code is not None else shell.status)
+
+
+def interactive(call: Call, shell) -> Result:
+    proc, tty = call.process, call.process.tty
+    history: list[str] = []
+    proc.write(1, BANNER, raw=True)
+    while shell.exit_code is None:
+        prompt = f"{shell.cwd} # "
+        proc.write(1, prompt.encode() + CURSOR_QUERY, raw=True)
+        line = read_line(proc, tty, prompt, history)
+        if line is None:
+            proc.write(1, b"\r\n", raw=True)
+            break
+        if not line.strip():
+            continue
+        history.append(line)
+        proc.interruptible = True
+        try:
+            shell.run_script(line)
+        except Interrupted:
+            shell.status = 130
+            proc.write(1, b"\r\n", raw=True)
+        finally:
+            proc.interruptible = False
+    return Result(shell.exit_code if shell.exit_code is not None else shell.status)
+
+
+def read_line(proc, tty, prompt: str, history: list[str]) -> str | None:
+    """One line typed at the prompt (None: end of input), echoed and edited as ash's editor does."""
+    buf = ""
+    at = len(history)
+
+    def show(data: bytes) -> None:
+        proc.write(1, data, raw=True)
+
+    def redraw() -> None:
+        show(b"\r" + prompt.encode() + buf.encode() + b"\x1b[J")
+    tty.raw = True
+    proc.redraw = redraw
+    try:
+        while True:
+            data = proc.read()
+            if not data:
+                if proc.stdin is None or proc.stdin.closed:
+                    return None
+                if not buf:
+                    return None          # ctrl-d in cooked mode reached us as an end of file
+                continue
+            i = 0
+            while i < len(data):
+                b = data[i]
+                if b == 0x1B:
+                    seq = escape(data, i)
+                    if seq in (b"\x1b[A", b"\x1bOA") and at > 0:
+                        at -= 1
+                        buf = history[at]
+                        redraw()
+                    elif seq in (b"\x1b[B", b"\x1bOB") and at < len(history):
+                        at += 1
+                        buf = history[at] if at < len(history) else ""
+                        redraw()
+                    i += len(seq)
+                    continue
+                if b in (0x0D, 0x0A):
+                    show(b"\r\n")
+                    rest = data[i + 1:]
+                    if rest[:1] == b"\n" and b == 0x0D:
+                        rest = rest[1:]
+                    if rest and proc.stdin is not None:
+                        proc.stdin.data[0:0] = rest
+                    return buf
+                if b in (0x7F, 0x08):
+                    if buf:
+                        buf = buf[:-1]
+                        show(b"\x08\x1b[J")
+                elif b == 0x03:
+                    show(b"^C\r\n")
+                    return ""
+                elif b == 0x04:
+                    if not buf:
+                        return None
+                elif b >= 0x20:
+                    buf += chr(b)
+                    show(bytes([b]))
+                i += 1
+    finally:
+        tty.raw = False
+        proc.redraw = None
+
+
+def escape(data: bytes, i: int) -> bytes:
+    """The escape sequence starting at data[i]: ESC [ params letter, ESC O letter, or ESC alone."""
+    j = i + 1
+    if j < len(data) and data[j] in b"[O":
+        j += 1
+        while j < len(data) and data[j] in b"0123456789;?":
+            j += 1
+        return data[i:j + 1]
+    return data[i:i + 1]

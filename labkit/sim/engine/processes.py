@@ -1,0 +1,162 @@
+"""Processes' lives: started in a thread of their own, settled, signalled, killed, waited for.
+
+`start(proc, on_end)` runs the world's runtime for the process in a new thread and returns once the
+process has reached its first wait or ended (so `docker run -d busybox echo hi` has exited when
+start answers, and `docker run -d busybox sh -c 'echo a; sleep 1'` is running with "a" in its log).
+
+Signals follow the kernel: SIGKILL ends any process (137); a signal the program handles (a shell's
+`trap`) waits for it; PID 1 without a handler ignores every other signal (the kernel's rule for a
+namespace's init: `docker stop` then waits its timeout and kills); another process ends with
+128+N unless the signal's default is to ignore it.
+
+`pass_time(world, seconds, done)` is the engine's own waiting (the grace period of `docker stop`):
+the world's clock skips ahead to each moment something happens (a sleep ends), lets the processes
+due then run, and stops when done() or when the seconds have passed, in the order the real engine
+would see, without costing the wall-clock time.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import traceback
+from typing import Callable
+
+from ..process import NOT_FATAL, SIGINT, SIGKILL, SIGWINCH, Interrupted, Killed, Process
+
+SETTLE_LIMIT = 5.0      # seconds a request waits for a process to reach a wait (a busy loop: no more)
+
+
+def start(proc: Process, on_end: Callable[[int], None]) -> None:
+    """Run proc's program in its own thread; return once it waits or has ended. The caller holds
+    the world's lock."""
+    proc.on_end = on_end
+    proc.thread = threading.Thread(target=run, args=(proc,), daemon=True,
+                                   name=f"labkit-sim process {proc.argv[:1]}")
+    proc.thread.start()
+    settle(proc)
+
+
+def settle(*procs: Process, since: dict | None = None) -> None:
+    """Wait (the world's lock given up) until each process is at a wait (a new one, with since:
+    {proc: wakes}) or has ended."""
+    world = procs[0].world if procs else None
+    if world is None:
+        return
+
+    def quiet() -> bool:
+        return all(p.ended or (p.started and p.blocked and (since is None or p.wakes > since.get(p, -1)))
+                   for p in procs)
+    world.quiet.wait_for(quiet, SETTLE_LIMIT)
+
+
+def run(proc: Process) -> None:
+    world = proc.world
+    with world.lock:
+        proc.started = True
+        code = 1
+        try:
+            code = world.runtime.run(proc)
+        except Killed:
+            pass
+        except Interrupted:
+            code = 130
+        except Exception:  # a bug in the simulator: the process ends as if it crashed, and says so
+            traceback.print_exc(file=sys.stderr)
+            proc.write(2, b"labkit's simulated engine: this command failed inside the simulator\n")
+            code = 1
+        finally:
+            proc.blocked = False
+            if not proc.ended:
+                finish(proc, code)
+            world.quiet.notify_all()
+
+
+def finish(proc: Process, code: int) -> None:
+    """The process ended (its program returned, or it was killed): its code, its input closed,
+    its feeds told; then what its owner does (a container exits, an exec ends)."""
+    if proc.ended:
+        return
+    proc.exit_code = code
+    if proc.stdin is not None:
+        proc.stdin.closed = True
+    proc.wake()
+    for feed in proc.feeds:
+        feed.close()
+    if proc.on_end is not None:
+        proc.on_end(code)
+    proc.world.quiet.notify_all()
+
+
+def kill(proc: Process, code: int = 137) -> None:
+    """End the process now (SIGKILL: 137); its program unwinds at its wait."""
+    if proc.ended:
+        return
+    proc.killed = True
+    finish(proc, code)
+
+
+def signal(proc: Process, sig: int) -> None:
+    """Deliver a signal by the kernel's rules (see the module's docstring)."""
+    if proc.ended:
+        return
+    if sig == SIGKILL:
+        kill(proc, 128 + SIGKILL)
+    elif sig in proc.traps:
+        proc.pending.append(sig)
+        proc.wake()
+    elif sig == SIGWINCH:
+        if proc.redraw is not None:
+            proc.redraw()
+    elif sig == SIGINT and proc.interruptible:
+        proc.interrupted = True      # the foreground command (a child, not PID 1) ends
+        proc.wake()
+    elif sig in NOT_FATAL or proc.main:
+        return                       # ignored; PID 1 without a handler ignores them all
+    else:
+        kill(proc, 128 + sig)
+
+
+def pass_time(world, seconds: float, done: Callable[[], bool]) -> bool:
+    """Let `seconds` of the world's time pass, skipping to each moment a waiting process is due;
+    True as soon as done(), False when the time is up first. The caller holds the world's lock."""
+    clock = world.clock
+    end = clock.now() + seconds
+    for _ in range(10000):
+        if done():
+            return True
+        now = clock.now()
+        if now >= end:
+            return False
+        due_at = min((p.deadline for p in world.sleepers if p.deadline is not None), default=None)
+        target = end if due_at is None or due_at > end else due_at
+        if target > now:
+            clock.skipped += target - now
+        now = clock.now()
+        due = [p for p in world.sleepers if p.deadline is not None and p.deadline <= now]
+        marks = {p: p.wakes for p in due}
+        for p in list(world.sleepers):
+            p.wake()                 # the due ones go on; the others count their wait again
+        if due:
+            settle(*due, since=marks)
+    return done()
+
+
+def after(world, container, seconds: float, then: Callable[[], None], name: str = "timer") -> Process:
+    """Run then() (holding the world's lock) once `seconds` of the world's time have passed, unless
+    the returned timer is killed first (the engine's restart delay)."""
+    timer = Process(world, container, [name], 0, main=False)
+
+    def body() -> None:
+        with world.lock:
+            timer.started = True
+            try:
+                timer.sleep(seconds)
+            except Killed:
+                return
+            finally:
+                world.quiet.notify_all()
+            timer.exit_code = 0
+            then()
+    timer.thread = threading.Thread(target=body, daemon=True, name="labkit-sim timer")
+    timer.thread.start()
+    return timer
