@@ -149,7 +149,8 @@ class Process:
         if deadline is not None:
             self.world.sleepers.add(self)
         self.blocked = True
-        self.world.quiet.notify_all()
+        with self.world.quiet:
+            self.world.quiet.notify_all()
         try:
             while True:
                 if self.killed:
@@ -176,7 +177,8 @@ class Process:
         self.wait_until(lambda: False, seconds)
 
     def wake(self) -> None:
-        self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
 
     # -- input --------------------------------------------------------------------------------------
     def read(self, line: bool = False) -> bytes:
@@ -211,13 +213,14 @@ class Process:
             parts.append(chunk)
 
     def give(self, data: bytes = b"", close: bool = False, eof: bool = False) -> None:
-        """Input arrives (a client wrote it, or closed its side); the caller holds the world's lock."""
+        """Input arrives (a client wrote it, or closed its side)."""
         if self.stdin is None:
             return
-        self.stdin.data += data
-        self.stdin.closed = self.stdin.closed or close
-        self.stdin.eofs += eof
-        self.wake()
+        with self.cond:
+            self.stdin.data += data
+            self.stdin.closed = self.stdin.closed or close
+            self.stdin.eofs += eof
+            self.cond.notify_all()
 
     # -- output -------------------------------------------------------------------------------------
     def write(self, fd: int, data: bytes | str, raw: bool = False) -> None:

@@ -260,7 +260,8 @@ def start(c: Container) -> None:
         elif c.exit_code == 0:
             c.exit_code = 128
         c.error = e.message
-        host.world.changed.notify_all()
+        with host.world.changed:
+            host.world.changed.notify_all()
         if c.host_config.get("AutoRemove"):
             remove(c, force=True, remove_volumes=True)  # --rm: a start that failed removes it too
         raise
@@ -274,7 +275,8 @@ def start(c: Container) -> None:
     c.finished_at = ZERO_TIME if c.finished_at == ZERO_TIME else c.finished_at
     c.exit_code, c.error = 0, ""
     processes.start(proc, lambda code: exited(c, code, proc))
-    host.world.changed.notify_all()
+    with host.world.changed:
+        host.world.changed.notify_all()
 
 
 def main_process(c: Container) -> Process:
@@ -315,7 +317,8 @@ def exited(c: Container, code: int, proc: Process | None = None) -> None:
         e = world.execs.get(eid)
         if e is not None and e.process is not None:
             processes.kill(e.process)   # the kernel kills what is left in the PID namespace
-    world.changed.notify_all()
+    with world.changed:
+        world.changed.notify_all()
     delay = restart_delay(c, code)
     if delay is not None:
         c.status = "restarting"
@@ -362,7 +365,8 @@ def stop(c: Container, timeout: float | None = None) -> None:
         processes.kill(c.process, 0)
         c.process = None
         c.status = "exited"
-        c.host.world.changed.notify_all()
+        with c.host.world.changed:
+            c.host.world.changed.notify_all()
         return
     if not c.running:
         raise NotModified()
@@ -420,7 +424,8 @@ def remove(c: Container, force: bool = False, remove_volumes: bool = False) -> N
     host.containers.pop(c.id, None)
     volumes.release(c, remove_volumes or bool(c.host_config.get("AutoRemove")))
     c.removed = True
-    host.world.changed.notify_all()
+    with host.world.changed:
+        host.world.changed.notify_all()
 
 
 # -- pause, rename, update ----------------------------------------------------------------------------

@@ -32,8 +32,9 @@ def start(proc: Process, on_end: Callable[[int], None]) -> None:
     proc.on_end = on_end
     proc.thread = threading.Thread(target=run, args=(proc,), daemon=True,
                                    name=f"labkit-sim process {proc.argv[:1]}")
-    proc.thread.start()
-    settle(proc)
+    with proc.world.lock:
+        proc.thread.start()
+        settle(proc)
 
 
 def settle(*procs: Process, since: dict | None = None) -> None:
@@ -46,7 +47,8 @@ def settle(*procs: Process, since: dict | None = None) -> None:
     def quiet() -> bool:
         return all(p.ended or (p.started and p.blocked and (since is None or p.wakes > since.get(p, -1)))
                    for p in procs)
-    world.quiet.wait_for(quiet, SETTLE_LIMIT)
+    with world.quiet:
+        world.quiet.wait_for(quiet, SETTLE_LIMIT)
 
 
 def run(proc: Process) -> None:
@@ -76,15 +78,16 @@ def finish(proc: Process, code: int) -> None:
     its feeds told; then what its owner does (a container exits, an exec ends)."""
     if proc.ended:
         return
-    proc.exit_code = code
-    if proc.stdin is not None:
-        proc.stdin.closed = True
-    proc.wake()
-    for feed in proc.feeds:
-        feed.close()
-    if proc.on_end is not None:
-        proc.on_end(code)
-    proc.world.quiet.notify_all()
+    with proc.world.lock:
+        proc.exit_code = code
+        if proc.stdin is not None:
+            proc.stdin.closed = True
+        proc.wake()
+        for feed in proc.feeds:
+            feed.close()
+        if proc.on_end is not None:
+            proc.on_end(code)
+        proc.world.quiet.notify_all()
 
 
 def kill(proc: Process, code: int = 137) -> None:
