@@ -72,6 +72,10 @@ class Busybox:
                     raise EngineError(f"unable to find user {name}: no matching entries in passwd file")
                 raise EngineError(f"unable to find group {group}: no matching entries in group file")
             proc.ids = ids
+        extra = [int(g) for g in (c.host_config.get("GroupAdd") or []) if str(g).isdigit()] if proc.main else []
+        if extra:
+            uid, gid, _ = proc.ids
+            proc.ids = (uid, gid, extra)
 
     def run(self, proc: Process) -> int:
         c = proc.container

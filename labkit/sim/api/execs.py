@@ -52,5 +52,5 @@ def exec_start(engine, m, q, body):
 
     def session(channel) -> None:
         streams.serve(channel, world, feed, framed=not body.get("Tty"),
-                      target=(lambda: e.process) if e.attach_stdin else None, keys=keys)
+                      target=(lambda: e.process) if e.attach_stdin else None, keys=keys, exec_=True)
     return Reply(101, session=session)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
+from ..engine import processes
 from ..process import Feed, Process
 from ..terminal import DetachWatch
 from .query import frame
@@ -28,9 +29,11 @@ WAIT_FOR_START = 30.0   # seconds input sent before a container's start waits fo
 
 
 def serve(channel, world, feed: Feed, *, framed: bool, target: Callable[[], Process | None] | None = None,
-          keys: bytes = b"", close_stdin: bool = True, history: list | None = None) -> None:
+          keys: bytes = b"", close_stdin: bool = True, history: list | None = None, exec_: bool = False) -> None:
     """Run one attached session on a hijacked connection until the process ends, the client
-    detaches or goes away. target(): the process input goes to (None: not started yet)."""
+    detaches or goes away. target(): the process input goes to (None: not started yet). An
+    attach ends when the client's input does; an exec's output goes on until it ends. Detached
+    from an exec, the engine says so on the stream and the exec ends (126)."""
     detached = threading.Event()
 
     def pump() -> None:
@@ -38,7 +41,7 @@ def serve(channel, world, feed: Feed, *, framed: bool, target: Callable[[], Proc
         held = b""
         while True:
             data = channel.read()
-            hit = False
+            eof, hit = not data, False
             if watch is not None and data:
                 data, hit = watch.feed(data)
             with world.lock:
@@ -47,8 +50,11 @@ def serve(channel, world, feed: Feed, *, framed: bool, target: Callable[[], Proc
                 proc = target()
                 if proc is None:
                     held += data
-                elif not data and not hit:
+                elif eof:
                     proc.give(held, close=close_stdin)
+                    if not exec_:
+                        detached.set()
+                        feed.close()
                     return
                 else:
                     data, held = held + data, b""
@@ -57,6 +63,12 @@ def serve(channel, world, feed: Feed, *, framed: bool, target: Callable[[], Proc
                     else:
                         proc.give(data)
             if hit:
+                if exec_:
+                    channel.write(b"exec attach failed: error on attach stdin: read escape sequence\r\n")
+                    with world.lock:
+                        proc = target()
+                        if proc is not None:
+                            processes.kill(proc, 126)
                 detached.set()
                 feed.close()
                 return

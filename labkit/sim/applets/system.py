@@ -37,7 +37,14 @@ def false(call: Call) -> Result:
 
 @system.applet("id")
 def id_(call: Call) -> Result:
+    """id [-u|-g|-G]: the ids the process runs as (numbers: the lab image has no /etc/passwd)."""
     uid, gid, groups = call.process.ids
+    if "-u" in call.args:
+        return Result.of(0, f"{uid}\n")
+    if "-g" in call.args:
+        return Result.of(0, f"{gid}\n")
+    if "-G" in call.args:
+        return Result.of(0, " ".join(map(str, dict.fromkeys([gid] + groups))) + "\n")
     return Result.of(0, f"uid={uid} gid={gid} groups={','.join(map(str, groups))}\n")
 
 

@@ -32,6 +32,8 @@ def _auto_name(host: Host) -> str:
     return "container_" + str(len(taken))
 
 
+OCI_CREATE = "failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: "
+
 # A container's HostConfig as the engine shows it when the request left everything out.
 HOST_CONFIG_DEFAULTS = {
     "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
@@ -244,7 +246,10 @@ def start(c: Container) -> None:
         c.task_tried = True
         c.host_config.setdefault("Runtime", "runc")
         proc = main_process(c)
-        host.world.runtime.check(proc, c.config.get("WorkingDir") or "", c.config.get("User") or "")
+        try:
+            host.world.runtime.check(proc, c.config.get("WorkingDir") or "", c.config.get("User") or "")
+        except ExecNotFound as e:
+            raise ExecNotFound(OCI_CREATE + e.message, e.code) from None
     except EngineError as e:
         c.list_view = {ep.network.name: {"NetworkID": ep.network.id, "EndpointID": ep.id,
                                          "Gateway": str(ep.gateway or ""), "IPAddress": str(ep.ip or ""),
