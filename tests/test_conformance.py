@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance import container_api, files, harness, ipv6, nettools, scenarios  # noqa: F401  (they register the scenarios)
+from tests.conformance import container_api, files, harness, ipv6, nettools, scenarios, sessions  # noqa: F401  (they register the scenarios)
 from tests.conformance.report import REPORT, Row
 from tests.engines import private_engines_unavailable, skip_or_fail
 
