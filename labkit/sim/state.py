@@ -236,6 +236,8 @@ class Container:
     exits: int = 0          # how many times its process has ended (docker wait, attach)
     attached: list = field(default_factory=list)   # process.Feed of each attached client
     stopped_by_user: bool = False   # docker stop/kill: no restart policy brings it back
+    started_clock: float = 0.0      # the world's clock at its last start, and its restart delay
+    backoff: float = 0.0
     removed: bool = False
     exec_ids: list[str] = field(default_factory=list)
     last_pid: int = 0  # the last PID handed out in its own PID namespace (1: its main process)

@@ -43,6 +43,10 @@ def read_until(s, marker: bytes | None, timeout: float = 5.0) -> str:
     return out.decode(errors="replace")
 
 
+def exec_done(env: Recorder, eid: str) -> None:
+    env.wait(lambda: not env.api.exec_inspect(eid)["Running"], timeout=5)
+
+
 def state(env: Recorder, name: str) -> dict:
     s = env.api.inspect_container(name)["State"]
     return {k: s[k] for k in ("Status", "Running", "ExitCode", "Error")}
@@ -64,7 +68,7 @@ def s_exec_terminal_session(env: Recorder):
     env.note("up arrow", read_until(s, b"\x1b[J"))
     sock_of(s).sendall(b"\x03exit 4\r")
     env.note("exit", read_until(s, b"<EOF>"))
-    time.sleep(0.3)
+    exec_done(env, eid)
     env.note("exec inspect", {k: v for k, v in env.api.exec_inspect(eid).items() if k in ("Running", "ExitCode")})
     eid = env.api.exec_create("web", "cat", stdin=True, tty=True)["Id"]
     s = env.api.exec_start(eid, socket=True, tty=True)
@@ -72,7 +76,7 @@ def s_exec_terminal_session(env: Recorder):
     env.note("cat on a terminal", read_until(s, b"abc\r\nabc\r\n"))
     sock_of(s).sendall(b"\x03")
     env.note("cat ctrl-c", read_until(s, b"<EOF>"))
-    time.sleep(0.3)
+    exec_done(env, eid)
     env.note("cat exit", env.api.exec_inspect(eid)["ExitCode"])
 
 
@@ -87,21 +91,20 @@ def s_exec_stdin(env: Recorder):
     env.note("cat echo", read_until(s, b"hello\n"))
     sock_of(s).shutdown(socket.SHUT_WR)
     env.note("after our side closed", read_until(s, b"<EOF>"))
-    time.sleep(0.3)
+    exec_done(env, eid)
     env.note("cat inspect", {k: v for k, v in env.api.exec_inspect(eid).items() if k in ("Running", "ExitCode")})
     eid = env.api.exec_create("web", "sh", stdin=True)["Id"]
     s = env.api.exec_start(eid, socket=True)
-    sock_of(s).sendall(b"echo one; echo two >&2\nexit 6\n")
+    sock_of(s).sendall(b"echo one; echo two\nexit 6\n")
     env.note("sh from stdin", read_until(s, b"<EOF>"))
-    time.sleep(0.3)
+    exec_done(env, eid)
     env.note("sh exit", env.api.exec_inspect(eid)["ExitCode"])
     eid = env.api.exec_create("web", "cat", stdin=True, tty=True)["Id"]
     s = env.api.exec_start(eid, socket=True, tty=True)
     sock_of(s).sendall(b"\x10")
-    time.sleep(0.3)
     sock_of(s).sendall(b"\x11")
     env.note("detach keys", read_until(s, b"<EOF>"))
-    time.sleep(0.3)
+    exec_done(env, eid)
     env.note("after detach", {k: v for k, v in env.api.exec_inspect(eid).items() if k in ("Running", "ExitCode")})
 
 
@@ -111,7 +114,7 @@ def s_attach_sessions(env: Recorder):
     ctrl-x), logs=1 replays the log, `exit 3` ends the container; attached to `cat` without one,
     closing our side ends the session, not cat."""
     env.client.containers.run("busybox", "sh", name="shell", detach=True, tty=True, stdin_open=True)
-    time.sleep(0.3)
+    env.wait(lambda: env.api.logs("shell").endswith(b"\x1b[6n"), timeout=5)
     env.note("log of a shell with a terminal", env.api.logs("shell").decode())
     params = {"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
     s = env.api.attach_socket("shell", params=params)
@@ -127,7 +130,7 @@ def s_attach_sessions(env: Recorder):
     env.note("logs=1", read_until(s, b"\x1b[6n"))
     sock_of(s).sendall(b"exit 3\r")
     env.note("exit through attach", read_until(s, b"<EOF>"))
-    time.sleep(0.3)
+    env.wait(lambda: not env.api.inspect_container("shell")["State"]["Running"], timeout=5)
     env.note("after exit", state(env, "shell"))
     env.client.containers.run("busybox", "cat", name="reader", detach=True, stdin_open=True)
     s = env.api.attach_socket("reader", params=params)
@@ -135,7 +138,6 @@ def s_attach_sessions(env: Recorder):
     env.note("cat through attach", read_until(s, b"line\n"))
     sock_of(s).shutdown(socket.SHUT_WR)
     env.note("our side closed", read_until(s, b"<EOF>"))
-    time.sleep(0.3)
     env.note("cat after", state(env, "reader"))
 
 
@@ -151,17 +153,17 @@ def s_process_ends(env: Recorder):
     env.client.containers.run("busybox", SLEEP, name="host1x", detach=True)
     eid = env.api.exec_create("host1x", "sleep 100")["Id"]
     env.api.exec_start(eid, detach=True)
-    time.sleep(0.3)
+    env.wait(lambda: env.api.exec_inspect(eid)["Running"], timeout=5)
     env.note("exec sleeping", {k: v for k, v in env.api.exec_inspect(eid).items() if k in ("Running", "ExitCode")})
     env.api.kill("host1x")
-    time.sleep(0.3)
+    exec_done(env, eid)
     env.note("exec after kill", {k: v for k, v in env.api.exec_inspect(eid).items() if k in ("Running", "ExitCode")})
     env.client.containers.run("busybox", SLEEP, name="always", detach=True, restart_policy={"Name": "always"})
     env.api.kill("always")
-    time.sleep(1.0)
+    time.sleep(0.5)
     env.note("always after kill", state(env, "always") | {"RestartCount": env.api.inspect_container("always")["RestartCount"]})
     env.client.containers.run("busybox", "sh -c 'echo before; sleep 2; echo after'", name="slow", detach=True)
-    time.sleep(0.5)
+    env.wait(lambda: b"before" in env.api.logs("slow"), timeout=5)
     env.note("log while it sleeps", env.api.logs("slow").decode())
     env.note("state while it sleeps", state(env, "slow"))
     env.note("wait", env.api.wait("slow"))

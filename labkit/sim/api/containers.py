@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..engine import containers, filesystem, images, logs, signals
+from ..engine import containers, filesystem, images, logs, processes, signals
 from ..errors import EngineError, InvalidParameter
 from ..process import Feed
 from ..terminal import detach_keys
@@ -15,6 +15,7 @@ from .router import Reply, Routes, j
 from .views import container_json, container_summary, parse_time
 
 routes = Routes()
+WAIT_SKIP = 60.0   # seconds of the world's time a `docker wait` may skip
 
 
 @routes.post(r"/containers/create")
@@ -139,6 +140,9 @@ def container_wait(engine, m, q, body):
 
     def stream(stdin: bytes) -> bytes:
         with engine.world.lock:
+            # What ends within a short while of the world's time (a sleep, a restart's delay)
+            # ends at once: the world's time runs faster than the clock while a client waits.
+            processes.pass_time(engine.world, WAIT_SKIP, done, idle=False)
             engine.world.changed.wait_for(done)
             return (json.dumps({"Error": None, "StatusCode": c.exit_code}) + "\n").encode()
     # The engine sends its headers at once and the answer when the condition holds; `docker

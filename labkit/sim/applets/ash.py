@@ -42,7 +42,9 @@ def interactive(call: Call, shell) -> Result:
     proc.write(1, BANNER, raw=True)
     while shell.exit_code is None:
         prompt = f"{shell.cwd} # "
-        proc.write(1, prompt.encode() + CURSOR_QUERY, raw=True)
+        # The editor asks the terminal where its cursor is, unless keys are already waiting.
+        waiting = proc.stdin is not None and bool(proc.stdin.data)
+        proc.write(1, prompt.encode() + (b"" if waiting else CURSOR_QUERY), raw=True)
         line = read_line(proc, tty, prompt, history)
         if line is None:
             proc.write(1, b"\r\n", raw=True)
@@ -97,21 +99,18 @@ def read_line(proc, tty, prompt: str, history: list[str]) -> str | None:
                         redraw()
                     i += len(seq)
                     continue
-                if b in (0x0D, 0x0A):
-                    show(b"\r\n")
+                if b in (0x0D, 0x0A, 0x03):
+                    show(b"\r\n" if b != 0x03 else b"^C\r\n")
                     rest = data[i + 1:]
                     if rest[:1] == b"\n" and b == 0x0D:
                         rest = rest[1:]
                     if rest and proc.stdin is not None:
-                        proc.stdin.data[0:0] = rest
-                    return buf
+                        proc.stdin.data[0:0] = rest   # typed ahead: for the next line
+                    return buf if b != 0x03 else ""
                 if b in (0x7F, 0x08):
                     if buf:
                         buf = buf[:-1]
                         show(b"\x08\x1b[J")
-                elif b == 0x03:
-                    show(b"^C\r\n")
-                    return ""
                 elif b == 0x04:
                     if not buf:
                         return None

@@ -344,8 +344,8 @@ def restart_delay(c: Container, code: int) -> float | None:
         limit = int(policy.get("MaximumRetryCount") or 0)
         if code == 0 or (limit and c.restart_count >= limit):
             return None
-    ran = c.host.world.clock.now() - getattr(c, "started_clock", 0.0)
-    c.backoff = 0.1 if ran >= 10 or not getattr(c, "backoff", 0) else min(c.backoff * 2, 60.0)
+    ran = c.host.world.clock.now() - c.started_clock
+    c.backoff = 0.1 if ran >= 10 or not c.backoff else min(c.backoff * 2, 60.0)
     return c.backoff
 
 

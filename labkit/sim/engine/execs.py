@@ -22,6 +22,8 @@ def create(c: Container, argv: list[str], *, tty: bool = False, attach_stdout: b
            user: str = "", term: str = "", env: list[str] | None = None, workdir: str = "",
            detach_keys: str = "") -> Exec:
     """docker exec's create; term: the container as the request named it (the engine's texts do)."""
+    if c.status == "restarting":
+        raise EngineError(f"Container {c.id} is restarting, wait until the container is running", 409)
     if not c.running:
         raise EngineError(f"Container {c.id} is not running", 409)
     if c.paused:

@@ -119,11 +119,18 @@ def signal(proc: Process, sig: int) -> None:
         kill(proc, 128 + sig)
 
 
-def pass_time(world, seconds: float, done: Callable[[], bool]) -> bool:
+def pass_time(world, seconds: float, done: Callable[[], bool], idle: bool = True) -> bool:
     """Let `seconds` of the world's time pass, skipping to each moment a waiting process is due;
-    True as soon as done(), False when the time is up first. The caller holds the world's lock."""
+    True as soon as done(), False when the time is up first. idle=False: only as far as the last
+    moment something is due within those seconds (the clock does not jump past it for nothing)."""
     clock = world.clock
     end = clock.now() + seconds
+    with world.lock:
+        return skip(world, end, done, idle)
+
+
+def skip(world, end: float, done: Callable[[], bool], idle: bool) -> bool:
+    clock = world.clock
     for _ in range(10000):
         if done():
             return True
@@ -131,6 +138,8 @@ def pass_time(world, seconds: float, done: Callable[[], bool]) -> bool:
         if now >= end:
             return False
         due_at = min((p.deadline for p in world.sleepers if p.deadline is not None), default=None)
+        if not idle and (due_at is None or due_at > end):
+            return done()
         target = end if due_at is None or due_at > end else due_at
         if target > now:
             clock.skipped += target - now
