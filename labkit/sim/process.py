@@ -158,7 +158,7 @@ class Process:
                 if self.interrupted:
                     self.interrupted = False
                     raise Interrupted
-                if ready() or self.pending:
+                if ready():
                     return True
                 if deadline is not None:
                     left = deadline - clock.now()

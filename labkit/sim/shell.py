@@ -480,6 +480,10 @@ class Shell:
         the process's own."""
         if self.process.killed:
             raise Killed
+        while self.process.pending and self.exit_code is None:
+            self.run_script(self.process.traps.get(self.process.pending.pop(0)) or "")
+        if self.exit_code is not None:
+            return Result(self.exit_code)
         assignments = []
         while argv and ASSIGNMENT.match(argv[0]):
             name, _, value = argv[0].partition("=")
@@ -536,7 +540,31 @@ def _unset(shell: Shell, args: list[str]) -> Result:
     return Result()
 
 
-BUILTINS = {"exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
+SIGNAL_NAMES = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "PIPE": 13, "ALRM": 14,
+                "TERM": 15, "CHLD": 17, "CONT": 18, "WINCH": 28}
+
+
+def _trap(shell: Shell, args: list[str]) -> Result:
+    """trap 'COMMANDS' SIGNAL...: run COMMANDS when the signal comes (after the command running
+    then); trap - SIGNAL: back to the default; trap '' SIGNAL: ignored."""
+    if len(args) < 2:
+        return Result()
+    action, traps = args[0], shell.process.traps
+    for name in args[1:]:
+        key = name.upper().removeprefix("SIG")
+        number = int(key) if key.isdigit() else SIGNAL_NAMES.get(key)
+        if number is None:
+            if key != "EXIT":
+                return Result.of(1, "", f"sh: trap: {name}: invalid signal specification\n")
+            continue
+        if action == "-":
+            traps.pop(number, None)
+        else:
+            traps[number] = action
+    return Result()
+
+
+BUILTINS = {"trap": _trap, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
 
 
 def glob(fs: Files, pattern: str, cwd: str = "/") -> list[str]:

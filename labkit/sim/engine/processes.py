@@ -105,8 +105,9 @@ def signal(proc: Process, sig: int) -> None:
     if sig == SIGKILL:
         kill(proc, 128 + SIGKILL)
     elif sig in proc.traps:
-        proc.pending.append(sig)
-        proc.wake()
+        if proc.traps[sig]:             # trap '' SIG: ignored
+            proc.pending.append(sig)
+            proc.wake()
     elif sig == SIGWINCH:
         if proc.redraw is not None:
             proc.redraw()
