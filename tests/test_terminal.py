@@ -31,6 +31,7 @@ from tests.engines import private_engines_unavailable, skip_or_fail
 PREFIX = "lkpt"
 DATA = os.path.join(os.path.dirname(__file__), "data", "terminal-sessions.json")
 HEX12 = re.compile(rb"\b[0-9a-f]{12}\b")
+REDRAW = b"\r/ # \x1b[J"
 DOCKER = shutil.which("docker") or "/usr/bin/docker"
 
 
@@ -93,7 +94,7 @@ def session(url: str) -> list:
     steps.append(("run -dit", docker("run", "-dit", "--name", "alpine1", "busybox", "sh")[:2]))
     steps.append(("run -d", docker("run", "-d", "--name", "web", "busybox", "sleep", "600")[:2]))
     t = Terminal([DOCKER, "exec", "-it", "web", "sh"], env)
-    show("exec -it: prompt", t.read(b"\x1b[J"))
+    show("exec -it: prompt", t.read(b"\x1b[6n") + t.read(REDRAW, timeout=2))
     for step, keys in (("echo", b"echo hi\r"), ("backspace", b"ls /nop\x7f\x7fo\r"), ("ctrl-c", b"\x03"),
                        ("hostname", b"hostname\r")):
         t.type(keys)
@@ -147,10 +148,15 @@ def engine_session() -> list:
 
 
 def comparable(steps: list) -> list:
-    """Ages in `docker ps` vary by nature."""
-    def text(v: str) -> str:
+    """Ages in `docker ps` vary by nature, and so does whether ash redraws its first prompt under
+    `docker exec -it`: the CLI's first resize (the engine applies it once the exec has started)
+    races ash's start on the real engine, before its editor listens for SIGWINCH or after (both
+    seen on 20.10). `docker run -it` resizes after the start returns: ash redraws, always."""
+    def text(step: str, v: str) -> str:
+        if step == "exec -it: prompt" and v.endswith(REDRAW.decode()):
+            v = v[:-len(REDRAW)]
         return re.sub(r"Up .*|Exited \((\d+)\) .* ago", lambda m: m.group(0)[:2], v)
-    return [[step, text(v) if isinstance(v, str) else v] for step, v in steps]
+    return [[step, text(step, v) if isinstance(v, str) else v] for step, v in steps]
 
 
 @pytest.mark.skipif(not os.access(DOCKER, os.X_OK), reason="no docker CLI (apt-get install docker.io)")

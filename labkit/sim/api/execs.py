@@ -43,8 +43,7 @@ def exec_start(engine, m, q, body):
     e = execs.find(engine.host, m["id"])
     if execs.started_before(e):
         return Reply(101, session=lambda channel: None)  # the engine answers a second start with nothing
-    console = tuple(body.get("ConsoleSize") or ()) or None
-    feed = execs.start(e, attached=not body.get("Detach"), console=console)
+    feed = execs.start(e, attached=not body.get("Detach"))   # no ConsoleSize before API 1.42
     if feed is None:
         return Reply(200, b"")
     world = engine.world

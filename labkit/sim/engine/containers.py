@@ -292,8 +292,8 @@ def main_process(c: Container) -> Process:
     proc = Process(world, c, c.argv, world.new_pid(), main=True,
                    stdin=bool(c.config.get("OpenStdin") or c.config.get("Tty")))
     if c.config.get("Tty"):
-        proc.tty = Tty(lambda sig: processes.signal(proc, sig))
-        proc.tty.size = tuple(c.host_config.get("ConsoleSize") or (0, 0))
+        proc.tty = Tty(lambda sig: processes.signal(proc, sig))   # 0x0 until resized: the
+        # engine (20.10, Linux) keeps HostConfig.ConsoleSize for inspect only (Windows uses it)
 
     def log(fd: int, data: bytes) -> None:
         c.log.append((fd, data, world.clock.wall()))

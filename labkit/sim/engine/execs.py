@@ -49,7 +49,7 @@ def started_before(e: Exec) -> bool:
     return e.exit_code is not None or e.running
 
 
-def start(e: Exec, attached: bool = True, console: tuple[int, int] | None = None) -> Feed | None:
+def start(e: Exec, attached: bool = True) -> Feed | None:
     """`POST /exec/{id}/start`: the process started; the Feed of its output when attached."""
     c = e.container
     if not c.running:
@@ -62,8 +62,6 @@ def start(e: Exec, attached: bool = True, console: tuple[int, int] | None = None
     proc.env, proc.workdir, proc.user = e.env, e.workdir, e.user
     if e.tty:
         proc.tty = Tty(lambda sig: processes.signal(proc, sig))
-        if console:
-            proc.tty.size = console
     wanted = (1, 2) if e.tty else tuple(fd for fd, on in ((1, e.attach_stdout), (2, e.attach_stderr)) if on)
     feed = Feed(wanted) if attached else None
     if feed is not None:
