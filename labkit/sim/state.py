@@ -232,7 +232,8 @@ class Container:
     sandbox_id: str = ""
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # by network ID, in join order
     process: Process | None = None
-    log: list[tuple[int, bytes, float]] = field(default_factory=list)  # (1 stdout | 2 stderr, bytes, time)
+    log: list[tuple[int, bytes, float]] = field(default_factory=list)  # (1 stdout | 2 stderr, line, time)
+    log_partial: dict[int, bytes] = field(default_factory=dict)  # by stream: a line not ended yet
     exits: int = 0          # how many times its process has ended (docker wait, attach)
     attached: list = field(default_factory=list)   # process.Feed of each attached client
     stopped_by_user: bool = False   # docker stop/kill: no restart policy brings it back
@@ -268,7 +269,8 @@ class Container:
 
     @property
     def logs(self) -> str:
-        return b"".join(data for _, data, _t in self.log).decode(errors="replace")
+        held = b"".join(data for _, data in sorted(self.log_partial.items()))
+        return (b"".join(data for _, data, _t in self.log) + held).decode(errors="replace")
 
     @property
     def hostname(self) -> str:

@@ -220,21 +220,25 @@ def container_logs(engine, m, q, body):
     headers = {"Content-Type": "application/vnd.docker.raw-stream" if framed else "text/plain; charset=utf-8"}
     if not truthy(q, "follow") or not c.running or logs.parse_time(q.get("until")):
         return Reply(200, past, headers)
-    feed = Feed(tuple(sorted(want)))
+    feed = Feed(tuple(sorted(want)))   # wakes the follower when the process writes or ends
     c.attached.append(feed)
     world = engine.world
+    seen = len(c.log)
 
     def follow(_):
+        nonlocal seen
         yield past
         try:
             while True:
-                chunks = feed.take(streams.POLL)
-                if chunks is None:
+                ended = feed.take(streams.POLL) is None
+                with world.lock:
+                    new, seen = c.log[seen:], len(c.log)
+                for fd, line, t in new:
+                    if fd in want:
+                        line = logs.stamp(t) + line if stamped else line
+                        yield frame(fd, line) if framed else line
+                if ended:
                     return
-                for fd, data in chunks:
-                    if stamped:
-                        data = b"".join(logs.stamp(world.clock.wall()) + line for line in data.splitlines(True))
-                    yield frame(fd, data) if framed else data
         finally:
             with world.lock:
                 streams.unhook(world, feed)

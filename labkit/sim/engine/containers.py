@@ -14,7 +14,7 @@ from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotM
 from ..process import Process
 from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, Network, now
 from ..terminal import Tty
-from . import dns, endpoints, filesystem, images, links, ports, processes, signals, volumes
+from . import dns, endpoints, filesystem, images, links, logs, ports, processes, signals, volumes
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -296,7 +296,8 @@ def main_process(c: Container) -> Process:
         # engine (20.10, Linux) keeps HostConfig.ConsoleSize for inspect only (Windows uses it)
 
     def log(fd: int, data: bytes) -> None:
-        c.log.append((fd, data, world.clock.wall()))
+        logs.write(c, fd, data, world.clock.wall())
+    c.log_partial = {}   # a new run, a new copier
     proc.on_output = log
     proc.feeds = c.attached
     return proc
@@ -307,6 +308,8 @@ def exited(c: Container, code: int, proc: Process | None = None) -> None:
     it; then its restart policy, or --rm."""
     if proc is not None and c.process is not proc:
         return
+    world = c.host.world
+    logs.flush(c, world.clock.wall())
     endpoints.leave_all(c)
     c.ports_bound = []
     c.status = "exited"
@@ -317,7 +320,6 @@ def exited(c: Container, code: int, proc: Process | None = None) -> None:
     c.list_view = None
     c.exits += 1
     c.attached.clear()
-    world = c.host.world
     for eid in c.exec_ids:
         e = world.execs.get(eid)
         if e is not None and e.process is not None:

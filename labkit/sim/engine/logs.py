@@ -1,6 +1,10 @@
-"""A container's log, as the json-file driver keeps it: one entry per line its main process wrote
-(a last line without its newline is an entry too), each with its stream and time; and what
-`docker logs` reads of it (--tail, --since, --until, --timestamps).
+"""A container's log, as the json-file driver keeps it: one entry per line its main process wrote,
+each with its stream and the time its newline came; and what `docker logs` reads of it (--tail,
+--since, --until, --timestamps).
+
+The engine's copier holds a line until its newline (or until 16 KiB wait, or the process ends):
+a shell's prompt is not in the log while the shell waits at it (`docker logs`, `docker attach
+--logs`, `docker logs -f` alike), only what the terminal showed on complete lines.
 """
 from __future__ import annotations
 
@@ -9,17 +13,37 @@ import time
 from ..state import Container
 
 
+BUFFER = 16 * 1024   # the copier's buffer: a longer line is logged in pieces of this size
+
+
+def write(c: Container, fd: int, data: bytes, t: float) -> None:
+    """The main process wrote data on fd (1 stdout | 2 stderr) at t: its complete lines are logged."""
+    held = c.log_partial.get(fd, b"") + data
+    start = 0
+    while True:
+        end = held.find(b"\n", start)
+        if end < 0:
+            break
+        c.log.append((fd, held[start:end + 1], t))
+        start = end + 1
+    held = held[start:]
+    while len(held) >= BUFFER:
+        c.log.append((fd, held[:BUFFER], t))
+        held = held[BUFFER:]
+    c.log_partial[fd] = held
+
+
+def flush(c: Container, t: float) -> None:
+    """The main process ended: a last line without its newline is logged as it is."""
+    for fd, held in sorted(c.log_partial.items()):
+        if held:
+            c.log.append((fd, held, t))
+    c.log_partial.clear()
+
+
 def entries(c: Container) -> list[tuple[int, bytes, float]]:
-    """(1 stdout | 2 stderr, line with its newline, time), in the order written."""
-    out = []
-    for fd, data, t in c.log:
-        start = 0
-        while start < len(data):
-            end = data.find(b"\n", start)
-            end = len(data) if end < 0 else end + 1
-            out.append((fd, data[start:end], t))
-            start = end
-    return out
+    """(1 stdout | 2 stderr, line with its newline, time), in the order logged."""
+    return list(c.log)
 
 
 def stamp(t: float) -> bytes:
