@@ -32,16 +32,15 @@ def early(s) -> bytes:
         return b""
 
 
-def read_until(s, marker: bytes | None, timeout: float = 5.0) -> str:
-    """What the socket sends until marker (or its end, or the timeout); "<EOF>" marks the end."""
+def read_until(s, marker: bytes | None, timeout: float = 5.0, framed: bool = False) -> str:
+    """What the socket sends until marker (or its end, or the timeout); "<EOF>" marks the end.
+    framed: a multiplexed stream, shown as its payloads (see joined)."""
     first = s
     s = sock_of(s)
     s.settimeout(0.2)
-    out = early(first)
-    if marker is not None and out.endswith(marker):
-        return out.decode(errors="replace")
+    out, end = early(first), b""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (marker is not None and out.endswith(marker)):
         try:
             data = s.recv(65536)
         except socket.timeout:
@@ -51,12 +50,26 @@ def read_until(s, marker: bytes | None, timeout: float = 5.0) -> str:
         except OSError:
             break
         if not data:
-            out += b"<EOF>"
+            end = b"<EOF>"
             break
         out += data
-        if marker is not None and out.endswith(marker):
-            break
-    return out.decode(errors="replace")
+    return (joined(out) if framed else out.decode(errors="replace")) + end.decode()
+
+
+def joined(raw: bytes) -> str:
+    """A multiplexed stream's payloads, each run of one stream as "[1] ..." or "[2] ...": how the
+    engine cuts a stream into frames depends on when it reads the process's pipe, so frames of the
+    same stream in a row are joined."""
+    runs: list[list] = []
+    i = 0
+    while i + 8 <= len(raw):
+        fd, n = raw[i], int.from_bytes(raw[i + 4:i + 8], "big")
+        data, i = raw[i + 8:i + 8 + n], i + 8 + n
+        if runs and runs[-1][0] == fd:
+            runs[-1][1] += data
+        else:
+            runs.append([fd, data])
+    return "".join(f"[{fd}] {data.decode(errors='replace')}" for fd, data in runs) + raw[i:].decode(errors="replace")
 
 
 def exec_done(env: Recorder, eid: str) -> None:
@@ -104,15 +117,15 @@ def s_exec_stdin(env: Recorder):
     eid = env.api.exec_create("web", "cat", stdin=True)["Id"]
     s = env.api.exec_start(eid, socket=True)
     sock_of(s).sendall(b"hello\n")
-    env.note("cat echo", read_until(s, b"hello\n"))
+    env.note("cat echo", read_until(s, b"hello\n", framed=True))
     sock_of(s).shutdown(socket.SHUT_WR)
-    env.note("after our side closed", read_until(s, b"<EOF>"))
+    env.note("after our side closed", read_until(s, b"<EOF>", framed=True))
     exec_done(env, eid)
     env.note("cat inspect", {k: v for k, v in env.api.exec_inspect(eid).items() if k in ("Running", "ExitCode")})
     eid = env.api.exec_create("web", "sh", stdin=True)["Id"]
     s = env.api.exec_start(eid, socket=True)
     sock_of(s).sendall(b"echo one; echo two\nexit 6\n")
-    env.note("sh from stdin", read_until(s, b"<EOF>"))
+    env.note("sh from stdin", read_until(s, b"<EOF>", framed=True))
     exec_done(env, eid)
     env.note("sh exit", env.api.exec_inspect(eid)["ExitCode"])
     eid = env.api.exec_create("web", "cat", stdin=True, tty=True)["Id"]
@@ -146,7 +159,7 @@ def s_attach_sessions(env: Recorder):
     sock_of(s).sendall(b"\x18")
     env.note("ctrl-x", read_until(s, b"<EOF>"))
     s = env.api.attach_socket("shell", params={**params, "logs": 1})
-    env.note("logs=1", read_until(s, b"hi\r\n"))
+    env.note("logs=1", read_until(s, b"\r\nhi\r\n"))
     sock_of(s).sendall(b"exit 3\r")
     env.note("exit through attach", read_until(s, b"<EOF>"))
     env.wait(lambda: not env.api.inspect_container("shell")["State"]["Running"], timeout=5)
@@ -154,9 +167,9 @@ def s_attach_sessions(env: Recorder):
     env.client.containers.run("busybox", "cat", name="reader", detach=True, stdin_open=True)
     s = env.api.attach_socket("reader", params=params)
     sock_of(s).sendall(b"line\n")
-    env.note("cat through attach", read_until(s, b"line\n"))
+    env.note("cat through attach", read_until(s, b"line\n", framed=True))
     sock_of(s).shutdown(socket.SHUT_WR)
-    env.note("our side closed", read_until(s, b"<EOF>"))
+    env.note("our side closed", read_until(s, b"<EOF>", framed=True))
     env.note("cat after", state(env, "reader"))
 
 
