@@ -264,14 +264,18 @@ def test_nb03_exercise_2_host_only(lab):
 
 
 def test_nb03_exercise_3(lab):
-    not_yet(nb03.exercise_3(lab, "site"), "no running container publishes the host's port 8080")
-    lab.container("site", command=SERVER, ports={80: 8080})
-    lab.container("site2", command=SERVER, ports={80: 8081})
-    not_yet(nb03.exercise_3(lab, None), "not set yet")
-    not_yet(nb03.exercise_3(lab, "site2"), "site2 publishes 127.0.0.1:8081->80/tcp, not port 8080")
-    not_yet(nb03.exercise_3(lab, "nobody"), "no container named nobody")
-    holder = next(c.name for c in lab.snapshot().containers if any(p.host_port == 8080 for p in c.ports))
-    r = nb03.exercise_3(lab, holder)
-    right(r)
-    assert r.found == ["site holds it: 127.0.0.1:8080->80/tcp"]
-    right(nb03.exercise_3(lab, lab.client.containers.get("site")))
+    lab.container("site", command=SERVER, ports={80: 8080})          # section 3
+    lab.container("site2", command=SERVER, ports={80: 8081})         # section 4
+    not_yet(nb03.exercise_3(lab), "site still holds the host's port 8080", hint=("lab.remove('site')",))
+    lab.remove("site")                                               # removed, not moved: not yet
+    not_yet(nb03.exercise_3(lab), "there is no container named site", hint=("8088",))
+    lab.container("site", command=SERVER, ports={80: 8088})          # the notebook's solution
+    not_yet(nb03.exercise_3(lab), "no container named ex-shop", hint=("127.0.0.1:8080:80",))
+    lab.container("ex-shop", command="sleep 86400", ports={80: 8080})   # publishes, serves nothing
+    not_yet(nb03.exercise_3(lab), "nothing answers on ex-shop's own port 80", hint=("httpd -f -p 80",))
+    lab.remove("ex-shop")
+    lab.container("ex-shop", command=SERVER, ports={80: 8080})
+    done = nb03.exercise_3(lab)
+    right(done)
+    assert "from the host, 127.0.0.1:8088 -> site: open" in done.found, done
+    assert "from the host, 127.0.0.1:8080 -> ex-shop: open" in done.found, done

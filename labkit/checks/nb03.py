@@ -2,7 +2,7 @@
 
     exercise_1(lab)           ex-local serves on the host's 127.0.0.1:8181 only
     exercise_2(lab)           ex-public serves on port 8282 of every host address (0.0.0.0)
-    exercise_3(lab, holder)   the learner found which container holds the host's port 8080
+    exercise_3(lab)           site moved to 127.0.0.1:8088, still serving; ex-shop on 127.0.0.1:8080
 
 The host's side is seen from two containers the notebook's lesson also uses, made here when
 missing: `hostside`, in host mode (its 127.0.0.1 is the host's own), and `client`, on the
@@ -124,27 +124,47 @@ def exercise_2(steps, lab) -> Result:
     steps.saw(f"from client (standing in for another machine), the host's {addresses[0]}:8282: open")
 
 
-@check("Exercise 3: who holds port 8080?")
-def exercise_3(steps, lab, holder) -> Result:
-    """`holder` names the container that publishes the host's port 8080."""
+MOVED_TO = 8088
+MOVE_SITE = (f"a container's published ports cannot change: remove site (lab.remove('site')) and run it again "
+             f"as section 3 does, with its port 80 on the host's {MOVED_TO} (docker run -p 127.0.0.1:{MOVED_TO}:80)")
+MAKE_SHOP = ("run a web server named ex-shop (command='httpd -f -p 80') with its port 80 on the host's "
+             "127.0.0.1:8080 (docker run -p 127.0.0.1:8080:80)")
+
+
+def _answers_on_the_host(steps, lab, name: str, port: int) -> None:
+    """The container `name` publishes 127.0.0.1:PORT -> 80/tcp, serves, and the host's
+    127.0.0.1:PORT answers."""
+    topo = lab.snapshot()
+    make = MAKE_SHOP if name == "ex-shop" else MOVE_SITE
+    c = running_container(steps, topo, name, make)
+    ports = ipv4_ports(c)
+    if not any((p.host_ip, p.host_port, p.container_port, p.protocol) == ("127.0.0.1", port, 80, "tcp")
+               for p in ports):
+        steps.stop(f"{name} publishes {describe_ports(ports)}, not 127.0.0.1:{port}->80/tcp", make)
+    _serves(steps, lab, topo, c, make)
+    probe = lab.port(_vantage(steps, lab, "hostside"), "127.0.0.1", port)
+    if not probe.ok:
+        steps.stop(f"from the host, 127.0.0.1:{port} is {probe.state}", make)
+    steps.saw(f"from the host, 127.0.0.1:{port} -> {name}: open")
+
+
+@check("Exercise 3: make room on port 8080")
+def exercise_3(steps, lab) -> Result:
+    """site (section 3's) moved to the host's 127.0.0.1:8088, still serving; ex-shop serves on the
+    host's 127.0.0.1:8080."""
     topo = lab.snapshot()
     holders = sorted({c.name for c in topo.containers if c.running
                       for p in c.ports if p.host_port == 8080 and p.protocol == "tcp"})
-    if not holders:
-        steps.stop("no running container publishes the host's port 8080 now",
-                   "run the cells of sections 1 to 3 first: section 3 publishes site on 127.0.0.1:8080")
-    how = ("`docker ps` lists each container's published ports in its PORTS column; in Python: "
-           "for c in lab.snapshot().containers: print(c.name, c.ports)")
-    if holder is None or str(getattr(holder, "name", holder)).strip() == "":
-        steps.stop("holder is not set yet", how)
-    name = str(getattr(holder, "name", holder)).strip()
-    if name not in holders:
-        c = container(topo, name)
-        seen = (f"{name} publishes {describe_ports(c.ports)}, not port 8080" if c is not None else
-                f"there is no container named {name}")
-        steps.stop(seen, how)
-    c = container(topo, name)
-    steps.saw(f"{name} holds it: {describe_ports(p for p in c.ports if p.host_port == 8080)}")
+    if "site" in holders:
+        steps.stop("site still holds the host's port 8080", MOVE_SITE)
+    if container(topo, "site") is None:
+        steps.stop("there is no container named site: the exercise moves it, it does not remove it", MOVE_SITE)
+    _answers_on_the_host(steps, lab, "site", MOVED_TO)
+    others = [name for name in holders if name != "ex-shop"]
+    if others:
+        steps.stop(f"{', '.join(others)} holds the host's port 8080", "port 8080 is ex-shop's: run the "
+                   f"others on another port ({', '.join(f'lab.remove({n!r})' for n in others)}, then again)")
+    _answers_on_the_host(steps, lab, "ex-shop", 8080)
 
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3"]
