@@ -63,7 +63,8 @@ def s_nettools_traffic(env):
     for cmd in ("ping -c2 -W1 web", "nc -w1 web 80 </dev/null; echo $?"):
         env.exec("cli", cmd)
     for cmd in ("arp -n | sort", "arp | sort", "arp -a web", "arp -a nosuch; echo $?", "arp -i eth0 -n | sort",
-                "ip neigh | cut -d' ' -f1-5 | sort", "cat /proc/net/arp | sort", "netstat -tn", "netstat -an"):
+                "ip neigh | cut -d' ' -f1-5 | sort", "ip neigh show dev eth0 | cut -d' ' -f1-3 | sort",
+                "ip -4 neigh show eth0 | cut -d' ' -f1-3 | sort", "cat /proc/net/arp | sort", "netstat -tn", "netstat -an"):
         env.exec("cli", cmd)
     for cmd in ("arp -n | sort", "netstat -tn", "netstat -an"):
         env.exec("web", cmd)

@@ -119,21 +119,24 @@ def routes6(sb: Sandbox) -> str:
 
 
 def neighbour_lines(sb: Sandbox, family: int | None, rest: list[str]) -> str:
-    """`ip neigh [show] [dev IF]`: IPv4's entries, then IPv6's (where the kernel's answer is
-    a hash order and states that age, the simulator's are in the order learned and fresh)."""
+    """`ip neigh [show] [dev IF]` (rest: [IF] or []): IPv4's entries, then IPv6's (where the kernel's answer is
+    a hash order and states that age, the simulator's are in the order learned and fresh).
+    Filtered by a device, busybox leaves "dev IF" out of the lines (as iproute2)."""
     devices = [i.name for i in sb.interfaces()]
-    if rest[:1] == ["dev"] and len(rest) > 1:
-        devices = [d for d in devices if d == rest[1]]
+    one_device = bool(rest)   # (run took "dev" away)
+    if one_device:
+        devices = [d for d in devices if d == rest[0]]
     found = neighbours.entries(sb.host, sb.owner, devices)
     out = ""
     for version in (4, 6):
         for n in found:
             if n.address.version != version or family not in (None, version):
                 continue
+            dev = "" if one_device else f"dev {n.dev} "
             if not n.mac:
-                out += f"{n.address} dev {n.dev}  used 0/0/0 probes 6 FAILED\n"
+                out += f"{n.address} {dev} used 0/0/0 probes 6 FAILED\n"
                 continue
-            out += f"{n.address} dev {n.dev} lladdr {n.mac} {'router ' if n.router else ''}ref 1 used 0/0/0 probes 1 REACHABLE\n"
+            out += f"{n.address} {dev}lladdr {n.mac} {'router ' if n.router else ''}ref 1 used 0/0/0 probes 1 REACHABLE\n"
     return out
 
 
@@ -163,7 +166,8 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
     ifaces = sb.interfaces()
     if rest[:1] and rest[0] in ("show", "list", "ls", "lst", "sh", "l", "s"):
         rest = rest[1:]
-    if rest[:1] == ["dev"]:
+    by_dev = rest[:1] == ["dev"]
+    if by_dev:
         rest = rest[1:]
     if rest and not _matches(obj, "route"):
         wanted = rest[0]
@@ -189,7 +193,8 @@ def run(sb: Sandbox, args: list[str]) -> tuple[int, str, str]:
             return 0, "".join(line + "\n" for line in table.splitlines() if f" dev {dev} " in line), ""
         return 0, routes6(sb) if family == 6 else routes4(sb), ""
     if _matches(obj, "neighbor") or obj == "neigh":
-        return 0, neighbour_lines(sb, family, rest), ""
+        # ip neigh filters by a device only after "dev" (a bare word: all, as observed)
+        return 0, neighbour_lines(sb, family, rest if by_dev else []), ""
     return 1, "", f"ip: invalid argument '{obj}' to 'ip'\n"
 
 
