@@ -73,16 +73,18 @@ def exercise_2(cluster, addresses, wait: float = 20.0) -> Result:
         svc = manager.api.inspect_service("api")
     except docker.errors.NotFound:
         return Result(title, False, ["the swarm has no service named api"],
-                      "create it on the manager: cluster[0].services.create('busybox', ['httpd', '-f', '-p', '80'], "
-                      "name='api', networks=['ov'], mode=docker.types.ServiceMode('replicated', replicas=3))")
+                      "create it on the manager with cluster[0].services.create (docker service create), as "
+                      "section 5 creates web: the image, command, network and number of replicas the exercise "
+                      "asks for")
     spec = svc.get("Spec") or {}
     replicas = ((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas")
     net = manager.api.inspect_network(OVERLAY) if OVERLAY in {n.name for n in manager.networks.list()} else None
     targets = [n.get("Target") for n in (spec.get("TaskTemplate") or {}).get("Networks") or spec.get("Networks") or []]
     on_ov = net is not None and (net["Id"] in targets or OVERLAY in targets)
-    checks = [(replicas == 3, f"api asks for {replicas} replicas", "scale it: cluster[0].services.get('api').scale(3)"),
+    checks = [(replicas == 3, f"api asks for {replicas} replicas",
+               "a service can be scaled while it runs (docker service scale; in Python the service's scale())"),
               (on_ov, "api is on the overlay ov" if on_ov else "api is not on the overlay ov",
-               "remove it and create it again with networks=['ov']")]
+               "a service's networks are given when it is created: remove it and create it again on ov")]
     if not (replicas == 3 and on_ov):
         return result(title, checks)
     # Tasks take a moment to start (about a second on a real engine).
@@ -100,7 +102,8 @@ def exercise_2(cluster, addresses, wait: float = 20.0) -> Result:
     given = _addresses(addresses)
     vips = [v["Addr"].split("/")[0] for v in (svc.get("Endpoint") or {}).get("VirtualIPs") or []
             if v.get("NetworkID") == net["Id"]]
-    hint = "look up tasks.api from right: labs[1].resolve('right', 'tasks.api')"
+    hint = ("each task has an address of its own on ov; the embedded DNS gives them all for the name "
+            "tasks.<service> (section 5), asked from a container on ov such as right")
     if given is not None and set(given) & set(vips):
         hint = f"{vips[0]} is the service's virtual IP (what `api` resolves to); the tasks have their own"
     checks.append((given is not None and sorted(given, key=ipaddress.ip_address) == truth,
