@@ -35,9 +35,9 @@ from collections.abc import Iterable
 
 from pyvis.network import Network
 
-from . import model, paths, rules
+from . import model, paths, picture, rules
 from .errors import LabkitError
-from .frame import HEIGHT, PAGE, TEMPLATES, document, iframe, remote_resources, strip_remote, vis_library
+from .frame import HEIGHT, PAGE, TEMPLATES, document, iframe, remote_resources, strip_remote, vis_library, with_picture
 
 COLORS = {   # network drivers
     "bridge": "#4e79a7",
@@ -208,7 +208,10 @@ class Drawing(Network):
         return iframe(self.to_html(library), self.height)
 
     def _repr_html_(self) -> str:
-        return self.iframe(self.library if self.library != "auto" else PAGE.library_for_display())
+        """In a notebook: the live graph, with its static picture for where it cannot run (a saved
+        notebook opened untrusted, GitHub): frame.with_picture."""
+        live = self.iframe(self.library if self.library != "auto" else PAGE.library_for_display())
+        return with_picture(live, picture.data_uri(self), f"labkit drawing: {self.summary()}")
 
 
 # -- building ------------------------------------------------------------------------------------------

@@ -61,9 +61,29 @@ def iframe(page: str, height: str = HEIGHT) -> str:
         frame_height = f"{px}px"
     except ValueError:
         frame_height = height
+    # border-box: the border inside the 100% width (else a 2-px horizontal scrollbar in the cell)
     return (f'<iframe srcdoc="{html_lib.escape(page, quote=True)}" sandbox="allow-scripts" '
-            f'style="width:100%;height:{frame_height};border:1px solid #ddd" '
+            f'style="width:100%;height:{frame_height};border:1px solid #ddd;box-sizing:border-box" '
             f'title="labkit drawing"></iframe>')
+
+
+# Swaps the picture for the live frame wherever the notebook's scripts run (a trusted notebook, a
+# kernel's fresh output, nbviewer). Where they do not (an untrusted notebook in JupyterLab, which
+# also strips the frame; a static renderer), the picture stays.
+SWAP = ("<script>(function(){var s=document.currentScript,b=s&&s.parentNode;if(!b)return;"
+        "var p=b.querySelector('img.labkit-picture'),f=b.querySelector('iframe');"
+        "if(p&&f){p.style.display='none';f.style.display='block';}})();</script>")
+
+
+def with_picture(frame: str, picture_uri: str, alt: str) -> str:
+    """A drawing's output that shows unrun: its static picture (an <img> with a data: URI, which
+    JupyterLab's sanitiser keeps in an untrusted notebook, and static renderers show), the live
+    frame hidden beside it, and a script that swaps them where scripts run (measured in JupyterLab
+    4.6: given text/html and an image, it shows the HTML even untrusted, so the picture must be in
+    the HTML)."""
+    hidden = frame.replace('style="', 'style="display:none;', 1)
+    return (f'<div class="labkit-drawing"><img class="labkit-picture" alt="{html_lib.escape(alt, quote=True)}" '
+            f'style="max-width:100%" src="{picture_uri}"/>{hidden}{SWAP}</div>')
 
 
 class _Page:
