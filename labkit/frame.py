@@ -48,7 +48,8 @@ def document(page: str, legend: dict[str, str], library: str = "inline") -> str:
                    for driver, color in legend.items())
     keys += ('<span class="k"><i class="box"></i>container</span>'
              '<span class="k"><i class="box host"></i>host</span>'
-             '<span class="k"><i class="dash"></i>internal network</span>')
+             '<span class="k"><i class="dash"></i>internal network</span>'
+             '<span class="k"><i class="box port"></i>published port</span>')
     page = page.replace(LEGEND_MARK, keys, 1).replace(LIBRARY_MARK, carried, 1)
     return strip_remote(page)
 
@@ -163,6 +164,7 @@ body { margin: 0; font-family: sans-serif; font-size: 13px; color: #222; backgro
 #legend i.box { border-radius: 0; border: 1px solid #444; background: #fff; }
 #legend i.host { background: #3b3b3b; }
 #legend i.dash { border-radius: 0; border: 1px dashed #444; background: #fff; }
+#legend i.box.port { border-color: #e15759; background: #fbe3e4; }
 #mynetwork { width: {{ width }}; height: {{ height }}; border-top: 1px solid #ddd; position: relative; }
 #note { position: absolute; top: 70px; left: 12px; color: #777; white-space: pre-wrap; font-family: monospace; }
 div.vis-tooltip { position: absolute; visibility: hidden; padding: 5px; white-space: pre;

@@ -9,6 +9,7 @@ given.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 
 from .. import model
 from .known import Known
@@ -72,4 +73,21 @@ def topology(engine: model.Host, networks: list[dict], containers: list[dict],
             given[e.network_id].append(e.gateway)
     nets = [dataclasses.replace(n, gateways=tuple(given[n.id])) if not n.gateways and given.get(n.id)
             else n for n in nets]
+    nets = [dataclasses.replace(n, gateways=(default_bridge_gateway(n),)) if default_bridge_gateway(n) else n
+            for n in nets]
     return model.Topology([engine], nets, found, endpoints)
+
+
+DEFAULT_BRIDGE = "com.docker.network.bridge.default_bridge"
+
+
+def default_bridge_gateway(n: model.Network) -> str | None:
+    """The default bridge's gateway when nothing shows it: its IPAM lists no gateway (on the real
+    engine too) and, with no container on it, no endpoint does. It is docker0's address, which the
+    engine takes as the first address of the subnet (unless dockerd's --bip names another)."""
+    if n.gateways or not n.subnets or str(n.options.get(DEFAULT_BRIDGE, "")).lower() != "true":
+        return None
+    try:
+        return str(next(ipaddress.ip_network(n.subnets[0], strict=False).hosts()))
+    except (ValueError, StopIteration):
+        return None
