@@ -35,7 +35,7 @@ from collections.abc import Iterable
 
 from pyvis.network import Network
 
-from . import model, paths, picture, rules
+from . import model, paths, picture, rules, verdicts
 from .errors import LabkitError
 from .frame import HEIGHT, PAGE, TEMPLATES, document, iframe, remote_resources, strip_remote, vis_library, with_picture
 
@@ -425,7 +425,9 @@ def highlight(net: Drawing, r: paths.Route) -> Drawing:
             e["width"] = 4
         else:
             e["color"] = {"color": DIM}
-    net.heading = str(r)
+    # the same words as the panel's and Lab's probes (labkit.verdicts), then the way taken
+    way = " -> ".join(r.steps())
+    net.heading = f"{verdicts.of_route(r)}: {r.why}" + (f" [{way}]" if way else "")
     return net
 
 

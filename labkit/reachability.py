@@ -40,6 +40,7 @@ class Cell:
     why: str                # why the ping got no reply ("" when it did)
     name_why: str           # why the name did not resolve ("" when it did)
     expected: tuple[bool, bool] | None = None   # the model's (ping, name), where it disagrees
+    reason: str = ""        # why no reply, in the words of every probe (paths.REASONS; "" when it did)
 
     @property
     def verdict(self) -> tuple[bool, bool]:
@@ -96,7 +97,9 @@ class Matrix:
                     continue
                 c = self.cells[a, b]
                 color = YES if c.ping and c.name else NO if not (c.ping or c.name) else HALF
-                why = "; ".join(x for x in (c.why and f"ping: {c.why}", c.name_why and f"name: {c.name_why}") if x)
+                ping_why = f"{c.reason}: {c.why}" if c.reason and c.why else c.why
+                name_why = c.name_why and f"{paths.NO_NAME}: {c.name_why}"
+                why = "; ".join(x for x in (ping_why and f"ping: {ping_why}", name_why and f"name: {name_why}") if x)
                 out.append(f'<td style="padding:4px 8px;background:{color};text-align:center;border:1px solid #fff"'
                            f' title="{esc(why, quote=True)}">ping {"&#10003;" if c.ping else "&#10007;"}'
                            f' &nbsp;name {"&#10003;" if c.name else "&#10007;"}</td>')
@@ -183,7 +186,9 @@ def _cell(a: str, b: str, ping: bool, name: bool, address, why: str, model_says:
     if not name and model_says.name:
         name_why = f"expected an answer ({model_says.name_why}), but the name did not resolve"
     surprise = (model_says.ping, model_says.name) if (model_says.ping, model_says.name) != (ping, name) else None
-    return Cell(a, b, ping, name, address, why, name_why, surprise)
+    route = model_says.route
+    reason = "" if ping else (route.reason if route is not None and not route.ok and route.reason else "")
+    return Cell(a, b, ping, name, address, why, name_why, surprise, reason)
 
 
 __all__ = ["matrix", "Matrix", "Cell"]

@@ -223,11 +223,12 @@ def test_path_is_drawn(lab, client):
     green = {e["id"] for e in d.edges if e.get("width") == 4}
     assert green == {"ep:host1/web/back", "ep:host1/db/back"}
     assert nodes(d)["ctr:host1/solo"]["opacity"] < 1 and "opacity" not in nodes(d)["ctr:host1/db"]
-    assert d.heading.startswith("web -> db: reachable: web and db share network back")
+    assert d.heading.startswith("✓ web -> db: reachable: web and db share network back")
     stopped = labkit.draw(lab, path=("solo", "db"))
     assert not stopped.route.ok
     assert nodes(stopped)["host:host1"]["color"]["border"] == "#d62728"          # where it stops
     assert nodes(stopped)["net:host1/back"]["color"]["border"] == "#d62728"      # what it could not enter
+    assert stopped.heading.startswith("✗ solo -> db: unreachable: internal network: ")   # the probes' words
     assert "network back is internal: nothing enters it" in stopped.heading
     walked = {e["id"] for e in stopped.edges if e.get("width") == 4}
     assert walked == {"ep:host1/solo/bridge", "link:net:host1/bridge@host1"}

@@ -95,7 +95,16 @@ def test_a_probe_of_oneself_goes_over_its_own_loopback(lab):
                          paths.route(snap, "srv", "srv", port=80, listening=True))
     assert v.explained() == f"✓ srv -> srv:80/tcp: open\n{itself}, tcp port 80 and something listens there"
     drawn = labkit.draw(lab, path=("srv", "srv"))
-    assert drawn.heading == f"srv -> srv: reachable: {itself} [container srv]"
+    assert drawn.heading == f"✓ srv -> srv: reachable: {itself} [container srv]"   # the probes' words
     assert not any(e["id"].startswith("route:") for e in drawn.edges)      # no loop drawn onto srv
     walk = labkit.trace(lab, "srv", "srv")
     assert walk.reached and itself in str(walk)
+
+
+def test_the_matrix_says_why_in_the_same_words(lab):
+    m = labkit.matrix(lab, ["web", "api", "db"])
+    assert m["web", "db"].reason == paths.NO_SHARED_NETWORK and not m["web", "db"].ping
+    assert m["web", "api"].reason == ""
+    page = m._repr_html_()
+    assert "ping: no shared network: networks front and back are isolated from each other" in page
+    assert "name: name did not resolve: web and db share no user-defined network" in page
