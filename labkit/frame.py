@@ -18,6 +18,10 @@ way JupyterLab runs its scripts, isolated from the notebook page. The drawing li
   after reopening without a kernel. If the carrier's output is gone (all outputs cleared, then a
   later drawing run again), a frame says so and lists its edges as text; `draw(...,
   library="inline")` makes a drawing carry the library whatever else is on the page.
+
+Shown unrun: a drawing's output also carries its static picture (labkit.picture: SVG, a few KB, in an
+<img> with a data: URI), which an untrusted notebook, GitHub-style renderers and nbconvert without
+scripts show; where scripts run, a small script swaps it for the live frame (`with_picture`).
 """
 from __future__ import annotations
 
