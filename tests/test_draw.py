@@ -9,6 +9,7 @@ and the default bridge's address only by its form.
 from __future__ import annotations
 
 import contextlib
+import html
 import importlib
 import json
 import os
@@ -20,7 +21,7 @@ from pyvis.network import Network
 
 import labkit
 import labkit.sim as sim
-from labkit import model, paths
+from labkit import model, paths, picture
 from labkit.drawing import (
     COLORS,
     PAGE,
@@ -238,6 +239,18 @@ def test_path_is_drawn(lab, client):
     assert "none mode" in nobody.route.why and nobody.route.stop.name == "nobody"
 
 
+def test_the_default_bridge_keeps_its_gateway_when_empty(lab, client):
+    """docker0's address: no IPAM gateway is listed for the default bridge (on the real engine
+    too), so labkit takes the subnet's first address; a container on it shows the same gateway."""
+    empty = nodes(labkit.draw(lab))["net:host1/bridge"]["label"]
+    m = re.fullmatch(r"bridge\nbridge (172\.\d+\.0\.0/16)\ngateway (172\.\d+\.0\.1)", empty)
+    assert m, empty
+    lab.container("solo")
+    gateway = client.containers.get("solo").attrs["NetworkSettings"]["Networks"]["bridge"]["Gateway"]
+    assert gateway == m.group(2)
+    assert nodes(labkit.draw(lab))["net:host1/bridge"]["label"] == empty
+
+
 # -- without an engine --------------------------------------------------------------------------------------
 def hand_built() -> model.Topology:
     """Two hosts with a swarm-scope overlay seen on both, and a bridge of their own each."""
@@ -395,3 +408,19 @@ def test_inline_display_carries_the_library_once(monkeypatch):
     assert repr(d) == "<labkit drawing: 2 hosts, 3 networks, 3 containers, 3 endpoints>"
     with_route = highlight(build(hand_built()), paths.route(hand_built(), "a", "s"))
     assert repr(with_route).endswith("; a -> s: stops at host h1>")
+
+
+def test_a_drawings_output_carries_its_static_picture():
+    """What a saved notebook shows unrun: the picture in an <img> (kept by an untrusted notebook's
+    sanitiser, shown by static renderers), the live frame hidden beside it, a script to swap them."""
+    d = highlight(build(hand_built()), paths.route(hand_built(), "a", "s"))
+    d.library = "shared"                     # (which output carries vis-network: the test above)
+    out = d._repr_html_()
+    img = re.search(r'<img class="labkit-picture" alt="([^"]*)" style="max-width:100%" src="([^"]*)"/>', out)
+    assert img and img.group(2) == picture.data_uri(d)
+    assert html.unescape(img.group(1)) == f"labkit drawing: {d.summary()}"
+    assert out.index("<img") < out.index("<iframe") < out.index("<script>")
+    assert '<iframe srcdoc=' in out and 'style="display:none;width:100%;' in out
+    assert "box-sizing:border-box" in out                       # no 2-px scrollbar in the cell
+    assert "img.labkit-picture" in out.split("<script>", 1)[1]
+    assert d._repr_html_() == out                                # deterministic (nbval compares it)
