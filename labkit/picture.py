@@ -16,6 +16,7 @@ a notebook's stored output is the same on every run and nbval can compare it.
 from __future__ import annotations
 
 import base64
+import textwrap
 from xml.sax.saxutils import escape
 
 MARGIN = 40
@@ -23,6 +24,8 @@ NODE_FONT, HOST_FONT, EDGE_FONT, LEGEND_FONT = 14, 16, 11, 13
 CHAR = {14: 7.2, 16: 8.4, 13: 6.9, 12: 6.4, 11: 6.7}   # average advance of a character, in px
 LINE = 1.25                                            # line height, in font sizes
 LEGEND_HEIGHT = 36
+HEADING_FONT = 13
+HEADING_WIDTH = 640      # a route's heading widens a narrow picture up to this, then wraps
 DEFAULT_EDGE = "#888888"
 FIXED = {"container": ("#ffffff", "#444444", "box"), "host": ("#3b3b3b", "#3b3b3b", "box"),
          "internal network": ("#ffffff", "#666666", "dash"), "published port": ("#fbe3e4", "#e15759", "box")}
@@ -34,7 +37,6 @@ def svg(drawing, title: str = "labkit drawing") -> str:
     nodes = [n for n in drawing.nodes if "x" in n and "y" in n]
     boxes = {n["id"]: _box(n) for n in nodes}
     heading = getattr(drawing, "heading", "") or ""
-    top = LEGEND_HEIGHT + (24 if heading else 0)
     if boxes:
         left = min(b[0] - b[2] / 2 for b in boxes.values())
         right = max(b[0] + b[2] / 2 for b in boxes.values())
@@ -43,7 +45,10 @@ def svg(drawing, title: str = "labkit drawing") -> str:
     else:
         left = right = upper = lower = 0.0
     legend = _legend_items(drawing)
-    width = max(right - left + 2 * MARGIN, _legend_width(legend) + 2 * 10, 320)
+    width = max(right - left + 2 * MARGIN, _legend_width(legend) + 2 * 10, 320,
+                min(len(heading) * CHAR[HEADING_FONT] + 2 * 10, HEADING_WIDTH))
+    said = _wrapped(heading, width - 2 * 10)
+    top = LEGEND_HEIGHT + (24 + (len(said) - 1) * HEADING_FONT * LINE if said else 0)
     height = lower - upper + 2 * MARGIN + top
     dx = (width - (right - left)) / 2 - left      # centre the graph
     dy = top + MARGIN - upper
@@ -52,8 +57,10 @@ def svg(drawing, title: str = "labkit drawing") -> str:
            f"<title>{escape(title)}</title>",
            f'<rect width="{_n(width)}" height="{_n(height)}" fill="#ffffff"/>']
     out += _legend(legend)
-    if heading:
-        out.append(f'<text x="10" y="{LEGEND_HEIGHT + 14}" font-size="13" fill="#222222">{escape(heading)}</text>')
+    if said:
+        out.append(f'<text x="10" y="{LEGEND_HEIGHT + 14}" font-size="{HEADING_FONT}" fill="#222222">'
+                   + "".join(f'<tspan x="10" dy="{0 if i == 0 else _n(HEADING_FONT * LINE)}">{escape(line)}</tspan>'
+                             for i, line in enumerate(said)) + "</text>")
     out.append(f'<g transform="translate({_n(dx)},{_n(dy)})">')
     positions = {i: (b[0], b[1]) for i, b in boxes.items()}
     for e in drawing.edges:
@@ -75,6 +82,14 @@ def _n(value: float) -> str:
     """A coordinate as text: one decimal at most, the same on every machine."""
     text = f"{round(value, 1):.1f}"
     return text[:-2] if text.endswith(".0") else text
+
+
+def _wrapped(text: str, width: float) -> list[str]:
+    """A heading in lines that fit `width` px (at spaces; the words themselves are kept whole)."""
+    if not text:
+        return []
+    return textwrap.wrap(text, max(20, int(width / CHAR[HEADING_FONT])), break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def _font(node: dict) -> int:

@@ -76,3 +76,30 @@ def test_the_data_uri_decodes_to_the_svg():
     uri = picture.data_uri(d)
     assert uri.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(uri.split(",", 1)[1]).decode() == picture.svg(d)
+
+
+def test_a_long_heading_wraps_inside_the_picture():
+    """A route's heading (the probes' words and the way taken) is often longer than the graph is
+    wide: it widens a narrow picture up to picture.HEADING_WIDTH, then wraps, every word kept."""
+    lab = small_lab()
+    try:
+        d = labkit.draw(lab, path=("web", "db"))
+        d.heading += " and then some more words about the way: " + " -> ".join(["container web (eth1 10.0.0.2/24)"] * 4)
+        svg = picture.svg(d)
+        root = ET.fromstring(svg)
+        width = float(root.get("width"))
+        (heading,) = [t for t in root.iter(f"{SVG}text") if t.get("x") == "10" and len(list(t)) > 1]
+        lines = [s.text for s in heading]
+        assert len(lines) > 1 and " ".join(lines) == d.heading
+        bare = labkit.draw(lab)                                   # the same graph, no heading
+        assert width <= max(float(ET.fromstring(picture.svg(bare)).get("width")), picture.HEADING_WIDTH)
+        for line in lines:
+            assert 10 + len(line) * picture.CHAR[picture.HEADING_FONT] <= width - 10, line
+        below = float(heading.get("y")) + (len(lines) - 1) * picture.HEADING_FONT * picture.LINE
+        graph = root.find(f"{SVG}g[@transform]")
+        dy = float(graph.get("transform").split(",")[1].rstrip(")"))
+        tops = [float(r.get("y")) for r in graph.iter(f"{SVG}rect")] + [
+            float(e.get("cy")) - float(e.get("ry")) for e in graph.iter(f"{SVG}ellipse")]
+        assert below < dy + min(tops), "the heading runs into the graph"
+    finally:
+        lab.reset()
