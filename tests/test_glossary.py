@@ -88,3 +88,21 @@ def test_every_notebook_links_the_glossary_with_words_it_has(path):
     missing = [w for w in found.group(1).split(", ")
                if not any(re.search(rf"\b{re.escape(w.lower())}\b", t) for t in titles)]
     assert not missing, f"{os.path.basename(path)} names words the glossary has no entry for: {missing}"
+
+
+def test_notebooks_count_vxlans_fifty_bytes_as_the_glossary_does():
+    """Where a notebook explains VXLAN's 50 bytes, it counts the inner Ethernet header and says the
+    outer one, where it names it, is not counted (06 and 08 once summed the outer one)."""
+    told = 0
+    for path in NOTEBOOKS:
+        text = re.sub(r"\s+", " ", " ".join(cell.source for cell in nbformat.read(path, as_version=4).cells
+                                            if cell.cell_type == "markdown").replace("**", ""))
+        if "50 bytes" not in text:
+            continue
+        told += 1
+        name = os.path.basename(path)
+        assert re.search(r"inner\)? Ethernet", text), f"{name}: the 50 bytes include the INNER Ethernet header"
+        if "outer Ethernet" in text:
+            assert re.search(r"outer Ethernet[^.]*(does not count|not counted)", text), \
+                f"{name}: say that the outer Ethernet header does not count against the underlay's MTU"
+    assert told >= 2, "notebooks 06 and 08 explain the 50 bytes"
