@@ -44,6 +44,10 @@ class Volume:
     files: Tree = field(default_factory=lambda: {"/": Inode("dir")})
     anonymous: bool = False
     filled: bool = False  # the image's files were copied in at its first mount
+    # The client sent Labels / DriverOpts as objects, even empty ones: the engine shows {} then, null when
+    # it sent none (Debian's 20.10 CLI sends {}, the 28.x one and docker-py nothing).
+    labels_given: bool = False
+    options_given: bool = False
 
     @property
     def mountpoint(self) -> str:

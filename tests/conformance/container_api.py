@@ -244,7 +244,7 @@ def s_diff_commit(env):
     env.note("image id matches", img is not None and data["Id"] == img["Id"])
     env.note("image layers", len(data["RootFS"]["Layers"]))
     env.note("images", sorted(t for i in env.api.images() for t in i["RepoTags"] or []))
-    out = env.client.containers.run("mine:v1", "sh -c 'cat /data/sub/hi.txt; echo $GREETING; ls /bin/vi; true'", remove=True, stderr=True)
+    out = env.client.containers.run("mine:v1", "sh -c 'cat /data/sub/hi.txt; echo $GREETING; ls /bin/vi 2>&1; true'", remove=True, stderr=True)
     env.note("run committed", out.decode())
     env.attempt("commit missing", env.api.commit, "nope", repository="x")
     env.attempt("commit bad name", env.api.commit, "box", repository="Bad Name")

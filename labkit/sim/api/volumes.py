@@ -11,8 +11,9 @@ routes = Routes()
 
 
 def volume_json(v: Volume) -> dict:
-    return {"CreatedAt": v.created, "Driver": v.driver, "Labels": dict(v.labels) or None, "Mountpoint": v.mountpoint,
-            "Name": v.name, "Options": dict(v.options) or None, "Scope": "local"}
+    return {"CreatedAt": v.created, "Driver": v.driver,
+            "Labels": dict(v.labels) if v.labels or v.labels_given else None, "Mountpoint": v.mountpoint,
+            "Name": v.name, "Options": dict(v.options) if v.options or v.options_given else None, "Scope": "local"}
 
 
 def matches(host: Host, v: Volume, filters: dict) -> bool:

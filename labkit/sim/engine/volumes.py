@@ -40,7 +40,8 @@ def create(host: Host, name: str = "", driver: str = "local", labels: dict | Non
         if key not in ("type", "device", "o", "size"):
             raise InvalidParameter(f"create {name}: invalid option key: \"{key}\"")
     vol = Volume(name, driver, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), dict(labels or {}),
-                 dict(options or {}), anonymous=anonymous)
+                 dict(options or {}), anonymous=anonymous, labels_given=labels is not None,
+                 options_given=options is not None)
     host.volumes[name] = vol
     return vol
 
