@@ -74,11 +74,13 @@ CLI_PADDING = re.compile(r"(?<=\S) {2,}")
 # 20.10 CLI's `docker run` of a command that cannot start (its wait gives up before or after the error).
 CLI_RACES = re.compile(r'^time="[^"]*" level=error msg="(?:Can\'t (?:add file .* to tar|close tar writer): '
                        r'io: read/write on closed pipe|error waiting for container: context canceled)"\n', re.MULTILINE)
-# `docker port`: the 20.10 CLI prints a container's ports in Go's map order (random); 28.x sorts them.
-CLI_PORT = re.compile(r"^(?:host\d+: )?\$ docker (?:container )?port ")
+# Lines the 20.10 CLI prints in Go's map order (random; 28.x sorts them): `docker port`'s ports, and
+# the repositories of an image with several (`docker tag`) in `docker image ls`: compared as sets.
+CLI_UNORDERED = re.compile(r"^(?:host\d+: )?\$ docker (?:(?:container )?port|image ls|images)\b")
 # What prune removed, in the order it met them (a Go map's): compared as sets.
 PRUNED = re.compile(r"^(Deleted (?:Networks|Containers|Volumes):\n)((?:.+\n)+)", re.MULTILINE)
 PRUNED_KEYS = ("NetworksDeleted", "ContainersDeleted", "VolumesDeleted")
+ENV_ITEM = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 
 
 SIM_TIMEOUT = 15       # seconds a call to the simulator may take before it counts as hanging
@@ -353,6 +355,10 @@ class Normaliser:
             v = sorted(v, key=lambda p: p.get("IP", "") if isinstance(p, dict) else str(p))
         if key in PRUNED_KEYS and isinstance(v, list):
             v = sorted(v, key=str)
+        if isinstance(v, list) and v and all(isinstance(x, str) and ENV_ITEM.match(x) for x in v):
+            # An environment (Config.Env, `{{json .Config.Env}}`): the docker CLI sends -e and
+            # --env-file variables in an order of its own from one run to the next.
+            v = sorted(v)
         if key in self.VARIABLE_KEYS:
             if key == "Pid":
                 return "<pid>" if v else 0
@@ -380,7 +386,7 @@ class Normaliser:
         """A `docker` command's output, its ages and the padding that follows them aside."""
         def text(s: str) -> str:
             s = CLI_RACES.sub("", s)
-            if CLI_PORT.match(key):
+            if CLI_UNORDERED.match(key):
                 s = "".join(sorted(s.splitlines(keepends=True), key=lambda line: line.rstrip("\n")))
             s = CLI_DURATION.sub("<duration>", s)
             s = PRUNED.sub(lambda m: m.group(1) + "".join(sorted(m.group(2).splitlines(keepends=True))), s)
