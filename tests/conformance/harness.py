@@ -74,9 +74,10 @@ CLI_PADDING = re.compile(r"(?<=\S) {2,}")
 # 20.10 CLI's `docker run` of a command that cannot start (its wait gives up before or after the error).
 CLI_RACES = re.compile(r'^time="[^"]*" level=error msg="(?:Can\'t (?:add file .* to tar|close tar writer): '
                        r'io: read/write on closed pipe|error waiting for container: context canceled)"\n', re.MULTILINE)
-# Lines the 20.10 CLI prints in Go's map order (random; 28.x sorts them): `docker port`'s ports, and
-# the repositories of an image with several (`docker tag`) in `docker image ls`: compared as sets.
-CLI_UNORDERED = re.compile(r"^(?:host\d+: )?\$ docker (?:(?:container )?port|image ls|images)\b")
+# Lines the 20.10 CLI prints in Go's map order (random; 28.x sorts them): `docker port`'s ports,
+# the repositories of an image with several (`docker tag`) in `docker image ls`, and `docker diff`'s
+# changes (in the order the engine found them): compared as sets.
+CLI_UNORDERED = re.compile(r"^(?:host\d+: )?\$ docker (?:(?:container )?(?:port|diff)|image ls|images)\b")
 # What prune removed, in the order it met them (a Go map's): compared as sets.
 PRUNED = re.compile(r"^(Deleted (?:Networks|Containers|Volumes):\n)((?:.+\n)+)", re.MULTILINE)
 PRUNED_KEYS = ("NetworksDeleted", "ContainersDeleted", "VolumesDeleted")
