@@ -178,4 +178,5 @@ def test_known_gaps_name_scenarios():
     """KNOWN_GAPS and ENGINE_VARIES only name scenarios that exist, and list at least one step each."""
     assert [n for n in known_gaps.KNOWN_GAPS if n not in SCENARIOS] == []
     assert [n for n in known_gaps.ENGINE_VARIES if n not in SCENARIOS] == []
+    assert [n for n in known_gaps.SIM_VARIES if n not in SCENARIOS] == []
     assert [n for n, gap in known_gaps.KNOWN_GAPS.items() if not gap.steps or not gap.what] == []
