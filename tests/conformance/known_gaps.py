@@ -161,10 +161,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             'trapped after stop',
             'exec plain: ip -o -4 addr (2)',
             'exec plain: ip -o -4 addr (3)',)),
-    'network_tool_views': Gap(
-        "`ip neigh show dev eth0` prints 'dev eth0' where busybox leaves it out (it prints the lladdr)",
-        (
-            "exec web: ip neigh show dev eth0 | cut -d' ' -f1-3",)),
     'busybox_applets': Gap(
         "ps, uname -m, date -d, ls /dev, /proc/1/cmdline, the shell's `wait` and kill differ from busybox's",
         (
