@@ -380,9 +380,10 @@ def _layout(net: Drawing) -> None:
         n["x"] = round(x[n["id"]], 1)
 
 
-def highlight(net: Drawing, r: paths.Route) -> Drawing:
+def highlight(net: Drawing, r) -> Drawing:
     """Mark a route on a drawing: its places and links in green (ok) or orange up to the place
-    where it stops (red), the rest dimmed; the verdict in the heading."""
+    where it stops (red), the rest dimmed; the verdict in the heading. r: a labkit.paths.Route, or the
+    Way of a packet walk (labkit.trace), which keeps its own heading."""
     swarm_names: dict[str, int] = {}
     for n in {n.id: n for n in net.topology.networks if n.scope == "swarm"}.values():
         swarm_names[n.name] = swarm_names.get(n.name, 0) + 1
@@ -425,9 +426,11 @@ def highlight(net: Drawing, r: paths.Route) -> Drawing:
             e["width"] = 4
         else:
             e["color"] = {"color": DIM}
-    # the same words as the panel's and Lab's probes (labkit.verdicts), then the way taken
-    way = " -> ".join(r.steps())
-    net.heading = f"{verdicts.of_route(r)}: {r.why}" + (f" [{way}]" if way else "")
+    if isinstance(r, paths.Route):   # the same words as the panel's and Lab's probes (labkit.verdicts), then the way
+        way = " -> ".join(r.steps())
+        net.heading = f"{verdicts.of_route(r)}: {r.why}" + (f" [{way}]" if way else "")
+    else:                            # a packet walk's Way: the walk's own heading
+        net.heading = str(r)
     return net
 
 
