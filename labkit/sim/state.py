@@ -240,6 +240,7 @@ class Container:
     started_clock: float = 0.0      # the world's clock at its last start, and its restart delay
     backoff: float = 0.0
     removed: bool = False
+    unlinked: set[str] = field(default_factory=set)  # aliases `docker rm --link` took back (their names)
     exec_ids: list[str] = field(default_factory=list)
     last_pid: int = 0  # the last PID handed out in its own PID namespace (1: its main process)
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)

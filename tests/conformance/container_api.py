@@ -405,6 +405,20 @@ def s_links(env):
     env.note("other endpoint", env.api.inspect_container("other")["NetworkSettings"]["Networks"]["net"]["Links"])
 
 
+@scenario("containers: legacy links")
+def s_remove_link(env):
+    """docker rm --link PARENT/ALIAS (docker-py's LinkTest): the link's name goes, both containers
+    stay; a second time, a container's own name, a missing one."""
+    run(env, "db")
+    run(env, "web", links={"db": "database"})
+    env.attempt("rm --link web/database", env.api.remove_container, "web/database", link=True)
+    env.note("left", sorted(sorted(c["Names"]) for c in env.api.containers(all=True)))
+    env.attempt("again", env.api.remove_container, "web/database", link=True)
+    env.attempt("a container's own name", env.api.remove_container, "db", link=True)
+    env.attempt("no such container", env.api.remove_container, "nosuch", link=True)
+    env.attempt("no such alias", env.api.remove_container, "web/other", link=True)
+
+
 @scenario("containers: MAC address")
 def s_mac_address(env):
     """mac_address at create, EndpointConfig.MacAddress at connect; the engine's refusals."""

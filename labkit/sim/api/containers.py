@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..engine import containers, filesystem, images, logs, processes, signals
+from ..engine import containers, filesystem, images, links, logs, processes, signals
 from ..errors import EngineError, InvalidParameter
 from ..process import Feed
 from ..terminal import detach_keys
@@ -186,7 +186,20 @@ def closed_feed() -> Feed:
 
 @routes.delete(r"/containers/(?P<id>/?[^/]+)")
 def container_remove(engine, m, q, body):
+    if truthy(q, "link"):
+        links.unlink(engine.host, m["id"])
+        return Reply(204, b"")
     containers.remove(engine.host.find_container(m["id"]), force=truthy(q, "force"), remove_volumes=truthy(q, "v"))
+    return Reply(204, b"")
+
+
+@routes.delete(r"/containers/(?P<parent>[^/]+)/(?P<alias>[^/]+)")
+def link_remove(engine, m, q, body):
+    """docker rm --link PARENT/ALIAS (the engine's route takes a name with slashes)."""
+    name = f"{m['parent']}/{m['alias']}"
+    if not truthy(q, "link"):
+        engine.host.find_container(name)
+    links.unlink(engine.host, name)
     return Reply(204, b"")
 
 

@@ -53,6 +53,20 @@ def targets(c: Container) -> list[tuple[Container, str]]:
     return out
 
 
+def unlink(host: Host, name: str) -> None:
+    """`docker rm --link PARENT/ALIAS` (DELETE /containers/PARENT/ALIAS?link=1): the link's name goes
+    (the engine releases it); both containers stay, and what the link wrote at start stays."""
+    parent_name, _, alias = name.strip("/").rpartition("/")
+    try:
+        parent = host.find_container(parent_name) if parent_name else None
+    except NotFound:
+        parent = None
+    if parent is None or alias in parent.unlinked or alias not in (a for _, a in targets(parent)):
+        host.find_container(name)       # the engine looks the name up first: "No such container: NAME"
+        raise EngineError("Conflict, cannot remove the default link name of the container")
+    parent.unlinked.add(alias)
+
+
 def check_running(c: Container) -> None:
     """At start: a linked container must be running."""
     for target, alias in targets(c):
