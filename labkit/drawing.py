@@ -380,10 +380,18 @@ def _layout(net: Drawing) -> None:
         n["x"] = round(x[n["id"]], 1)
 
 
-def highlight(net: Drawing, r) -> Drawing:
-    """Mark a route on a drawing: its places and links in green (ok) or orange up to the place
-    where it stops (red), the rest dimmed; the verdict in the heading. r: a labkit.paths.Route, or the
-    Way of a packet walk (labkit.trace), which keeps its own heading."""
+def highlight(net: Drawing, r: paths.Route) -> Drawing:
+    """Mark a route on a drawing (mark), the verdict in the heading: the same words as the panel's
+    and Lab's probes (labkit.verdicts), then the way taken."""
+    mark(net, r)
+    way = " -> ".join(r.steps())
+    net.heading = f"{verdicts.of_route(r)}: {r.why}" + (f" [{way}]" if way else "")
+    return net
+
+
+def mark(net: Drawing, r) -> None:
+    """Its places and links in green (ok) or orange up to the place where it stops (red), the rest
+    dimmed. r: a labkit.paths.Route, or anything of its shape (a packet walk's Way)."""
     swarm_names: dict[str, int] = {}
     for n in {n.id: n for n in net.topology.networks if n.scope == "swarm"}.values():
         swarm_names[n.name] = swarm_names.get(n.name, 0) + 1
@@ -426,18 +434,14 @@ def highlight(net: Drawing, r) -> Drawing:
             e["width"] = 4
         else:
             e["color"] = {"color": DIM}
-    if isinstance(r, paths.Route):   # the same words as the panel's and Lab's probes (labkit.verdicts), then the way
-        way = " -> ".join(r.steps())
-        net.heading = f"{verdicts.of_route(r)}: {r.why}" + (f" [{way}]" if way else "")
-    else:                            # a packet walk's Way: the walk's own heading
-        net.heading = str(r)
-    return net
 
 
 def highlight_trace(net: Drawing, t) -> Drawing:
     """Mark a packet walk (a labkit.trace Trace) as a route: the places its hops pass in green when
     it reached its destination, else in orange up to the place where it was dropped (red)."""
-    return highlight(net, t.way())
+    mark(net, t.way())
+    net.heading = t.head
+    return net
 
 
 def _as_dict(color) -> dict:

@@ -184,22 +184,14 @@ def closed_feed() -> Feed:
     return feed
 
 
-@routes.delete(r"/containers/(?P<id>/?[^/]+)")
+@routes.delete(r"/containers/(?P<id>/?[^/]+(?:/[^/]+)?)")
 def container_remove(engine, m, q, body):
+    """docker rm [-f] [-v] NAME, and docker rm --link PARENT/ALIAS (the engine's route takes a name
+    with a slash: a link's name)."""
     if truthy(q, "link"):
         links.unlink(engine.host, m["id"])
         return Reply(204, b"")
     containers.remove(engine.host.find_container(m["id"]), force=truthy(q, "force"), remove_volumes=truthy(q, "v"))
-    return Reply(204, b"")
-
-
-@routes.delete(r"/containers/(?P<parent>[^/]+)/(?P<alias>[^/]+)")
-def link_remove(engine, m, q, body):
-    """docker rm --link PARENT/ALIAS (the engine's route takes a name with slashes)."""
-    name = f"{m['parent']}/{m['alias']}"
-    if not truthy(q, "link"):
-        engine.host.find_container(name)
-    links.unlink(engine.host, name)
     return Reply(204, b"")
 
 
