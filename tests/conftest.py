@@ -6,6 +6,7 @@ Fixtures (ask for them by name; helpers that are not fixtures are in tests/engin
 - `real_engine` (module): one fresh private real engine (labkit.hosts) for the module, of the set
   named by the module's `PREFIX` (a labkit.hosts prefix, one per module).
 - `closing_servers` (module): simulated engines to close at the end of the module, all at once.
+- `sim_client` (module): a docker-py client of a fresh simulator of the module's own.
 - `client` (per test, twice): a docker-py client of a fresh simulator, then of the module's
   private real engine, emptied.
 And after every module that names them, the private engine sets `PREFIX` and `CLUSTER_PREFIX`
@@ -70,6 +71,15 @@ def closing_servers():
         t.start()
     for t in closers:
         t.join()
+
+
+@pytest.fixture(scope="module")
+def sim_client():
+    from labkit import sim
+    server = sim.serve(sim.World())
+    with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as c:
+        yield c
+    server.close()
 
 
 @pytest.fixture(params=["sim", "docker"])

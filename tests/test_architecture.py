@@ -53,7 +53,7 @@ SIM_LAYERS = [
     ("sim", ["labkit.sim"]),
     ("sim server", ["labkit.sim.server"]),
     ("sim api", ["labkit.sim.api"]),
-    ("sim shell", ["labkit.sim.runtime", "labkit.sim.shell", "labkit.sim.applets"]),
+    ("sim shell", ["labkit.sim.runtime", "labkit.sim.shell", "labkit.sim.grammar", "labkit.sim.applets"]),
     ("sim engine", ["labkit.sim.engine"]),
     ("sim state", ["labkit.sim.state", "labkit.sim.terminal", "labkit.sim.process", "labkit.sim.storage",
                    "labkit.sim.addresses", "labkit.sim.errors", "labkit.sim.firewall"]),

@@ -33,7 +33,6 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import labkit
-import labkit.sim as sim
 from labkit import cli, engines, hosts
 from labkit.errors import LabkitError
 from labkit.lab import Lab
@@ -104,14 +103,6 @@ COMMANDS = st.one_of(st.none(), st.sampled_from(["sleep 600", "true", "nosuchcom
 
 
 # -- engines and bookkeeping ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def sim_client():
-    server = sim.serve(sim.World())
-    with contextlib.closing(docker.DockerClient(base_url=server.url, version="1.41")) as client:
-        yield client
-    server.close()
-
-
 @pytest.fixture(scope="module")
 def real_client(private_engines):
     host = hosts.fresh_engine(PREFIX)

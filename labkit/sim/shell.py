@@ -1,253 +1,47 @@
 """busybox's shell (ash) as far as lessons use it, and the lab image's runtime built on it.
 
-A script is read in three steps:
-- tokenize: words (with their quoting kept, so that expansion knows what it may touch), operators
-  (`;` `&&` `||` `&` `|`) and redirections (`>` `>>` `<` `N>` `N>&M`); `#` starts a comment.
+A script is read (grammar.py: tokens, then commands, simple and compound), then:
 - expand: `$NAME`, `${NAME}`, `${NAME:-word}`, `${#NAME}`, `$?`, `$$`, `$#`, `$0`, `$(...)` and
   backquotes, in unquoted and double-quoted text (not in single quotes); unquoted results are
-  split into fields on blanks. Variable assignments (`x=1`, `x=1 cmd`), `export`, `unset`, `cd`
-  and `exit` are the shell's own.
+  split into fields on blanks. Variable assignments (`x=1`, `x=1 cmd`), `export`, `unset`, `cd`,
+  `exit`, `trap`, `break` and `continue` are the shell's own.
 - run: lists (`a; b`, `a && b`, `a || b`), pipelines (`a | b`: one's output is the next one's
   input), redirections into the container's files (or /dev/null), servers sent to the background
-  (`&`). Every program is an applet of the image (applets/).
+  (`&`); `{ }` groups, `( )` subshells, `if`, `while`/`until`, `for` and `case`. Every program is
+  an applet of the image (applets/).
 
 Output. A shell with a sink (its process's output, runtime.py) sends what each command writes there
 as soon as the command ends, unless redirected or piped: a script that sleeps between two echoes
-shows the first before it sleeps. Input. `input` None is the process's own stdin (read only by a
-command that reads it: `cat`, a filter, `sh` reading commands); a string is a pipe's or a file's.
+shows the first before it sleeps, and a loop's output comes as it goes (`docker logs -f`). Input.
+`input` None is the process's own stdin (read only by a command that reads it: `cat`, a filter,
+`sh` reading commands); a string is a pipe's or a file's.
+
+Loops run in the process's thread. A loop whose passes wait for nothing (no `sleep`) gives up the
+world for PACE_SECONDS every PACE passes: it costs a bounded share of the machine, and `docker
+stop` finds it at a wait (PID 1 ignores SIGTERM unless trapped: the grace, then the kill).
 """
 from __future__ import annotations
 
+import copy
 import fnmatch
 import re
 from dataclasses import dataclass, field
 
 from .applets import APPLETS
-from .applets.registry import Result
+from .applets.registry import Result, not_modelled
 from .engine import links
 from .engine.filesystem import FileError, Files, absolute
 from .engine.sandbox import Sandbox
+from .grammar import (Case, Command, For, Function, Group, If, Loop, Op, Parser, Pipeline, Redirect, ShellSyntax, Word,
+                      parse, substitution_end, tokenize)
 from .process import Killed, Process
 from .state import Container
 
+__all__ = ["Op", "Redirect", "Shell", "ShellSyntax", "Word", "parse", "tokenize", "glob", "environment"]
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=")
-
-
-class ShellSyntax(Exception):
-    """ash's "syntax error: ..." (exit 2)."""
-
-
-# -- tokens ----------------------------------------------------------------------------------------
-@dataclass
-class Word:
-    """A word as written: its parts, each with how it was written: "" plain text, "'" single-quoted,
-    '"' double-quoted (substitutions still to make), "\\" one escaped character, "$" a substitution
-    outside quotes (`$NAME`, `${...}`, `$(...)`, backquotes)."""
-
-    parts: list[tuple[str, str]] = field(default_factory=list)
-
-    def add(self, text: str, kind: str) -> None:
-        if kind == "" and self.parts and self.parts[-1][1] == "":
-            self.parts[-1] = (self.parts[-1][0] + text, "")
-        else:
-            self.parts.append((text, kind))
-
-    @property
-    def text(self) -> str:
-        return "".join(t for t, _ in self.parts)
-
-    @property
-    def plain(self) -> bool:
-        """Written without quotes, escapes or substitutions."""
-        return all(kind == "" for _, kind in self.parts)
-
-
-@dataclass
-class Op:
-    op: str     # ";", "&&", "||", "&", "|"
-
-
-@dataclass
-class Redirect:
-    fd: int
-    op: str        # ">", ">>", ">&", "<"
-    target: Word
-
-
-def _closing(script: str, i: int, open_: str, close: str) -> int:
-    """The index of the bracket closing the one before i (quotes inside skipped)."""
-    depth, n = 1, len(script)
-    while i < n:
-        ch = script[i]
-        if ch in "'\"":
-            j = script.find(ch, i + 1)
-            if j < 0:
-                break
-            i = j
-        elif ch == "\\":
-            i += 1
-        elif script.startswith(open_, i):
-            depth += 1
-        elif ch == close:
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    raise ShellSyntax("unterminated quoted string")
-
-
-def _dollar(script: str, i: int) -> int:
-    """The end of a `$...` expansion starting at i (the text is kept for expand())."""
-    nxt = script[i + 1:i + 2]
-    if nxt == "(":
-        return _closing(script, i + 2, "(", ")") + 1
-    if nxt == "{":
-        j = script.find("}", i + 2)
-        if j < 0:
-            raise ShellSyntax("unterminated quoted string")  # ash: "missing '}'" is close enough
-        return j + 1
-    m = NAME.match(script, i + 1)
-    if m:
-        return m.end()
-    return i + 2 if nxt and nxt in "?$#0123456789!@*-" else i + 1
-
-
-def tokenize(script: str) -> list:
-    """Words, operators and redirections, in order."""
-    tokens: list = []
-    word: Word | None = None
-    i, n = 0, len(script)
-
-    def flush():
-        nonlocal word
-        if word is not None:
-            tokens.append(word)
-        word = None
-
-    def part(text: str, quote: str):
-        nonlocal word
-        word = word or Word()
-        word.add(text, quote)
-
-    while i < n:
-        ch = script[i]
-        if ch in " \t\n":
-            flush()
-            i += 1
-        elif ch == "#" and word is None:
-            j = script.find("\n", i)
-            i = n if j < 0 else j
-        elif ch == "'":
-            j = script.find("'", i + 1)
-            if j < 0:
-                raise ShellSyntax("unterminated quoted string")
-            part(script[i + 1:j], "'")
-            i = j + 1
-        elif ch == '"':
-            j, buf = i + 1, ""
-            while j < n and script[j] != '"':
-                if script[j] == "\\" and j + 1 < n and script[j + 1] in '"\\$`':
-                    buf += "\\" + script[j + 1]
-                    j += 2
-                    continue
-                if script[j] == "$":
-                    end = _dollar(script, j)
-                    buf += script[j:end]
-                    j = end
-                    continue
-                buf += script[j]
-                j += 1
-            if j >= n:
-                raise ShellSyntax("unterminated quoted string")
-            part(buf, '"')
-            i = j + 1
-        elif ch == "\\" and i + 1 < n:
-            part(script[i + 1], "\\")
-            i += 2
-        elif ch == "$" or ch == "`":
-            end = _dollar(script, i) if ch == "$" else script.find("`", i + 1) + 1
-            if end <= i:
-                raise ShellSyntax("unterminated quoted string")
-            part(script[i:end], "$")
-            i = end
-        elif ch in "&|;":
-            flush()
-            two = script[i:i + 2]
-            op = two if two in ("&&", "||", ";;") else ch
-            if op == ";;":
-                raise ShellSyntax('unexpected ";;"')
-            tokens.append(Op(op))
-            i += len(op)
-        elif ch in "<>":
-            fd = 1 if ch == ">" else 0
-            if word is not None and word.plain and word.text.isdigit():
-                fd, word = int(word.text), None
-            else:
-                flush()
-            op = script[i:i + 2] if script[i:i + 2] in (">>", ">&") else ch
-            i += len(op)
-            while i < n and script[i] in " \t":
-                i += 1
-            target = Word()
-            while i < n and script[i] not in " \t\n;&|<>":
-                if script[i] in "'\"":
-                    j = script.find(script[i], i + 1)
-                    if j < 0:
-                        raise ShellSyntax("unterminated quoted string")
-                    target.add(script[i + 1:j], script[i])
-                    i = j + 1
-                else:
-                    target.add(script[i], "")
-                    i += 1
-            if not target.parts:
-                raise ShellSyntax("unexpected end of file" if i >= n else "unexpected newline"
-                                  if script[i] == "\n" else f'unexpected "{script[i]}"')
-            tokens.append(Redirect(fd, op, target))
-        else:
-            part(ch, "")
-            i += 1
-    flush()
-    return tokens
-
-
-@dataclass
-class Command:
-    words: list[Word]
-    redirects: list[Redirect]
-
-
-@dataclass
-class Pipeline:
-    commands: list[Command]
-    then: str = ";"    # what follows: ";" (or the end), "&&", "||", "&"
-
-
-def parse(tokens: list) -> list[Pipeline]:
-    """Lists of pipelines, each with the operator after it; ash's syntax errors."""
-    out: list[Pipeline] = []
-    pipe: list[Command] = []
-    cmd = Command([], [])
-    for tok in tokens:
-        if isinstance(tok, Op):
-            if not cmd.words and not cmd.redirects:
-                raise ShellSyntax(f'unexpected "{tok.op}"')
-            pipe.append(cmd)
-            cmd = Command([], [])
-            if tok.op != "|":
-                out.append(Pipeline(pipe, tok.op))
-                pipe = []
-        elif isinstance(tok, Redirect):
-            cmd.redirects.append(tok)
-        else:
-            cmd.words.append(tok)
-    if cmd.words or cmd.redirects:
-        pipe.append(cmd)
-        out.append(Pipeline(pipe))
-    elif pipe or (out and out[-1].then in ("&&", "||")):
-        raise ShellSyntax("unexpected end of file")
-    return out
+PACE = 100          # passes of a loop that waited for nothing, before its process gives up the world
+PACE_SECONDS = 0.05
 
 
 # -- the shell --------------------------------------------------------------------------------------
@@ -269,6 +63,9 @@ class Shell:
         self.sink = None            # where output goes as it is written (the process's), or None: returned
         self.passing = False        # the command running now writes straight to the sink
         self.input: str | None = None   # what its commands read: None, the process's stdin
+        self.loops = 0              # how many loops it is in (break and continue leave them)
+        self.jump: tuple[str, int] | None = None    # ("break" or "continue", how many loops) on its way
+        self.substituted = 0        # the status of the last $(...) of the command being expanded
 
     def keep_running(self) -> None:
         self.keeps_running = True
@@ -289,13 +86,19 @@ class Shell:
             self.sink(fd, text)
         return Result(res.code)
 
+    def subshell(self) -> "Shell":
+        """A copy of this shell (`( ... )`, `$(...)`): its variables, folder and exit its own."""
+        sub = copy.copy(self)
+        sub.env, sub.local, sub.exit_code, sub.jump, sub.loops = dict(self.env), dict(self.local), None, None, 0
+        return sub
+
     def captured(self, script: str) -> str:
-        """$(...): the output of a script, kept (not sent to the sink)."""
-        sink, self.sink = self.sink, None
-        try:
-            return self.run_script(script).out
-        finally:
-            self.sink = sink
+        """$(...): the output of a script run in a subshell, kept (not sent to the sink)."""
+        sub = self.subshell()
+        sub.sink = None
+        res = sub.run_script(script)
+        self.substituted = sub.exit_code if sub.exit_code is not None else res.code
+        return res.out
 
     # -- expansion ---------------------------------------------------------------------------------
     def lookup(self, name: str) -> str | None:
@@ -336,7 +139,7 @@ class Shell:
                 out += text[i + 1]
                 i += 2
             elif ch in "$`":
-                end = _dollar(text, i) if ch == "$" else text.find("`", i + 1) + 1
+                end = substitution_end(text, i) if ch == "$" else text.find("`", i + 1) + 1
                 out += self.substitute(text[i:end])
                 i = end
             else:
@@ -375,36 +178,47 @@ class Shell:
 
     # -- running ------------------------------------------------------------------------------------
     def run_script(self, script: str) -> Result:
-        try:
-            pipelines = parse(tokenize(script))
-        except ShellSyntax as e:
-            return Result.of(2, "", f"sh: syntax error: {e}\n")
+        """Run a script, one line at a time (a syntax error stops it where it is found: exit 2)."""
         total = Result()
+        try:
+            parser = Parser(tokenize(script))
+            while self.exit_code is None and (line := parser.line()) is not None:
+                add(total, self.run_list(line))
+        except ShellSyntax as e:
+            add(total, self.emit(Result.of(2, "", f"sh: syntax error: {e}\n")))
+        return total
+
+    def run_list(self, pipes: list[Pipeline]) -> Result:
+        """Pipelines joined by ; && || &: what they wrote (what the sink did not take), the last status."""
+        total = Result(self.status)
         skip = False
-        for pipe in pipelines:
+        for pipe in pipes:
             if not skip:
                 try:
                     res = self.pipeline(pipe.commands, background=pipe.then == "&")
                 except ShellSyntax as e:
                     res = Result.of(2, "", f"sh: {e}\n")
-                res = self.emit(res)
-                total.out += res.out
-                total.err += res.err
-                total.both += res.both
-                total.code = self.status = res.code
+                if pipe.negate:
+                    res.code = int(res.code == 0)
+                add(total, self.emit(res))
+                self.status = res.code
                 if self.exit_code is not None:
                     total.code = self.exit_code
+                    return total
+                if self.jump:
                     return total
             skip = (pipe.then == "&&" and self.status != 0) or (pipe.then == "||" and self.status == 0)
         return total
 
-    def pipeline(self, commands: list[Command], background: bool) -> Result:
+    def pipeline(self, commands: list, background: bool) -> Result:
         data = ""
         res = Result()
         err_all, both_all = "", []
         for k, cmd in enumerate(commands):
             last = k == len(commands) - 1
-            argv = [f for w in cmd.words for f in self.glob(w, self.expand(w))]
+            simple = isinstance(cmd, Command)
+            self.substituted = 0
+            argv = [f for w in cmd.words for f in self.glob(w, self.expand(w))] if simple else []
             fds = self.open_redirects(cmd.redirects)
             if isinstance(fds, Result):
                 res = fds
@@ -412,8 +226,12 @@ class Shell:
                 stdin = fds[0][1] if fds[0][0] == "text" else data if k else self.input
                 self.passing = last and fds[1][0] == "out" and fds[2][0] == "err"
                 try:
-                    res = self.command(argv, stdin=stdin, background=background and last, script=True) \
-                        if argv else Result()
+                    if not simple:
+                        res = self.compound(cmd, stdin, background and last)
+                    elif argv:
+                        res = self.command(argv, stdin=stdin, background=background and last, script=True)
+                    else:
+                        res = Result(self.substituted)
                 finally:
                     self.passing = False
                 res = self.route_output(res, fds)
@@ -421,6 +239,104 @@ class Shell:
             both_all += [(fd, t) for fd, t in res.both if fd == 2 or last]
             data = res.out
         return Result(res.code, res.out, err_all, both_all)
+
+    # -- compound commands -----------------------------------------------------------------------------
+    def compound(self, node, stdin: str | None, background: bool) -> Result:
+        """Run a compound command: its output to the sink as it goes when it is not redirected
+        (self.passing), else kept for its redirections."""
+        if background:
+            return not_modelled("sh", "a compound command sent to the background (`... &`)")
+        sink, self.sink = self.sink, self.sink if self.passing else None
+        saved_input, self.input = self.input, stdin
+        try:
+            return self.run_node(node)
+        finally:
+            self.sink, self.input = sink, saved_input
+
+    def run_node(self, node) -> Result:
+        if isinstance(node, Group) and node.subshell:
+            sub = self.subshell()
+            res = sub.run_list(node.body)
+            if sub.keeps_running:
+                self.keep_running()
+            self.status = res.code = sub.exit_code if sub.exit_code is not None else res.code
+            return res
+        if isinstance(node, Group):
+            return self.run_list(node.body)
+        if isinstance(node, If):
+            total = Result()
+            for test, body in node.arms:
+                add(total, self.run_list(test))
+                if self.exit_code is not None or self.jump:
+                    return total
+                if self.status == 0:
+                    return add(total, self.run_list(body))
+            if node.otherwise is not None:
+                return add(total, self.run_list(node.otherwise))
+            total.code = self.status = 0
+            return total
+        if isinstance(node, (Loop, For)):
+            self.loops += 1
+            try:
+                return self.loop(node)
+            finally:
+                self.loops -= 1
+        if isinstance(node, Case):
+            value = " ".join(self.expand(node.word))
+            for patterns, body in node.arms:
+                if any(fnmatch.fnmatchcase(value, self.pattern(p)) for p in patterns):
+                    return self.run_list(body) if body else Result()
+            self.status = 0
+            return Result()
+        assert isinstance(node, Function)
+        return Result.of(2, "", f"sh: labkit's simulated engine does not model shell functions ({node.name}() ...); "
+                                "try it on a real Docker engine\n")
+
+    def loop(self, node) -> Result:
+        """while/until/for: each pass (test, then body), break and continue, paced (see PACE)."""
+        total, status, spins = Result(), 0, 0
+        items = None
+        if isinstance(node, For):
+            items = [f for w in node.items or [] for f in self.glob(w, self.expand(w))]
+        while items is None or items:
+            wakes = self.process.wakes
+            if items is not None:
+                self.assign(node.name, items.pop(0))
+            else:
+                add(total, self.run_list(node.test))
+                if self.exit_code is None and not self.jump and (self.status == 0) == node.until:
+                    break
+            if self.exit_code is None and not self.jump:
+                add(total, self.run_list(node.body))
+                status = self.status
+            if self.exit_code is not None:
+                return total
+            if self.jump:
+                what, levels = self.jump
+                self.jump = (what, levels - 1) if levels > 1 else None
+                if levels > 1 or what == "break":
+                    break
+            spins = spins + 1 if self.process.wakes == wakes else 0
+            if spins >= PACE:
+                spins = 0
+                self.process.sleep(PACE_SECONDS)
+        total.code = self.status = status
+        return total
+
+    def pattern(self, word: Word) -> str:
+        """A case pattern: quoted parts match themselves, the rest as a pattern."""
+        out = ""
+        for text, quote in word.parts:
+            value = text if quote in ("", "'", "\\") else self.expand_text(text) if quote == '"' else self.substitute(text)
+            out += value if quote in ("", "$") else re.sub(r"([*?[])", r"[\1]", value)
+        return out
+
+    def assign(self, name: str, value: str) -> None:
+        """NAME=VALUE: an exported variable stays exported (its new value seen by children)."""
+        if name in self.env and name not in self.local:
+            self.env[name] = value
+        else:
+            self.local[name] = value
 
     def path_of(self, word: Word) -> str:
         return "".join(self.expand(word)) or word.text
@@ -490,8 +406,9 @@ class Shell:
             assignments.append((name, value))
             argv = argv[1:]
         if not argv:
-            self.local.update(assignments)
-            return Result()
+            for name, value in assignments:
+                self.assign(name, value)
+            return Result(self.substituted)
         builtin = BUILTINS.get(argv[0]) if script else None
         if builtin is not None:
             return builtin(self, argv[1:])
@@ -564,7 +481,28 @@ def _trap(shell: Shell, args: list[str]) -> Result:
     return Result()
 
 
-BUILTINS = {"trap": _trap, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
+def _jump(shell: Shell, args: list[str], what: str) -> Result:
+    """break [N], continue [N]: leave (or go on with) the N innermost loops; outside a loop, nothing."""
+    if args and (not args[0].isdigit() or int(args[0]) == 0):
+        shell.exit_code = 2    # an error in a special builtin ends a script
+        return Result.of(2, "", f"sh: {what}: line 0: Illegal number: {args[0]}\n")
+    if shell.loops:
+        shell.jump = (what, min(int(args[0]) if args else 1, shell.loops))
+    return Result()
+
+
+BUILTINS = {"break": lambda shell, args: _jump(shell, args, "break"),
+            "continue": lambda shell, args: _jump(shell, args, "continue"),
+            "trap": _trap, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
+
+
+def add(total: Result, res: Result) -> Result:
+    """res's output after total's; res's status."""
+    total.out += res.out
+    total.err += res.err
+    total.both += res.both
+    total.code = res.code
+    return total
 
 
 def glob(fs: Files, pattern: str, cwd: str = "/") -> list[str]:

@@ -1,0 +1,214 @@
+"""The simulated shell's compound commands (labkit/sim/grammar.py, shell.py): `{ }`, `( )`, `if`,
+`while`/`until`, `for`, `case`, `break`/`continue`, `!`, judged by the real thing: each script runs
+in a simulated container (`docker exec box sh -c SCRIPT`) and in /bin/busybox sh (busybox 1.35, the
+lab image's), and stdout, stderr and the exit code must be the same. Then loops as a container's
+main process: output as it goes, `docker stop` and `docker kill` ending them (a trap answering
+SIGTERM), a loop that waits for nothing bounded, no call hanging."""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+BUSYBOX = "/bin/busybox"
+
+
+@pytest.fixture(scope="module")
+def box(sim_client):
+    c = sim_client.containers.run("busybox", "sleep 600", detach=True, name="box")
+    yield c
+    c.remove(force=True)
+
+
+def in_sim(box, script: str) -> tuple[int, str, str]:
+    api = box.client.api
+    exec_id = api.exec_create(box.id, ["sh", "-c", script])["Id"]
+    out, err = api.exec_start(exec_id, demux=True)
+    return api.exec_inspect(exec_id)["ExitCode"], (out or b"").decode(), (err or b"").decode()
+
+
+def in_busybox(script: str) -> tuple[int, str, str]:
+    if not os.access(BUSYBOX, os.X_OK):
+        pytest.skip("no /bin/busybox here to compare with")
+    done = subprocess.run([BUSYBOX, "sh", "-c", script], capture_output=True, text=True, timeout=20, cwd="/",
+                          env={"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/"})
+    return done.returncode, done.stdout, done.stderr
+
+
+SCRIPTS = [
+    # while / until, with break and continue
+    "while true; do echo a; break; done",
+    "while true; do break; done; echo $?",
+    "while false; do :; done; echo $?",
+    "x=3; while [ $x -gt 0 ]; do echo $x; x=$(expr $x - 1); done",
+    "i=0; until [ $i = 3 ]; do i=$(expr $i + 1); echo $i; done",
+    "until false; do echo u; break; done",
+    "while true; do exit 6; done; echo no",
+    "n=0; while true; do n=$(expr $n + 1); [ $n -lt 3 ] && continue; echo at $n; break; done",
+    # for
+    "for i in 1 2 3; do echo $i; done; echo last $i",
+    "for i; do echo $i; done; echo none",
+    "for i in; do echo $i; done; echo x$?",
+    "for i in 1; do false; done; echo $?",
+    "false; for i in; do :; done; echo $?",
+    "for i in 1 2 3; do [ $i = 2 ] && continue; echo $i; done",
+    "for i in 1 2; do for j in a b; do echo $i$j; break 2; done; done",
+    "for i in 1 2; do for j in a b; do [ $j = b ] && continue 2; echo $i$j; done; echo never; done",
+    "for i in 1 2; do break 5; done; echo ok",
+    "for i in 1 2; do false; continue; done; echo $?",
+    "for w in $(echo a b) 'c d'; do echo [$w]; done",
+    "for i in 1 2 3\ndo\n  echo $i\ndone",
+    "for i in do done; do echo $i; done",
+    "export A=1; for A in 5; do :; done; sh -c 'echo $A'",
+    # if
+    "if false; then echo a; elif true; then echo b; else echo c; fi",
+    "if false; then echo a; fi; echo $?",
+    "false; if false; then :; fi; echo $?",
+    "x=5; if [ $x -gt 3 ]; then echo big; else echo small; fi",
+    "if true\nthen echo y\nfi",
+    "if (exit 4); then echo y; else echo n $?; fi",
+    "if ! false; then echo negated; fi",
+    "if [ -n \"\" ] || [ a = a ]; then echo or; fi",
+    # case
+    "case a in a) echo A;; b) echo B;; esac",
+    "case x in a|x) echo AX;; *) echo star;; esac",
+    "case x in (x) echo p;; esac",
+    "case x in *) echo s; esac",
+    "case x in esac; echo $?",
+    "false; case a in b) ;; esac; echo $?",
+    "case \"a*\" in \"a*\") echo lit;; esac; case ab in \"a\"*) echo glob;; esac",
+    "x='*'; case zz in $x) echo var;; esac; case zz in \"$x\") echo quoted;; *) echo other;; esac",
+    "case hello in h?l*) echo yes;; esac",
+    # groups and subshells
+    "{ echo a; echo b; } | wc -l",
+    "true && { echo a; false; } || echo b",
+    "{ echo b; echo c >&2; } 2>&1 | cat",
+    "{ echo a; exit 5; echo b; }; echo c",
+    "(echo a; exit 3); echo $?",
+    "x=1; (x=2; echo in $x); echo out $x",
+    "(cd /etc; pwd); pwd",
+    "for i in 1 2; do echo $i; done | wc -l",
+    "for i in 1 2; do echo $i; done > /dev/null; echo $?",
+    "while true; do echo looped; break; done 2>&1 | cat",
+    # ! and status
+    "! true; echo $?",
+    "! false; echo $?",
+    "x=$(false); echo $?",
+    "x=$(exit 3); echo $? $x",
+    "echo $(exit 4; echo no) after",
+    "break; echo after",
+    "continue; echo after",
+    "true &&\necho cont",
+    "echo a |\nwc -c",
+    "echo a \\\n  b",
+    # errors inside
+    "for i in 1 2; do break x; done; echo after",
+    "break 0; echo after",
+    "echo a\nfi\necho b",
+]
+
+SYNTAX_ERRORS = [
+    "while; do echo; done",
+    "while true; do; done",
+    "if true; then fi",
+    "for 1 in a; do echo; done",
+    'for "i" in 1; do echo; done',
+    "done",
+    "fi",
+    "then",
+    "esac",
+    "in",
+    "{ echo a }",
+    "( )",
+    "{ }",
+    "{echo a;}",
+    "while true",
+    "while true; do echo",
+    "if true; then echo",
+    "if true then echo; fi",
+    "if true; then echo a; else fi",
+    "case x",
+    "case a b in",
+    "case a in a",
+    "case a in a echo;; esac",
+    "case a in a) echo;; b) echo",
+    "case a in a) echo;; b echo;; esac",
+    "{ echo a; } x",
+    "(echo a) x",
+    "for i in 1 2 do echo; done",
+    "for i in 1 2; echo; done",
+    "while true; do echo a; done done",
+    "echo a; do",
+    "echo a; }",
+    "echo a)",
+    "echo (a)",
+    "! ! true",
+    "echo a &; echo b",
+    "echo a;;",
+]
+
+
+@pytest.mark.parametrize("script", SCRIPTS + SYNTAX_ERRORS)
+def test_the_shell_runs_it_as_busybox_does(box, script):
+    assert in_sim(box, script) == in_busybox(script)
+
+
+# -- loops as a container's main process -----------------------------------------------------------------
+def run(client, name: str, script: str):
+    return client.containers.run("busybox", ["sh", "-c", script], detach=True, name=name)
+
+
+def test_a_loops_output_comes_as_it_goes(sim_client):
+    ticker = run(sim_client, "ticker", "while true; do echo tick; sleep 1; done")
+    try:
+        stream = ticker.logs(stream=True, follow=True)
+        assert [next(stream) for _ in range(3)] == [b"tick\n"] * 3
+        started = time.monotonic()
+        ticker.stop(timeout=2)       # sh as PID 1 ignores SIGTERM: the grace (skipped), then the kill
+        assert time.monotonic() - started < 5
+        ticker.reload()
+        assert (ticker.status, ticker.attrs["State"]["ExitCode"]) == ("exited", 137)
+    finally:
+        ticker.remove(force=True)
+
+
+def test_a_trap_answers_docker_stop_from_inside_a_loop(sim_client):
+    trapper = run(sim_client, "trapper", "trap 'echo bye; exit 7' TERM; while true; do sleep 1; done")
+    try:
+        trapper.stop()
+        trapper.reload()
+        assert trapper.attrs["State"]["ExitCode"] == 7
+        assert trapper.logs() == b"bye\n"
+    finally:
+        trapper.remove(force=True)
+
+
+@pytest.mark.parametrize("how", ["stop", "kill", "remove"])
+def test_a_loop_that_waits_for_nothing_is_bounded_and_ends_when_told(sim_client, how):
+    started = time.monotonic()
+    spinner = run(sim_client, f"spinner-{how}", "while true; do echo x >/dev/null; done")
+    assert time.monotonic() - started < 5          # run -d answered: the loop gives up the world
+    spinner.reload()
+    assert spinner.status == "running"
+    assert spinner.exec_run("echo still answering").output == b"still answering\n"
+    started = time.monotonic()
+    if how == "remove":
+        spinner.remove(force=True)
+        assert spinner.id not in [c.id for c in sim_client.containers.list(all=True)]
+    else:
+        getattr(spinner, how)(**({"timeout": 1} if how == "stop" else {}))
+        spinner.reload()
+        assert (spinner.status, spinner.attrs["State"]["ExitCode"]) == ("exited", 137)
+        spinner.remove()
+    assert time.monotonic() - started < 5
+
+
+def test_a_for_loop_in_a_detached_container_ends_with_its_last_status(sim_client):
+    lines = run(sim_client, "lines", "for i in 1 2 3; do echo line $i; done; false")
+    try:
+        assert lines.wait(timeout=10)["StatusCode"] == 1
+        assert lines.logs() == b"line 1\nline 2\nline 3\n"
+    finally:
+        lines.remove(force=True)
