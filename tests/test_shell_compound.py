@@ -103,6 +103,11 @@ SCRIPTS = [
     "true &&\necho cont",
     "echo a |\nwc -c",
     "echo a \\\n  b",
+    # exec: the command takes the shell's place
+    "exec nosuch; echo no",
+    "exec echo hi; echo no",
+    "exec; echo yes",
+    "(exec false); echo $?",
     # errors inside
     "for i in 1 2; do break x; done; echo after",
     "break 0; echo after",
@@ -212,3 +217,19 @@ def test_a_for_loop_in_a_detached_container_ends_with_its_last_status(sim_client
         assert lines.logs() == b"line 1\nline 2\nline 3\n"
     finally:
         lines.remove(force=True)
+
+
+def test_a_server_in_a_loop_serves_one_connection_each_pass(sim_client):
+    network = sim_client.networks.create("loops")
+    db = sim_client.containers.run("busybox", ["sh", "-c", "while true; do nc -l -p 5432; done"], detach=True,
+                                   name="db", network="loops")
+    peer = sim_client.containers.run("busybox", "sleep 600", detach=True, name="peer", network="loops")
+    try:
+        for word in ("one", "two"):
+            assert peer.exec_run(["sh", "-c", f"echo {word} | nc -w 1 db 5432"]).exit_code == 0
+        db.reload()
+        assert (db.status, db.logs()) == ("running", b"one\ntwo\n")
+    finally:
+        for c in (db, peer):
+            c.remove(force=True)
+        network.remove()

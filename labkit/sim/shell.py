@@ -491,7 +491,19 @@ def _jump(shell: Shell, args: list[str], what: str) -> Result:
     return Result()
 
 
-BUILTINS = {"break": lambda shell, args: _jump(shell, args, "break"),
+def _exec(shell: Shell, args: list[str]) -> Result:
+    """exec COMMAND...: the command takes the shell's place (the shell ends with its status)."""
+    if not args:
+        return Result()
+    if APPLETS.program(args[0]) is None:
+        res = Result.of(127, "", f"sh: exec: line 0: {args[0]}: not found\n")
+    else:
+        res = shell.command(args, stdin=shell.input, background=False)
+    shell.exit_code = res.code
+    return res
+
+
+BUILTINS = {"exec": _exec, "break": lambda shell, args: _jump(shell, args, "break"),
             "continue": lambda shell, args: _jump(shell, args, "continue"),
             "trap": _trap, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
 

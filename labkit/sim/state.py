@@ -191,6 +191,7 @@ class Listener:
     once: bool = False      # nc -l: one connection, then the program ends
     main: bool = False      # the container's main process (its end ends the container)
     docroot: str = "/"
+    received: str | None = None   # what a one-shot server's connection brought (then it ends)
 
 
 class Runtime(Protocol):

@@ -112,9 +112,15 @@ def nc(call: Call) -> Result:
     if opts.has("l"):
         port = int(opts.get("p")) if opts.get("p").isdigit() else None
         if port is not None:
-            failed = listen(call, Listener("tcp", port, "nc", once=True, main=call.shell.main))
+            lst = Listener("tcp", port, "nc", once=True, main=call.shell.main)
+            failed = listen(call, lst)
             if failed:
                 return failed
+            if lst.main and not call.background:
+                # In the main process's foreground (`while true; do nc -l -p 80; done`): it waits
+                # for its one connection, prints what came and ends.
+                call.process.wait_until(lambda: lst.received is not None)
+                return Result.of(0, lst.received)
         if call.serves:
             call.shell.keep_running()
         return Result()

@@ -34,8 +34,9 @@ def listen(call: Call, lst: Listener) -> Result | None:
 
 
 def served(out: Outcome, data: str = "") -> None:
-    """A one-shot server (nc -l) prints what it received and ends after its connection; a
-    container whose main process it was ends with it."""
+    """A one-shot server (nc -l) ends after its connection: the main process's, waiting for it in
+    its foreground, prints what it received and goes on (its script, or its container's end),
+    as far as its next wait before the client hears back."""
     lst = out.listener
     if lst is None or not lst.once:
         return
@@ -44,8 +45,10 @@ def served(out: Outcome, data: str = "") -> None:
     if proc is not None and lst in proc.listens:
         proc.listens.remove(lst)
         if lst.main and not proc.ended:
-            proc.write(1, data)
-            processes.kill(proc, 0)   # it ends by itself, having printed what came
+            lst.received = data
+            marks = {proc: proc.wakes}
+            proc.wake()
+            processes.settle(proc, since=marks)
 
 
 def serve_http(out: Outcome, path: str) -> str | None:
