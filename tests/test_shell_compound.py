@@ -7,10 +7,14 @@ SIGTERM), a loop that waits for nothing bounded, no call hanging."""
 from __future__ import annotations
 
 import os
+import pty
+import select
+import socket
 import subprocess
 import time
 
 import pytest
+from docker.utils.socket import frames_iter
 
 BUSYBOX = "/bin/busybox"
 
@@ -233,3 +237,66 @@ def test_a_server_in_a_loop_serves_one_connection_each_pass(sim_client):
         for c in (db, peer):
             c.remove(force=True)
         network.remove()
+
+
+def test_a_loop_typed_over_several_lines_on_stdin_runs_once_whole(box):
+    """`docker exec -i box sh`, the script given line by line, as busybox sh reads it from a pipe."""
+    script = "for i in 1 2\ndo\n  echo $i\ndone\nif true\nthen echo then\nfi\necho end\n"
+    api = box.client.api
+    exec_id = api.exec_create(box.id, ["sh"], stdin=True)["Id"]
+    sock = api.exec_start(exec_id, socket=True)
+    raw = getattr(sock, "_sock", sock)
+    for line in script.splitlines(keepends=True):
+        raw.sendall(line.encode())
+    raw.shutdown(socket.SHUT_WR)
+    out = b"".join(chunk for fd, chunk in frames_iter(sock, tty=False) if fd == 1)
+    sock.close()
+    expected = subprocess.run([BUSYBOX, "sh"], input=script, capture_output=True, text=True, timeout=20)
+    assert (api.exec_inspect(exec_id)["ExitCode"], out.decode()) == (expected.returncode, expected.stdout)
+
+
+def keyed(fd: int, lines: list[bytes], send, settle: float = 0.4) -> bytes:
+    """What a terminal shows while the lines are typed one at a time (each given time to answer)."""
+    def read() -> bytes:
+        out, end = b"", time.monotonic() + settle
+        while time.monotonic() < end:
+            if select.select([fd], [], [], 0.05)[0]:
+                try:
+                    data = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out += data
+        return out
+    shown = read()
+    for line in lines:
+        send(line)
+        shown += read()
+    return shown
+
+
+def test_a_loop_typed_at_the_prompt_asks_for_more_with_ps2(box):
+    """`docker exec -it box sh`: `for i in 1 2`, Enter: ash's "> " until `done`; the bytes on the
+    terminal are those of /bin/busybox sh in a pseudo-terminal."""
+    lines = [b"for i in 1 2\r", b"do echo $i\r", b"done\r", b"exit\r"]
+    if not os.access(BUSYBOX, os.X_OK):
+        pytest.skip("no /bin/busybox here to compare with")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir("/")
+        os.execve(BUSYBOX, ["sh"], {"PATH": "/bin:/usr/bin", "HOME": "/", "TERM": "xterm", "PS1": "/ # "})
+    try:
+        real = keyed(fd, lines, lambda line: os.write(fd, line))
+    finally:
+        os.waitpid(pid, 0)
+        os.close(fd)
+    api = box.client.api
+    exec_id = api.exec_create(box.id, ["sh"], stdin=True, tty=True)["Id"]
+    sock = api.exec_start(exec_id, socket=True, tty=True)
+    raw = getattr(sock, "_sock", sock)
+    try:
+        simulated = keyed(raw.fileno(), lines, raw.sendall)
+    finally:
+        sock.close()
+    assert simulated == real

@@ -7,10 +7,13 @@ a cursor position query (ESC [6n) after each prompt; the terminal is raw while a
 and echoes the keys itself: backspace erases (BS ESC [J), ctrl-c prints ^C and a new prompt,
 up and down walk the history (the line redrawn: CR, prompt, line, ESC [J), ctrl-d on an empty
 line ends the shell; a resize (SIGWINCH) redraws the line. While a command runs the terminal is
-cooked again, and ctrl-c interrupts that command.
+cooked again, and ctrl-c interrupts that command. A command not yet whole at the end of its line
+(`for i in 1 2` before its `do ... done`) asks for more with the prompt `> ` (checked with
+/bin/busybox sh in a pseudo-terminal); line by line from stdin, it runs once it is whole.
 """
 from __future__ import annotations
 
+from ..grammar import complete
 from ..process import Interrupted
 from .registry import Call, Result
 
@@ -28,20 +31,27 @@ def reads_commands(call: Call) -> Result:
     proc = call.process
     if proc.tty is not None:
         return interactive(call, shell)
+    script = ""
     while shell.exit_code is None:
         line = proc.read(line=True)
         if not line:
             break
-        shell.run_script(line.decode(errors="replace"))
+        script += line.decode(errors="replace")
+        if complete(script):     # a loop typed over several lines runs once it is whole
+            shell.run_script(script)
+            script = ""
+    if script and shell.exit_code is None:
+        shell.run_script(script)   # the input ended inside a command: ash's syntax error
     return Result(shell.exit_code if shell.exit_code is not None else shell.status)
 
 
 def interactive(call: Call, shell) -> Result:
     proc, tty = call.process, call.process.tty
     history: list[str] = []
+    script = ""
     proc.write(1, BANNER, raw=True)
     while shell.exit_code is None:
-        prompt = f"{shell.cwd} # "
+        prompt = "> " if script else f"{shell.cwd} # "     # "> ": the command goes on (PS2)
         # The editor asks the terminal where its cursor is, unless keys are already waiting.
         waiting = proc.stdin is not None and bool(proc.stdin.data)
         proc.write(1, prompt.encode() + (b"" if waiting else CURSOR_QUERY), raw=True)
@@ -49,17 +59,21 @@ def interactive(call: Call, shell) -> Result:
         if line is None:
             proc.write(1, b"\r\n", raw=True)
             break
-        if not line.strip():
+        if not line.strip() and not script:
             continue
         history.append(line)
+        script += line + "\n"
+        if not complete(script):
+            continue
         proc.interruptible = True
         try:
-            shell.run_script(line)
+            shell.run_script(script)
         except Interrupted:
             shell.status = 130
             proc.write(1, b"\r\n", raw=True)
         finally:
             proc.interruptible = False
+            script = ""
     return Result(shell.exit_code if shell.exit_code is not None else shell.status)
 
 
