@@ -26,6 +26,11 @@ class ShellSyntax(Exception):
     """ash's "syntax error: ..." (exit 2)."""
 
 
+class ShellError(Exception):
+    """An expansion that fails (`$((1/0))`, a bad `${...}`): ash's words after "sh: "; it ends a
+    script (exit 2), not an interactive shell."""
+
+
 # -- tokens ----------------------------------------------------------------------------------------
 @dataclass
 class Word:

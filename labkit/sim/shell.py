@@ -29,11 +29,13 @@ from dataclasses import dataclass, field
 
 from .applets import APPLETS
 from .applets.registry import Result, not_modelled
+from . import parameters
+from .arithmetic import BadExpression, evaluate
 from .engine import links
 from .engine.filesystem import FileError, Files, absolute
 from .engine.sandbox import Sandbox
-from .grammar import (Case, Command, For, Function, Group, If, Loop, Op, Parser, Pipeline, Redirect, ShellSyntax, Word,
-                      parse, substitution_end, tokenize)
+from .grammar import (Case, Command, For, Function, Group, If, Loop, Op, Parser, Pipeline, Redirect, ShellError,
+                      ShellSyntax, Word, parse, substitution_end, tokenize)
 from .process import Killed, Process
 from .state import Container
 
@@ -66,6 +68,7 @@ class Shell:
         self.loops = 0              # how many loops it is in (break and continue leave them)
         self.jump: tuple[str, int] | None = None    # ("break" or "continue", how many loops) on its way
         self.substituted = 0        # the status of the last $(...) of the command being expanded
+        self.interactive = False    # reading commands at a terminal: an expansion error does not end it
 
     def keep_running(self) -> None:
         self.keeps_running = True
@@ -111,21 +114,15 @@ class Shell:
         """The value of one `$...` or backquoted text (parameter or command substitution)."""
         if text.startswith("`"):
             return self.captured(text[1:-1]).rstrip("\n")
-        if text.startswith("$(("):
-            raise ShellSyntax("labkit's simulated engine does not model $((...)) arithmetic")
+        if text.startswith("$((") and text.endswith("))"):
+            try:
+                return str(evaluate(self.expand_text(text[3:-2]), self.lookup, self.assign))
+            except BadExpression as e:
+                raise ShellError(str(e)) from None
         if text.startswith("$("):
             return self.captured(text[2:-1]).rstrip("\n")
         if text.startswith("${"):
-            inner = text[2:-1]
-            if inner.startswith("#"):
-                return str(len(self.lookup(inner[1:]) or ""))
-            m = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*|[?$#0])(:?-)?(.*)", inner, re.S)
-            if m is None:
-                raise ShellSyntax(f"bad substitution: {text}")
-            value = self.lookup(m.group(1))
-            if m.group(2) and (value is None or (m.group(2) == ":-" and value == "")):
-                return self.expand_text(m.group(3))
-            return value or ""
+            return parameters.expand(text[2:-1], self.lookup, self.assign, self.expand_text)
         if text == "$":
             return "$"
         return self.lookup(text[1:]) or ""
@@ -196,8 +193,9 @@ class Shell:
             if not skip:
                 try:
                     res = self.pipeline(pipe.commands, background=pipe.then == "&")
-                except ShellSyntax as e:
+                except ShellError as e:
                     res = Result.of(2, "", f"sh: {e}\n")
+                    self.exit_code = None if self.interactive else 2
                 if pipe.negate:
                     res.code = int(res.code == 0)
                 add(total, self.emit(res))

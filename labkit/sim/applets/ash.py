@@ -47,6 +47,7 @@ def reads_commands(call: Call) -> Result:
 
 def interactive(call: Call, shell) -> Result:
     proc, tty = call.process, call.process.tty
+    shell.interactive = True
     history: list[str] = []
     script = ""
     proc.write(1, BANNER, raw=True)
