@@ -133,6 +133,22 @@ SCRIPTS = [
     "echo ${u?}; echo after",
     "x=abcdef; echo ${x:1} ${x:1:3} ${x:-2} ${x: -2} ${#x}",
     "for f in a.txt b.log; do echo ${f%.*}; done",
+    # read, as loops read their input
+    'printf "a b  c\\nd\\n" | { read x y; echo "[$x][$y]"; read z; echo "[$z]"; read w; echo $? "[$w]"; }',
+    'printf "last" | { read x; echo $? "[$x]"; }',
+    'printf " lead  trail  \\n" | { read x; echo "[$x]"; }',
+    'printf "a\\\\tb\\n" | { read x; echo "[$x]"; read -r y; echo "[$y]"; }',
+    'echo hi | { read; echo "[$REPLY]"; }',
+    'printf "1\\n2\\n3\\n" | while read n; do echo got $n; done',
+    "read x < /dev/null; echo $? [$x]",
+    # here-documents
+    "cat <<EOF\nline one\n$HOME $((1+1))\nEOF",
+    "cat <<\"E\"\n$HOME\nE\necho after",
+    "cat <<'E' | wc -l\na\nb\nE",
+    "cat <<-X\n\ttabbed\n\tX",
+    "cat <<EOF\nno end",
+    "while read k v; do echo $v=$k; done <<EOF\nx 1\ny 2\nEOF\necho done",
+    "cat <<A; cat <<B\none\nA\ntwo\nB",
     # exec: the command takes the shell's place
     "exec nosuch; echo no",
     "exec echo hi; echo no",

@@ -64,7 +64,7 @@ class Op:
 @dataclass
 class Redirect:
     fd: int
-    op: str        # ">", ">>", ">&", "<"
+    op: str        # ">", ">>", ">&", "<", "<<" (a here-document: target is its text)
     target: Word
 
 
@@ -111,6 +111,7 @@ def tokenize(script: str) -> list:
     tokens: list = []
     word: Word | None = None
     i, n = 0, len(script)
+    heredocs: list[tuple[Redirect, str, bool]] = []    # read after the line's end
 
     def flush():
         nonlocal word
@@ -172,13 +173,15 @@ def tokenize(script: str) -> list:
             op = two if two in ("&&", "||", ";;") else ch
             tokens.append(Op(op))
             i += len(op)
+            if op == "\n" and heredocs:
+                i = here_documents(script, i, heredocs)
         elif ch in "<>":
             fd = 1 if ch == ">" else 0
             if word is not None and word.plain and word.text.isdigit():
                 fd, word = int(word.text), None
             else:
                 flush()
-            op = script[i:i + 2] if script[i:i + 2] in (">>", ">&") else ch
+            op = "<<-" if script.startswith("<<-", i) else script[i:i + 2] if script[i:i + 2] in (">>", ">&", "<<") else ch
             i += len(op)
             while i < n and script[i] in " \t":
                 i += 1
@@ -197,11 +200,37 @@ def tokenize(script: str) -> list:
                 raise ShellSyntax("unexpected end of file" if i >= n else "unexpected newline"
                                   if script[i] == "\n" else f'unexpected "{script[i]}"')
             tokens.append(Redirect(fd, op, target))
+            if op.startswith("<<"):
+                heredocs.append((tokens[-1], target.text, op == "<<-"))
         else:
             part(ch, "")
             i += 1
     flush()
+    if heredocs:
+        here_documents(script, n, heredocs)
     return tokens
+
+
+def here_documents(script: str, i: int, heredocs: list[tuple[Redirect, str, bool]]) -> int:
+    """The bodies of the line's here-documents (`<<END`, `<<-END`: leading tabs dropped), read from
+    i up to each one's END line: each redirection's target becomes its text, to be expanded as
+    double-quoted text unless END was quoted. Where the script goes on after them."""
+    for redirect, end, tabs in heredocs:
+        quoted = not redirect.target.plain
+        body = ""
+        while i < len(script):
+            j = script.find("\n", i)
+            line = script[i:] if j < 0 else script[i:j]
+            i = len(script) if j < 0 else j + 1
+            if tabs:
+                line = line.lstrip("\t")
+            if line == end:
+                break
+            body += line + ("\n" if j >= 0 else "")
+        redirect.target = Word([(body, "'" if quoted else '"')])
+        redirect.op = "<<"
+    heredocs.clear()
+    return i
 
 
 # -- commands ----------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from .applets import APPLETS
 from .applets.registry import Result, not_modelled
 from . import parameters
+from .builtins import BUILTINS, READING
 from .arithmetic import BadExpression, evaluate
 from .engine import links
 from .engine.filesystem import FileError, Files, absolute
@@ -344,6 +345,9 @@ class Shell:
         sends fd 1 where fd 2 was); the shell's error when a file cannot be opened."""
         fds: dict[int, tuple] = {0: ("pipe", ""), 1: ("out", ""), 2: ("err", "")}
         for r in redirects:
+            if r.op == "<<":
+                fds[r.fd] = ("text", "".join(self.expand_text(t) if q == '"' else t for t, q in r.target.parts))
+                continue
             target = self.path_of(r.target)
             if r.op == ">&":
                 if target.isdigit() and int(target) in fds:
@@ -409,7 +413,7 @@ class Shell:
             return Result(self.substituted)
         builtin = BUILTINS.get(argv[0]) if script else None
         if builtin is not None:
-            return builtin(self, argv[1:])
+            return builtin(self, argv[1:], stdin) if argv[0] in READING else builtin(self, argv[1:])
         name = APPLETS.program(argv[0])
         if name is None:
             return Result.of(127, "", f"sh: {argv[0]}: not found\n")
@@ -423,87 +427,6 @@ class Shell:
             # ash's own test: its errors are the shell's.
             res = Result.of(res.code, res.out, "sh: " + res.err[len(name) + 2:])
         return res
-
-
-# -- the shell's own commands -----------------------------------------------------------------------
-def _exit(shell: Shell, args: list[str]) -> Result:
-    shell.exit_code = int(args[0]) % 256 if args and args[0].isdigit() else shell.status
-    return Result(shell.exit_code)
-
-
-def _cd(shell: Shell, args: list[str]) -> Result:
-    target = args[0] if args else shell.env.get("HOME", "/")
-    path = absolute(target, shell.cwd)
-    if not Files(shell.container).is_dir(path):
-        return Result.of(2, "", f"sh: cd: line 0: can't cd to {target}: No such file or directory\n")
-    shell.cwd = path
-    shell.local["PWD"] = path
-    return Result()
-
-
-def _export(shell: Shell, args: list[str]) -> Result:
-    for arg in args:
-        name, eq, value = arg.partition("=")
-        shell.env[name] = value if eq else shell.local.pop(name, shell.env.get(name, ""))
-    return Result()
-
-
-def _unset(shell: Shell, args: list[str]) -> Result:
-    for name in args:
-        shell.local.pop(name, None)
-        shell.env.pop(name, None)
-    return Result()
-
-
-SIGNAL_NAMES = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "PIPE": 13, "ALRM": 14,
-                "TERM": 15, "CHLD": 17, "CONT": 18, "WINCH": 28}
-
-
-def _trap(shell: Shell, args: list[str]) -> Result:
-    """trap 'COMMANDS' SIGNAL...: run COMMANDS when the signal comes (after the command running
-    then); trap - SIGNAL: back to the default; trap '' SIGNAL: ignored."""
-    if len(args) < 2:
-        return Result()
-    action, traps = args[0], shell.process.traps
-    for name in args[1:]:
-        key = name.upper().removeprefix("SIG")
-        number = int(key) if key.isdigit() else SIGNAL_NAMES.get(key)
-        if number is None:
-            if key != "EXIT":
-                return Result.of(1, "", f"sh: trap: {name}: invalid signal specification\n")
-            continue
-        if action == "-":
-            traps.pop(number, None)
-        else:
-            traps[number] = action
-    return Result()
-
-
-def _jump(shell: Shell, args: list[str], what: str) -> Result:
-    """break [N], continue [N]: leave (or go on with) the N innermost loops; outside a loop, nothing."""
-    if args and (not args[0].isdigit() or int(args[0]) == 0):
-        shell.exit_code = 2    # an error in a special builtin ends a script
-        return Result.of(2, "", f"sh: {what}: line 0: Illegal number: {args[0]}\n")
-    if shell.loops:
-        shell.jump = (what, min(int(args[0]) if args else 1, shell.loops))
-    return Result()
-
-
-def _exec(shell: Shell, args: list[str]) -> Result:
-    """exec COMMAND...: the command takes the shell's place (the shell ends with its status)."""
-    if not args:
-        return Result()
-    if APPLETS.program(args[0]) is None:
-        res = Result.of(127, "", f"sh: exec: line 0: {args[0]}: not found\n")
-    else:
-        res = shell.command(args, stdin=shell.input, background=False)
-    shell.exit_code = res.code
-    return res
-
-
-BUILTINS = {"exec": _exec, "break": lambda shell, args: _jump(shell, args, "break"),
-            "continue": lambda shell, args: _jump(shell, args, "continue"),
-            "trap": _trap, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
 
 
 def add(total: Result, res: Result) -> Result:

@@ -113,12 +113,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             'filter healthy',
             'filter unhealthy',
             'status line',)),
-    'shell_lists': Gap(
-        'the shell lacks $((...)), here-documents and read',
-        (
-            "exec box: sh -c 'echo $((6 * 7)) ${UNSET:-fallback} ${#HOME}'",
-            "exec box: sh -c 'cat <<EOF\\nline one\\n$HOME\\nEOF'",
-            "exec box: sh -c 'read first < /etc/hosts; echo ${first%%\\t*}'",)),
     'files_written': Gap(
         'ln is not modelled',
         (
