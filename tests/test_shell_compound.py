@@ -342,3 +342,26 @@ def test_a_loop_typed_at_the_prompt_asks_for_more_with_ps2(box):
     finally:
         sock.close()
     assert simulated == real
+
+
+def test_a_paused_loop_prints_nothing_until_unpaused(sim_client):
+    ticker = run(sim_client, "paused-ticker", "while true; do echo tick; sleep 0.1; done")
+    try:
+        time.sleep(0.3)
+        ticker.pause()
+        before = ticker.logs().count(b"tick")
+        time.sleep(0.5)
+        assert ticker.logs().count(b"tick") == before        # frozen: its sleeps do not end
+        ticker.unpause()
+        deadline = time.monotonic() + 5
+        while ticker.logs().count(b"tick") == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ticker.logs().count(b"tick") > before
+        ticker.pause()
+        started = time.monotonic()
+        ticker.stop(timeout=1)                              # thawed to be stopped: the grace, the kill
+        assert time.monotonic() - started < 5
+        ticker.reload()
+        assert ticker.attrs["State"]["ExitCode"] == 137
+    finally:
+        ticker.remove(force=True)

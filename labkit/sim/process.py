@@ -142,7 +142,8 @@ class Process:
     def wait_until(self, ready: Callable[[], bool], seconds: float | None = None) -> bool:
         """Wait (the world's lock given up) until ready(), or until `seconds` of the world's time
         have passed (False). Raises Killed when the process is killed, Interrupted on SIGINT while
-        interruptible; returns early when a handled signal is pending."""
+        interruptible; returns early when a handled signal is pending. While its container is
+        paused (the freezer) nothing it waits for counts, and it is no sleeper of the clock's."""
         clock = self.world.clock
         deadline = None if seconds is None else clock.now() + seconds
         self.deadline = deadline
@@ -158,6 +159,12 @@ class Process:
                 if self.interrupted:
                     self.interrupted = False
                     raise Interrupted
+                if getattr(self.container, "paused", False):
+                    self.world.sleepers.discard(self)     # frozen (docker pause): until thawed
+                    self.cond.wait()
+                    continue
+                if deadline is not None:
+                    self.world.sleepers.add(self)
                 if ready():
                     return True
                 if deadline is not None:

@@ -377,7 +377,7 @@ def stop(c: Container, timeout: float | None = None) -> None:
         return
     if not c.running:
         raise NotModified()
-    c.paused = False  # the engine thaws a paused container to stop it
+    freeze(c, False)  # the engine thaws a paused container to stop it
     c.stopped_by_user = True
     proc = c.process
     if timeout is None:
@@ -398,7 +398,7 @@ def kill(c: Container, number: int = signals.SIGKILL) -> None:
     signals.check(number)
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
-    c.paused = False  # the engine thaws a paused container to deliver a signal
+    freeze(c, False)  # the engine thaws a paused container to deliver a signal
     c.stopped_by_user = True
     processes.signal(c.process, number)
     if c.process is not None and c.process.ended is False and number == signals.SIGKILL:
@@ -420,7 +420,7 @@ def remove(c: Container, force: bool = False, remove_volumes: bool = False) -> N
                                f"container before attempting removal or force remove")
             raise Conflict(f"You cannot remove a running container {c.id}. Stop the container before "
                            f"attempting removal or force remove")
-        c.paused = False
+        freeze(c, False)
         c.stopped_by_user = True
         if c.status == "restarting":
             stop(c)
@@ -442,13 +442,25 @@ def pause(c: Container) -> None:
         raise Conflict(f"Container {c.id} is not running")
     if c.paused:
         raise Conflict(f"Container {c.id} is already paused")
-    c.paused = True
+    freeze(c, True)
 
 
 def unpause(c: Container) -> None:
     if not c.running or not c.paused:
         raise EngineError(f"Container {c.id} is not paused")
-    c.paused = False
+    freeze(c, False)
+
+
+def freeze(c: Container, paused: bool) -> None:
+    """The cgroup freezer: a paused container's processes wait without end (their sleeps do not
+    end, a loop prints nothing) and are no sleepers the engine's clock skips to; thawed, they go on."""
+    c.paused = paused
+    procs = [c.process] + [getattr(e, "process", None) for e in c.host.world.execs.values() if e.container is c]
+    for proc in procs:
+        if proc is not None:
+            if paused:
+                c.host.world.sleepers.discard(proc)
+            proc.wake()
 
 
 def rename(c: Container, new_name: str) -> None:
