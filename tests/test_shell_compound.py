@@ -365,3 +365,24 @@ def test_a_paused_loop_prints_nothing_until_unpaused(sim_client):
         assert ticker.attrs["State"]["ExitCode"] == 137
     finally:
         ticker.remove(force=True)
+
+
+def test_a_loop_sent_to_the_background_runs_beside_the_script(sim_client):
+    """`while ...; done &` and `sh -c '...' &`: jobs of their own; the script goes on; they end
+    with the container."""
+    box = run(sim_client, "jobs", "while true; do echo loop; sleep 1; done & sh -c 'sleep 0.5; echo sub' & "
+                                  "echo main; sleep 600")
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not {b"main", b"sub"} <= set(box.logs().split()):
+            time.sleep(0.05)
+        words = box.logs().split()
+        assert b"main" in words and b"sub" in words and b"loop" in words
+        started = time.monotonic()
+        box.stop(timeout=1)
+        assert time.monotonic() - started < 5
+        count = box.logs().count(b"loop")
+        time.sleep(1.5)
+        assert box.logs().count(b"loop") == count      # the job ended with the container
+    finally:
+        box.remove(force=True)

@@ -39,6 +39,7 @@ class Word:
     outside quotes (`$NAME`, `${...}`, `$(...)`, backquotes)."""
 
     parts: list[tuple[str, str]] = field(default_factory=list)
+    at: int = field(default=0, compare=False)     # where it starts in the script
 
     def add(self, text: str, kind: str) -> None:
         if kind == "" and self.parts and self.parts[-1][1] == "":
@@ -59,6 +60,7 @@ class Word:
 @dataclass
 class Op:
     op: str     # ";", "&&", "||", "&", "|", "\n", "(", ")", ";;"
+    at: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Redirect:
     fd: int
     op: str        # ">", ">>", ">&", "<", "<<" (a here-document: target is its text)
     target: Word
+    at: int = field(default=0, compare=False)
 
 
 def closing(script: str, i: int, open_: str, close: str) -> int:
@@ -121,7 +124,7 @@ def tokenize(script: str) -> list:
 
     def part(text: str, quote: str):
         nonlocal word
-        word = word or Word()
+        word = word or Word(at=i)
         word.add(text, quote)
 
     while i < n:
@@ -171,11 +174,12 @@ def tokenize(script: str) -> list:
             flush()
             two = script[i:i + 2]
             op = two if two in ("&&", "||", ";;") else ch
-            tokens.append(Op(op))
+            tokens.append(Op(op, at=i))
             i += len(op)
             if op == "\n" and heredocs:
                 i = here_documents(script, i, heredocs)
         elif ch in "<>":
+            at = i
             fd = 1 if ch == ">" else 0
             if word is not None and word.plain and word.text.isdigit():
                 fd, word = int(word.text), None
@@ -199,7 +203,7 @@ def tokenize(script: str) -> list:
             if not target.parts:
                 raise ShellSyntax("unexpected end of file" if i >= n else "unexpected newline"
                                   if script[i] == "\n" else f'unexpected "{script[i]}"')
-            tokens.append(Redirect(fd, op, target))
+            tokens.append(Redirect(fd, op, target, at=at))
             if op.startswith("<<"):
                 heredocs.append((tokens[-1], target.text, op == "<<-"))
         else:
@@ -254,6 +258,7 @@ class Group:
     body: list[Pipeline]
     subshell: bool
     redirects: list[Redirect] = field(default_factory=list)
+    source: str = ""          # as written (a job sent to the background runs it)
 
 
 @dataclass
@@ -261,6 +266,7 @@ class If:
     arms: list[tuple[list[Pipeline], list[Pipeline]]]    # (condition, body) of if and each elif
     otherwise: list[Pipeline] | None
     redirects: list[Redirect] = field(default_factory=list)
+    source: str = ""          # as written (a job sent to the background runs it)
 
 
 @dataclass
@@ -270,6 +276,7 @@ class Loop:
     body: list[Pipeline]
     until: bool
     redirects: list[Redirect] = field(default_factory=list)
+    source: str = ""          # as written (a job sent to the background runs it)
 
 
 @dataclass
@@ -278,6 +285,7 @@ class For:
     items: list[Word] | None       # None: `for NAME; do` (the positional parameters: none here)
     body: list[Pipeline]
     redirects: list[Redirect] = field(default_factory=list)
+    source: str = ""          # as written (a job sent to the background runs it)
 
 
 @dataclass
@@ -285,6 +293,7 @@ class Case:
     word: Word
     arms: list[tuple[list[Word], list[Pipeline]]]
     redirects: list[Redirect] = field(default_factory=list)
+    source: str = ""          # as written (a job sent to the background runs it)
 
 
 @dataclass
@@ -293,6 +302,7 @@ class Function:
     name: str
     body: object
     redirects: list[Redirect] = field(default_factory=list)
+    source: str = ""          # as written (a job sent to the background runs it)
 
 
 KEYWORDS = {"!", "{", "}", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then",
@@ -327,8 +337,9 @@ def unexpected(k: str, expecting: str | None = None) -> ShellSyntax:
 class Parser:
     """ash's parser over a script's tokens; `line()` gives the top level one line at a time."""
 
-    def __init__(self, tokens: list):
+    def __init__(self, tokens: list, script: str = ""):
         self.tokens = tokens
+        self.script = script
         self.i = 0
 
     def peek(self, keyword: bool = False) -> str:
@@ -414,9 +425,12 @@ class Parser:
                     "(": self.group, "{": self.group}.get(k)
         if compound is None:
             raise unexpected(k)
+        start = self.i
         node = compound()
         while self.peek() == "redirection":
             node.redirects.append(self.take())
+        end = self.tokens[self.i].at if self.i < len(self.tokens) else len(self.script)
+        node.source = self.script[self.tokens[start].at:end].rstrip()
         return node
 
     def simple(self):

@@ -28,11 +28,11 @@ import re
 from dataclasses import dataclass, field
 
 from .applets import APPLETS
-from .applets.registry import Result, not_modelled
+from .applets.registry import Result
 from . import parameters
 from .builtins import BUILTINS, READING
 from .arithmetic import BadExpression, evaluate
-from .engine import links
+from .engine import links, processes
 from .engine.filesystem import FileError, Files, absolute
 from .engine.sandbox import Sandbox
 from .grammar import (Case, Command, For, Function, Group, If, Loop, Op, Parser, Pipeline, Redirect, ShellError,
@@ -179,7 +179,7 @@ class Shell:
         """Run a script, one line at a time (a syntax error stops it where it is found: exit 2)."""
         total = Result()
         try:
-            parser = Parser(tokenize(script))
+            parser = Parser(tokenize(script), script)
             while self.exit_code is None and (line := parser.line()) is not None:
                 add(total, self.run_list(line))
         except ShellSyntax as e:
@@ -244,13 +244,27 @@ class Shell:
         """Run a compound command: its output to the sink as it goes when it is not redirected
         (self.passing), else kept for its redirections."""
         if background:
-            return not_modelled("sh", "a compound command sent to the background (`... &`)")
+            return self.spawn(["sh", "-c", node.source])
         sink, self.sink = self.sink, self.sink if self.passing else None
         saved_input, self.input = self.input, stdin
         try:
             return self.run_node(node)
         finally:
             self.sink, self.input = sink, saved_input
+
+    def spawn(self, argv: list[str]) -> Result:
+        """`... &`: a job of its own, a process of the container in a thread of its own (its
+        exported variables and folder; its output where this shell's process writes), run until
+        its first wait; it ends with the container (or by itself)."""
+        c = self.container
+        world = c.host.world
+        job = Process(world, c, argv, world.new_pid(), main=False)
+        job.env = [f"{k}={v}" for k, v in self.env.items()]
+        job.workdir = self.cwd
+        job.on_output, job.feeds = self.process.on_output, list(self.process.feeds)
+        c.jobs = [j for j in c.jobs if not j.ended] + [job]
+        processes.start(job, lambda code: None)
+        return Result()
 
     def run_node(self, node) -> Result:
         if isinstance(node, Group) and node.subshell:

@@ -243,6 +243,7 @@ class Container:
     removed: bool = False
     unlinked: set[str] = field(default_factory=set)  # aliases `docker rm --link` took back (their names)
     exec_ids: list[str] = field(default_factory=list)
+    jobs: list = field(default_factory=list)      # background jobs of its shells (`... &`): Processes
     last_pid: int = 0  # the last PID handed out in its own PID namespace (1: its main process)
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
     next_eth: int = 0

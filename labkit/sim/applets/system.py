@@ -13,6 +13,8 @@ system = Family("system")
 @system.applet("sh", "ash")
 def sh(call: Call) -> Result:
     args = call.args
+    if call.background and len(args) >= 2 and args[0] == "-c":
+        return call.shell.spawn(["sh"] + args)      # `sh -c '...' &`: a job of its own
     if len(args) >= 2 and args[0] == "-c":
         child = call.shell.child()
         child.input = call.input

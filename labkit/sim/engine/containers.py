@@ -324,6 +324,9 @@ def exited(c: Container, code: int, proc: Process | None = None) -> None:
         e = world.execs.get(eid)
         if e is not None and e.process is not None:
             processes.kill(e.process)   # the kernel kills what is left in the PID namespace
+    for job in c.jobs:
+        processes.kill(job)
+    c.jobs.clear()
     with world.changed:
         world.changed.notify_all()
     delay = restart_delay(c, code)
