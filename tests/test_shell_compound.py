@@ -133,6 +133,8 @@ SCRIPTS = [
     "echo ${u?}; echo after",
     "x=abcdef; echo ${x:1} ${x:1:3} ${x:-2} ${x: -2} ${#x}",
     "for f in a.txt b.log; do echo ${f%.*}; done",
+    "x=a.b.c; echo ${x/./-} ${x//./-} ${x/#a/A} ${x/%c/C} ${x/b} ${x//[ab]/X}",
+    "x=hello; echo ${x/l*/L} ${x//l/} ${u/a/b}.",
     # read, as loops read their input
     'printf "a b  c\\nd\\n" | { read x y; echo "[$x][$y]"; read z; echo "[$z]"; read w; echo $? "[$w]"; }',
     'printf "last" | { read x; echo $? "[$x]"; }',

@@ -9,6 +9,7 @@
     ${NAME%PAT} ${NAME%%PAT}     the value without its shortest (longest) end matching PAT
     ${NAME#PAT} ${NAME##PAT}     the value without its shortest (longest) start matching PAT
     ${NAME:OFFSET} ${NAME:OFFSET:LENGTH}   a part of the value
+    ${NAME/PAT/REP} ${NAME//PAT/REP}       the first (every) longest match of PAT replaced
 
 Anything else is ash's "syntax error: bad substitution" (the script ends, exit 2). WORD is expanded
 as double-quoted text (the caller's `word`).
@@ -21,7 +22,7 @@ from typing import Callable
 
 from .grammar import ShellError
 
-FORM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*|[?$#0-9!@*-])(:?[-+=?]|%%?|##?|:)?(.*)", re.S)
+FORM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*|[?$#0-9!@*-])(:?[-+=?]|%%?|##?|//?|:)?(.*)", re.S)
 
 
 def expand(inner: str, lookup: Callable[[str], str | None], assign: Callable[[str, str], None],
@@ -57,7 +58,26 @@ def expand(inner: str, lookup: Callable[[str], str | None], assign: Callable[[st
             raise ShellError("syntax error: bad substitution")
         start = max(0, int(numbers[0]) if int(numbers[0]) >= 0 else len(value) + int(numbers[0]))
         return value[start:start + int(numbers[1])] if len(numbers) == 2 else value[start:]
+    if op in ("/", "//"):
+        pattern, _, replacement = rest.partition("/")
+        return replaced(value, word(pattern), word(replacement), every=op == "//")
     return trimmed(value, op, word(rest))
+
+
+def replaced(value: str, pattern: str, replacement: str, every: bool) -> str:
+    """value with the longest match of pattern at the first place it matches (every: at each)."""
+    out, i = "", 0
+    while pattern and i < len(value):
+        end = next((j for j in range(len(value), i, -1) if fnmatch.fnmatchcase(value[i:j], pattern)), None)
+        if end is None:
+            out += value[i]
+            i += 1
+            continue
+        out += replacement
+        i = end
+        if not every:
+            break
+    return out + value[i:]
 
 
 def trimmed(value: str, op: str, pattern: str) -> str:
