@@ -20,6 +20,7 @@ from .registry import Call, Result
 BANNER = (b"\r\n\r\nBusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) built-in shell (ash)\r\n"
           b"Enter 'help' for a list of built-in commands.\r\n\r\n")
 CURSOR_QUERY = b"\x1b[6n"
+CANCELLED = "\x03"    # ctrl-c at the prompt: the line (and a command not yet whole) dropped
 
 
 def reads_commands(call: Call) -> Result:
@@ -60,7 +61,8 @@ def interactive(call: Call, shell) -> Result:
         if line is None:
             proc.write(1, b"\r\n", raw=True)
             break
-        if not line.strip() and not script:
+        if line == CANCELLED or (not line.strip() and not script):
+            script = ""
             continue
         history.append(line)
         script += line + "\n"
@@ -121,7 +123,7 @@ def read_line(proc, tty, prompt: str, history: list[str]) -> str | None:
                         rest = rest[1:]
                     if rest and proc.stdin is not None:
                         proc.stdin.data[0:0] = rest   # typed ahead: for the next line
-                    return buf if b != 0x03 else ""
+                    return buf if b != 0x03 else CANCELLED
                 if b in (0x7F, 0x08):
                     if buf:
                         buf = buf[:-1]
