@@ -323,7 +323,8 @@ def keyed(fd: int, lines: list[bytes], send, settle: float = 0.4) -> bytes:
 def test_a_loop_typed_at_the_prompt_asks_for_more_with_ps2(box):
     """`docker exec -it box sh`: `for i in 1 2`, Enter: ash's "> " until `done` (ctrl-c drops a
     command not yet whole); the bytes on the terminal are those of /bin/busybox sh in a pty."""
-    lines = [b"for i in 1 2\r", b"do echo $i\r", b"done\r", b"while true\r", b"\x03", b"echo x\r", b"exit\r"]
+    lines = [b"for i in 1 2\r", b"do echo $i\r", b"done\r", b"while true\r", b"\x03", b"echo x\r",
+             b"cat <<E\r", b"here\r", b"E\r", b"exit\r"]
     if not os.access(BUSYBOX, os.X_OK):
         pytest.skip("no /bin/busybox here to compare with")
     pid, fd = pty.fork()

@@ -69,6 +69,7 @@ class Redirect:
     op: str        # ">", ">>", ">&", "<", "<<" (a here-document: target is its text)
     target: Word
     at: int = field(default=0, compare=False)
+    unended: bool = field(default=False, compare=False)    # a here-document the script ended in
 
 
 def closing(script: str, i: int, open_: str, close: str) -> int:
@@ -231,6 +232,8 @@ def here_documents(script: str, i: int, heredocs: list[tuple[Redirect, str, bool
             if line == end:
                 break
             body += line + ("\n" if j >= 0 else "")
+        else:
+            redirect.unended = True
         redirect.target = Word([(body, "'" if quoted else '"')])
         redirect.op = "<<"
     heredocs.clear()
@@ -546,9 +549,10 @@ def parse(tokens: list) -> list[Pipeline]:
 
 def complete(script: str) -> bool:
     """Whether a script read so far is whole: False when more lines could finish it (an open loop,
-    an open quote), as ash's line reader asks for them (its "> " prompt)."""
+    an open quote, a here-document), as ash's line reader asks for them (its "> " prompt)."""
     try:
-        parse(tokenize(script))
+        tokens = tokenize(script)
+        parse(tokens)
     except ShellSyntax as e:
         return not str(e).startswith(("unexpected end of file", "unterminated quoted string"))
-    return True
+    return not any(isinstance(t, Redirect) and t.unended for t in tokens)
