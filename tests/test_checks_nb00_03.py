@@ -52,29 +52,36 @@ def address(lab, name: str, network: str) -> str:
 
 # -- notebook 01: the default bridge ------------------------------------------------------------------
 # -- notebook 00 --------------------------------------------------------------------------------------
-SOLVED_00 = {situation: want for situation, (want, _) in nb00.SITUATIONS.items()}
+def test_nb00_exercise_1(lab):
+    not_yet(nb00.exercise_1(lab), "no container named batch", hint=("section 5",))
+    lab.container("hello")                                  # section 6, as the notebook runs it
+    lab.container("batch")                                  # section 6's printed command, copied: the default bridge
+    not_yet(nb00.exercise_1(lab), "interfaces lo, eth0 (bridge): it has a network",
+            hint=("only a loopback interface", "lab.remove('batch')"))
+    lab.remove("batch")
+    lab.container("batch", network_mode="host")
+    not_yet(nb00.exercise_1(lab), "it has a network")
+    lab.remove("batch")
+    lab.container("batch", network_mode="none")             # the solution's first line
+    not_yet(nb00.exercise_1(lab), "inside batch: only lo; ping 172.17.0.1 (the host): ping: sendto: Network",
+            "no container named ask")
+    lab.container("ask")                                     # copied again: both on the default bridge
+    lab.container("tell")
+    not_yet(nb00.exercise_1(lab), "ask pings tell by name, on bridge: ping: bad address 'tell'",
+            hint=("default bridge",))
+    lab.network("pair")
+    lab.remove("tell")
+    lab.container("tell", networks=["pair"])
+    not_yet(nb00.exercise_1(lab), "ask is on bridge, tell on pair: no network in common")
+    lab.remove("ask")
+    lab.container("ask", networks=["pair"])                  # the solution
+    done = nb00.exercise_1(lab)
+    right(done)
+    assert done.found[-1] == "ask pings tell by name on pair (a bridge network): answered", done
 
 
-def test_nb00_exercise_1():
-    # It asks what the learner knows: no engine. The solution, and the other name of a driver (null).
-    assert nb00.exercise_1(SOLVED_00)
-    situation = next(s for s, (want, _) in nb00.SITUATIONS.items() if want == "none")
-    assert nb00.exercise_1({**SOLVED_00, situation: " NULL "})
-
-
-@pytest.mark.parametrize("answers, seen, hint", [
-    (None, "not the dict", "run the exercise cell again"),
-    ({s: None for s in nb00.SITUATIONS}, "no driver yet for 5 of 5", "section 5"),
-    ({**SOLVED_00, "a container that must look like a machine of its own on the office network": "ipvlan"},
-     "ipvlan is not the one", "shares the host's MAC"),
-    ({**SOLVED_00, "containers on three machines that talk to each other": "bridge"},
-     "bridge is not the one", "three machines"),
-    ({**SOLVED_00, "a new situation": "host"}, "did not ask about", "keep the keys"),
-], ids=["not-a-dict", "nothing-yet", "ipvlan-for-macvlan", "bridge-for-overlay", "a-key-added"])
-def test_nb00_exercise_1_wrong(answers, seen, hint):
-    r = nb00.exercise_1(answers)
-    assert not r and any(seen in f for f in r.found), r
-    assert hint in r.hint, r
+def test_nb00_exercise_1_not_given_the_lab():
+    not_yet(nb00.exercise_1({}), "given a dict, not the lab", hint=("exercise_1(lab)",))
 
 
 def test_nb00_exercise_2(lab):

@@ -17,12 +17,13 @@ import re
 import shutil
 import tempfile
 
+import docker
 import nbformat
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from nbclient import NotebookClient
 
-from labkit import cli, grade
+from labkit import Lab, cli, grade, sim
 from labkit.checks import Result, nb00, record
 from tests.engines import nbval
 
@@ -46,10 +47,17 @@ def test_a_check_shown_in_a_cell_leaves_its_record_in_the_outputs_metadata():
     assert rec["exercise"] == "Exercise 1" and rec["title"] == "Exercise 1: which driver?"
     assert rec["result"] == "not yet" and rec["seen"] and rec["hint"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", rec["when"])
-    right = dict.fromkeys(nb00.SITUATIONS)
-    for situation, (driver, _) in nb00.SITUATIONS.items():
-        right[situation] = driver
-    rec = shown(nb00.exercise_1(right))[1][record.KEY]
+    server = sim.serve(sim.World())
+    lab = Lab(docker.DockerClient(base_url=server.url, version="1.41"), name="nb00")
+    try:
+        lab.container("batch", network_mode="none")   # the exercise's solution
+        lab.network("pair")
+        for name in ("ask", "tell"):
+            lab.container(name, networks=["pair"])
+        rec = shown(nb00.exercise_1(lab))[1][record.KEY]
+    finally:
+        lab.client.close()
+        server.close()
     assert rec["result"] == "right" and rec["hint"] == ""
 
 

@@ -1,71 +1,77 @@
 """Checks for notebook 00, start here.
 
-    exercise_1(drivers)   the learner picked the driver for each situation (the map of section 5)
-    exercise_2(lab)       network front, container mine on it, and mine on the drawing
+    exercise_1(lab)   the map of section 5 on the engine: batch with no network at all, ask and tell
+                      that find each other by name
+    exercise_2(lab)   network front, container mine on it, and mine on the drawing
 
-The first needs no engine: it checks what the learner knows. The second reads the engine through
-the lab (its snapshot, and the drawing made from it), so it says the same on either engine.
+Both read the engine through the lab: the snapshot, and commands run inside the containers (`ip
+link`, `ping`), so they say the same on either engine.
 """
 from __future__ import annotations
 
 from .. import drawing
 from ..rules import Driver
-from ._look import check, network, networks_of, running_container
+from ._look import check, network, networks_of, run, running_container
 
-# The situations of exercise 1, each with its driver (and other names a learner may give for it).
-SITUATIONS = {
-    "two containers on one laptop that find each other by name": ("bridge", ()),
-    "containers on three machines that talk to each other": ("overlay", ()),
-    "a batch job that must have no network at all": ("none", ("null",)),
-    "a container that must look like a machine of its own on the office network": ("macvlan", ()),
-    "a container that uses the host's ports directly, with no NAT": ("host", ()),
-}
-WHY = {
-    "bridge": "a user-defined bridge: one host, and its embedded DNS resolves the containers' names",
-    "overlay": "an overlay spans hosts (with Swarm), carried in VXLAN",
-    "none": "none (driver null): only a loopback interface",
-    "macvlan": "macvlan gives the container a MAC address of its own on the host's physical network",
-    "host": "host mode: the host's own network stack, its ports, no NAT",
-}
-ALMOST = {   # a wrong answer that deserves its own word
-    ("macvlan", "ipvlan"): "ipvlan shares the host's MAC address: to the office network it is the host "
-                           "with one more address, not a machine of its own",
-    ("bridge", "host"): "host mode has no names of its own: containers would share the host's ports",
-    ("none", "internal"): "an internal network still connects containers to each other: none has no network",
-}
-MAP_HINT = "section 5's table tells: see its columns 'what a container gets' and 'scope'"
+BATCH, ASK, TELL = "batch", "ask", "tell"
+MAP = "section 5's table"
+RUN_AGAIN = "remove it (lab.remove({name!r})) and run it again"
+
+
+def _ping(lab, name: str, target: str) -> tuple[bool, str]:
+    """`ping -c 1 -W 1 TARGET` inside a container: answered, and what ping said about it (its
+    error line, which stderr may put before or after its first line)."""
+    code, out = run(lab, name, ["ping", "-c", "1", "-W", "1", target])
+    lines = out.strip().splitlines() or [""]
+    return code == 0, next((line for line in lines if line.startswith("ping:")), lines[-1])
+
+
+def _links(lab, name: str) -> list[str]:
+    """The interfaces inside a container (`ip -o link`), by name."""
+    _, out = run(lab, name, ["ip", "-o", "link"])
+    return [line.split(":")[1].strip().split("@")[0] for line in out.splitlines() if line.count(":") >= 2]
 
 
 @check("Exercise 1: which driver?")
-def exercise_1(steps, drivers) -> None:
-    """`drivers` maps each situation of SITUATIONS to a driver name."""
-    if not isinstance(drivers, dict):
-        steps.stop(f"drivers is {type(drivers).__name__}, not the dict the exercise cell starts with",
-                   "run the exercise cell again, then put a driver name in place of each None")
-    wrong, missing = [], []
-    for situation, (want, also) in SITUATIONS.items():
-        given = drivers.get(situation)
-        if given is None or str(given).strip() == "":
-            missing.append(situation)
-            continue
-        answer = str(given).strip().lower()
-        if answer == want or answer in also:
-            steps.saw(f"{situation}: {answer}, right ({WHY[want]})")
-        else:
-            wrong.append((situation, answer, want))
-    unknown = sorted(set(drivers) - set(SITUATIONS))
-    if unknown:
-        steps.stop(f"drivers has situations the exercise did not ask about: {', '.join(map(repr, unknown))}",
-                   "keep the keys as the exercise cell gives them; change only the values")
-    for situation, answer, want in wrong:
-        steps.saw(f"{situation}: {answer} is not the one")
-    if wrong:
-        situation, answer, want = wrong[0]
-        steps.stop(f"{len(wrong)} of {len(SITUATIONS)} not right yet",
-                   ALMOST.get((want, answer), f"for '{situation}': {MAP_HINT}"))
-    if missing:
-        steps.stop(f"no driver yet for {len(missing)} of {len(SITUATIONS)} situations (the first: {missing[0]})",
-                   f"put a driver name in place of each None; {MAP_HINT}")
+def exercise_1(steps, lab) -> None:
+    """batch runs with no network at all (only lo inside it, the host's gateway unreachable); ask
+    and tell run on one network that gives names, and ask reaches tell by its name."""
+    if not hasattr(lab, "snapshot"):
+        steps.stop(f"the check was given a {type(lab).__name__}, not the lab",
+                   "call it as the exercise's check cell does: labkit.checks.nb00.exercise_1(lab)")
+    topo = lab.snapshot()
+    make = f"run a container named {{}} with the driver {MAP} gives for its situation"
+    batch = running_container(steps, topo, BATCH, make.format(BATCH))
+    links = _links(lab, BATCH)
+    others = [i for i in links if i != "lo"]
+    if others:
+        where = ", ".join(sorted(networks_of(topo, batch))) or batch.network_mode
+        steps.stop(f"inside {BATCH}: interfaces {', '.join(links)} ({where}): it has a network",
+                   f"{RUN_AGAIN.format(name=BATCH)} with the driver whose container gets only a loopback "
+                   f"interface ({MAP}, column 'what a container gets')")
+    gateway = network(topo, "bridge").gateway or "172.17.0.1"
+    answered, said = _ping(lab, BATCH, gateway)
+    steps.saw(f"inside {BATCH}: only {', '.join(links) or 'no interface'}; ping {gateway} (the host): "
+              + ("answered" if answered else said))
+    if answered:   # only lo, yet the host answers: labkit's fault, not the learner's
+        steps.stop(f"{BATCH} reached the host", "tell your instructor: a container with only lo cannot")
+    ask = running_container(steps, topo, ASK, make.format(ASK))
+    tell = running_container(steps, topo, TELL, make.format(TELL))
+    mine, theirs = networks_of(topo, ask), networks_of(topo, tell)
+    shared = sorted(set(mine) & set(theirs))
+    if not shared:
+        steps.stop(f"{ASK} is on {', '.join(sorted(mine)) or ask.network_mode}, {TELL} on "
+                   f"{', '.join(sorted(theirs)) or tell.network_mode}: no network in common",
+                   f"put both on one network (the same one): {MAP}, the driver for names")
+    answered, said = _ping(lab, ASK, TELL)
+    if not answered:
+        hint = (f"on the default bridge containers have no names for each other: {MAP} and the words "
+                f"under it say which networks give names; put {ASK} and {TELL} on one of those"
+                if shared == ["bridge"] else f"{ASK} and {TELL} share {', '.join(shared)}, but no name: "
+                f"{MAP} and the words under it say which networks give names")
+        steps.stop(f"{ASK} pings {TELL} by name, on {', '.join(shared)}: {said}", hint)
+    kinds = ", ".join(f"{n} (a {network(topo, n).driver} network)" for n in shared)
+    steps.saw(f"{ASK} pings {TELL} by name on {kinds}: answered")
 
 
 MAKE_FRONT = "make it with lab.network('front') or the panel's Networks tab (docker network create front)"
