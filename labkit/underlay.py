@@ -9,7 +9,7 @@ and whether the kernel has what encrypted overlays need (ESP).
     side.set_mtu(1400)                      # ... ip link set eth0 mtu 1400
     underlay.host(cluster, "host1").ping("10.99.0.12", size=1472, dont_fragment=True)
                                             # ... ping -c 1 -W 1 -M do -s 1472 10.99.0.12
-    underlay.kernel(cluster)                # {"esp": ..., "ipvs": ...}: labkit doctor's lines, for these hosts
+    underlay.kernel_has_esp(cluster)        # labkit doctor's "esp" line, for these hosts
 
 On a real host of `labkit hosts` (a dockerd in a network namespace, root) each is the command in
 the host's namespace, run with nsenter; on a simulated host the simulator's model answers (its
@@ -161,23 +161,16 @@ def host(where, name: str) -> HostSide:
                         "and a host's name, or a docker client")
 
 
-def kernel(where) -> dict[str, bool | None]:
-    """What the kernel under these hosts offers overlays: {"esp": encrypted overlays (IPsec),
-    "ipvs": a service's virtual IP and the routing mesh}. On real hosts this machine's kernel
-    (labkit doctor: None when not known); on simulated ones the simulated machine's (both, unless a
-    fault took one away)."""
-    engine = where.engines[0] if isinstance(where, engines.Cluster) else engines.handle(where)
-    if engines.is_simulated(engine.client):
-        said = engine.call("GET", "/labkit/kernel")
-        return {"esp": bool(said["ESP"]), "ipvs": bool(said["IPVS"])}
-    from .doctor import kernel_features
-    found = kernel_features()
-    return {"esp": found.has("esp"), "ipvs": found.has("ipvs")}
-
-
 def kernel_has_esp(where) -> bool | None:
-    """Whether the kernel under these hosts has ESP (IPsec) for encrypted overlays (see kernel())."""
-    return kernel(where)["esp"]
+    """Whether the kernel under these hosts has ESP (IPsec) for encrypted overlays: on real hosts
+    this machine's kernel (labkit doctor); on simulated ones, the simulated machine's (None: not
+    known)."""
+    client = where[0] if isinstance(where, engines.Cluster) else where
+    if engines.is_simulated(client):
+        return bool(engines.handle(client).call("GET", "/labkit/kernel")["ESP"]) if not isinstance(
+            where, engines.Cluster) else bool(where.engines[0].call("GET", "/labkit/kernel")["ESP"])
+    from .doctor import kernel_features
+    return kernel_features().has("esp")
 
 
-__all__ = ["Done", "HostSide", "Ping", "UnderlayError", "host", "kernel", "kernel_has_esp"]
+__all__ = ["Done", "HostSide", "Ping", "UnderlayError", "host", "kernel_has_esp"]

@@ -1,138 +1,166 @@
-"""Notebook 10's capstone, on both engines: a stack file deployed with the docker CLI (`docker stack
-deploy`, against the swarm's manager), graded by labkit.checks.nb10: not yet before, not yet for
-designs that break a promise (the database on the frontend's network, data not internal,
-encryption on a kernel without ESP), right for the design this kernel allows, and after moving
-the database with `docker service update`.
+"""Notebook 10's capstone checks, on both engines: untouched, each check says not yet; each mistake
+of the design (data not internal, back encrypted against the kernel, a tier on a network it must not
+be on or missing one, the frontend on 127.0.0.1 only, db left on host3 or moved onto the frontend's
+network) says not yet with a hint that names it; the notebook's solutions say right. The checks take
+no value from the learner: they look at the engines' traffic and state.
 
-The simulator runs the capstone twice: with its kernel as Docker documents it (IPVS and ESP:
-routing mesh, virtual IPs, an encrypted overlay) and with a kernel like this machine's (neither:
-dnsrr, a port in host mode, no encryption). Real engines: three hosts (labkit.hosts, prefix lknt)
-on this machine's kernel, under the real-engine lock.
+The simulator runs it on its kernel as Docker documents it (ESP: back encrypted) and on a kernel
+without ESP (back not encrypted); real engines: three hosts (labkit.hosts, prefix lkn10) on this
+machine's kernel, under the real-engine lock.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 
+import docker
 import pytest
 
 import labkit
+from labkit import underlay
 from labkit.checks import nb10
-from labkit.notebook import docker_host
 from tests.results import not_yet, right
 
-PREFIX = "lknt"
+PREFIX = "lkn10"
 CLUSTER_PREFIX = PREFIX
-CLI = shutil.which("docker")
 
 
-@pytest.fixture(scope="module", params=["sim", "sim-without-ipvs-esp", "docker"])
+@pytest.fixture(scope="module", params=["sim", "sim-without-esp", "docker"])
 def swarm(request):
-    if CLI is None:
-        pytest.skip("the docker CLI is not installed (docker stack deploy is a client command)")
+    """Three hosts in a swarm (host1 the manager), as notebook 10 makes them."""
     engine = "docker" if request.param == "docker" else "sim"
     if engine == "docker":
         request.getfixturevalue("private_engines")
     cluster = labkit.cluster(3, engine=engine, prefix=PREFIX, progress=False)
     try:
-        if request.param == "sim-without-ipvs-esp":
-            cluster.engines[0].call("POST", "/labkit/kernel?esp=0&ipvs=0")
+        if request.param == "sim-without-esp":
+            cluster.engines[0].call("POST", "/labkit/kernel?esp=0")
         manager, *workers = cluster
         manager.swarm.init(advertise_addr="eth0")
+        token = manager.swarm.attrs["JoinTokens"]["Worker"]
         for worker in workers:
-            worker.swarm.join([f"{manager.info()['Swarm']['NodeAddr']}:2377"],
-                              join_token=manager.swarm.attrs["JoinTokens"]["Worker"])
-        labkit.Lab(cluster[1], name="nb10").container("customer")
+            worker.swarm.join([f"{manager.info()['Swarm']['NodeAddr']}:2377"], join_token=token)
         yield cluster
     finally:
         cluster.close()
 
 
-def stack_file(plan: nb10.Design, db_networks=("data",), internal=True, encrypted=None, db_host="host3") -> str:
-    mode = "" if plan.endpoint_mode == "vip" else "      endpoint_mode: dnsrr\n"
-    encrypted = plan.encrypted if encrypted is None else encrypted
-
-    def service(name, host, port, networks, publish=""):
-        return (f"  {name}:\n    image: busybox\n    command: httpd -f -p {port}\n{publish}"
-                f"    networks: [{', '.join(networks)}]\n    deploy:\n{mode}      placement:\n"
-                f"        constraints: [node.hostname == {host}]\n")
-    publish = f"    ports:\n      - target: 80\n        published: 8080\n        mode: {plan.publish_mode}\n"
-    return ("services:\n" + service("frontend", "host1", 80, ["back"], publish)
-            + service("backend", "host2", 8000, ["back", "data"]) + service("db", db_host, 5432, list(db_networks))
-            + "networks:\n  back:\n    driver: overlay\n" + ('    driver_opts:\n      encrypted: ""\n' if encrypted else "")
-            + f"  data:\n    driver: overlay\n    internal: {'true' if internal else 'false'}\n")
+@pytest.fixture
+def shop(swarm):
+    """The notebook's labs (one per host) and its customer on host2; afterwards everything removed,
+    and the overlays gone from every host (a real host drops its copy a moment after the manager)."""
+    labs = [labkit.Lab(client, name=nb10.LAB) for client in swarm]
+    labs[1].container("customer")
+    yield swarm, labs
+    for lab in reversed(labs):
+        lab.reset()
+    for name in ("back", "data"):
+        gone(swarm, name)
 
 
-def docker(cluster, *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "DOCKER_HOST": docker_host(cluster[0])})
-    assert done.returncode == 0, done.stderr
-    return done
+def gone(cluster, network: str) -> None:
+    deadline = time.monotonic() + 30
+    for client in cluster:
+        while True:
+            try:
+                client.api.inspect_network(network)
+            except docker.errors.NotFound:
+                break
+            assert time.monotonic() < deadline, f"{network} is still on a host 30 s after docker network rm"
+            time.sleep(0.2)
 
 
-def deploy(cluster, tmp_path, text: str) -> None:
-    path = tmp_path / "shop.yml"
-    path.write_text(text)
-    docker(cluster, "stack", "deploy", "-c", str(path), "shop")
-    wait_for(cluster, lambda: all(nb10.task(cluster, n)[1] for n in ("frontend", "backend", "db")))
+def remove_network(cluster, labs, network: str) -> None:
+    labs[0].remove(network)                         # docker network rm NETWORK (on host1)
+    gone(cluster, network)
 
 
-def remove(cluster) -> None:
-    docker(cluster, "stack", "rm", "shop")
-    wait_for(cluster, lambda: not any(nb10.task(cluster, n)[1] for n in ("frontend", "backend", "db"))
-             and not [n for n in cluster[0].networks.list() if n.name.startswith("shop_")])
+def back(labs, encrypted: bool) -> None:
+    labs[0].network("back", driver="overlay", attachable=True, options={"encrypted": ""} if encrypted else None)
 
 
-def wait_for(cluster, condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the swarm did not get there in time"
-        time.sleep(0.5)
+def back_end(cluster, labs) -> None:
+    """Exercise 1's solution."""
+    back(labs, underlay.kernel_has_esp(cluster))
+    labs[0].network("data", driver="overlay", attachable=True, internal=True)
+    labs[2].container("db", networks=["data"], command="httpd -f -p 5432")
+    labs[1].container("backend", networks=["back", "data"], command="httpd -f -p 8000")
 
 
-def test_before_anything_is_deployed(swarm):
-    not_yet(nb10.exercise_1(swarm), "no stack named shop", hint=("docker stack deploy -c shop.yml shop",))
-    not_yet(nb10.exercise_2(swarm), "no stack named shop")
+def front_end(labs) -> None:
+    """Exercise 2's solution."""
+    labs[0].container("frontend", networks=["back"], command="httpd -f -p 80", ports={80: ("0.0.0.0", 8080)})
 
 
-def test_the_database_on_the_frontends_network_is_caught(swarm, tmp_path):
-    plan = nb10.design(swarm)
-    deploy(swarm, tmp_path, stack_file(plan, db_networks=("data", "back")))
-    not_yet(nb10.exercise_1(swarm), "db is on back, data", hint=("db belongs on data",))
-    remove(swarm)
+def test_untouched_says_not_yet(shop):
+    cluster, _ = shop
+    for check in (nb10.exercise_1, nb10.exercise_2, nb10.exercise_3):
+        not_yet(check(cluster), "host1 has no network back", hint=("docker network create -d overlay --attachable",))
+    shown = nb10.report(cluster)
+    assert "✘ frontend -> backend:8000: there is no frontend" in shown, shown
+    assert "✘ db -> host2" in shown, shown
 
 
-def test_data_not_internal_is_caught(swarm, tmp_path):
-    plan = nb10.design(swarm)
-    deploy(swarm, tmp_path, stack_file(plan, internal=False))
-    not_yet(nb10.exercise_1(swarm), "shop_data: not internal", hint=("internal: true",))
-    remove(swarm)
-
-
-def test_encryption_must_follow_the_kernel(swarm, tmp_path):
-    plan = nb10.design(swarm)
-    deploy(swarm, tmp_path, stack_file(plan, encrypted=not plan.encrypted))
-    not_yet(nb10.exercise_1(swarm), "shop_back: " + ("not encrypted" if plan.encrypted else "encrypted"))
-    if not plan.encrypted:     # on a kernel without ESP the encrypted overlay carries nothing between hosts
-        not_yet(nb10.exercise_2(swarm), "db runs on host3")
-        assert "✘ frontend           -> backend:8000           not reached" in nb10.report(swarm)
-    remove(swarm)
-
-
-def test_the_design_this_kernel_allows_is_right(swarm, tmp_path):
-    plan = nb10.design(swarm)
-    deploy(swarm, tmp_path, stack_file(plan))
-    right(nb10.exercise_1(swarm))
-    not_yet(nb10.exercise_2(swarm), "db runs on host3", hint=("docker service update",))
-    report = nb10.report(swarm)
-    assert "✘" not in report, report
-    docker(swarm, "service", "update", "--detach", "--constraint-rm", "node.hostname == host3",
-           "--constraint-add", "node.hostname == host2", "shop_db")
-    wait_for(swarm, lambda: nb10.task(swarm, "db")[0] == 1)
-    done = nb10.exercise_2(swarm)
+def test_exercise_1_the_back_end(shop):
+    cluster, labs = shop
+    esp = underlay.kernel_has_esp(cluster)
+    back(labs, not esp)                                                # encrypted against the kernel
+    labs[0].network("data", driver="overlay", attachable=True)         # not internal
+    not_yet(nb10.exercise_1(cluster), "data is not internal", hint=("db must have no way out",))
+    remove_network(cluster, labs, "data")
+    labs[0].network("data", driver="overlay", attachable=True, internal=True)
+    not_yet(nb10.exercise_1(cluster), "back is encrypted, and this kernel has no ESP" if not esp
+            else "back is not encrypted, and this kernel has ESP", hint=("--opt encrypted",))
+    remove_network(cluster, labs, "back")
+    back(labs, esp)
+    not_yet(nb10.exercise_1(cluster), "host3 has no container named db", hint=("docker -H $host3 run",))
+    labs[2].container("db", networks=["data", "back"], command="httpd -f -p 5432")
+    not_yet(nb10.exercise_1(cluster), "db is on back", hint=("docker network disconnect back db",))
+    labs[2].disconnect("db", "back")
+    labs[1].container("backend", networks=["back"], command="httpd -f -p 8000")
+    not_yet(nb10.exercise_1(cluster), "backend is not on data", hint=("docker network connect data backend",))
+    labs[1].connect("backend", "data")                                 # docker network connect data backend
+    done = nb10.exercise_1(cluster)
     right(done)
-    crossing = [seen for seen in done.found if seen.startswith("frontend (host1) -> backend (host2)")]
-    assert crossing == ["frontend (host1) -> backend (host2) crosses the underlay on shop_back: " + (
-        "encrypted (IPsec ESP)" if plan.encrypted else "NOT encrypted (this kernel has no ESP)")]
-    remove(swarm)
+    assert any(seen.startswith("backend resolves db to 10.") and seen.endswith("db:5432: open")
+               for seen in done.found), done
+    assert any(seen.startswith("db -> host2") and seen.endswith("unreachable") for seen in done.found), done
+    not_yet(nb10.exercise_2(cluster), "host1 has no container named frontend", hint=("-p 8080:80",))
+    not_yet(nb10.exercise_3(cluster), "host3 still has a container db", hint=("rm -f db",))
+
+
+def test_exercise_2_the_frontend(shop):
+    cluster, labs = shop
+    back_end(cluster, labs)
+    labs[0].container("frontend", networks=["back"], command="httpd -f -p 80", ports={80: ("127.0.0.1", 8080)})
+    not_yet(nb10.exercise_2(cluster), "frontend publishes port 80 on 127.0.0.1:8080",
+            "customers do not reach the frontend", hint=("127.0.0.1 is host1's loopback",))
+    labs[0].remove("frontend")
+    labs[0].container("frontend", networks=["back", "data"], command="httpd -f -p 80",
+                      ports={80: ("0.0.0.0", 8080)})
+    not_yet(nb10.exercise_2(cluster), "frontend is on data", hint=("docker network disconnect data frontend",))
+    labs[0].disconnect("frontend", "data")
+    done = nb10.exercise_2(cluster)
+    right(done)
+    assert "frontend -> db by name: no answer (right)" in done.found, done
+    assert any(seen.startswith("frontend -> db at 10.") and seen.endswith("ping unreachable, port 5432 unreachable")
+               for seen in done.found), done
+    assert any(seen.startswith("customer (host2) -> ") and seen.endswith(":8080: open") for seen in done.found), done
+
+
+def test_exercise_3_db_moved_beside_the_frontend(shop):
+    cluster, labs = shop
+    back_end(cluster, labs)
+    front_end(labs)
+    right(nb10.exercise_2(cluster))
+    not_yet(nb10.exercise_3(cluster), "host3 still has a container db", hint=("docker -H $host3 rm -f db",))
+    labs[2].remove("db")                                               # docker -H $host3 rm -f db
+    labs[0].container("db", networks=["data", "back"], command="httpd -f -p 5432")   # beside frontend, on back
+    not_yet(nb10.exercise_3(cluster), "db is on back", hint=("docker network disconnect back db",))
+    labs[0].disconnect("db", "back")
+    done = nb10.exercise_3(cluster)
+    right(done)
+    assert "db runs on host1, on data" in done.found, done
+    assert "frontend -> db by name: no answer (right)" in done.found, done
+    shown = nb10.report(cluster)
+    assert "✘" not in shown and shown.count("✔") == 5, shown
+    assert "✔ backend (host2) -> db:5432: open" in shown, shown

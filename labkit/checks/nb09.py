@@ -15,37 +15,19 @@ from __future__ import annotations
 
 import docker
 
-from .. import rules, underlay
+from .. import underlay
 from ..faults import LAB, UNDERLAY_MTU
 from ..lab import Lab
 from ..rules import Driver
+from . import _across
+from ._across import networks_of, reached_by_name, running, underlay_ip
 from ._look import Steps, check
 
 ICMP_ECHO = 8 + 20              # ping -s N sends an IPv4 packet of N + 28 bytes
 
 
 def lab_on(cluster, index: int) -> Lab:
-    return Lab(cluster[index], name=LAB, leftovers="keep", quiet=True)
-
-
-def underlay_ip(cluster, index: int) -> str:
-    engine = cluster.engines[index] if hasattr(cluster, "engines") else None
-    return (engine.underlay_ip if engine is not None else None) or str(rules.underlay_address(index + 1))
-
-
-def running(steps: Steps, lab: Lab, name: str, host: str, make: str) -> dict:
-    """The container's inspect data, running: else the check stops with `make` as its hint."""
-    try:
-        attrs = lab.api.inspect_container(name)
-    except docker.errors.NotFound:
-        steps.stop(f"{host} has no container named {name}", make)
-    if not (attrs.get("State") or {}).get("Running"):
-        steps.stop(f"{name} on {host} is not running", f"start it again: docker start {name} (on {host})")
-    return attrs
-
-
-def networks_of(attrs: dict) -> dict[str, dict]:
-    return (attrs.get("NetworkSettings") or {}).get("Networks") or {}
+    return _across.lab_on(cluster, index, LAB)
 
 
 def shared_overlays(lab_a: Lab, a: dict, b: dict) -> list[tuple[str, dict]]:
@@ -60,23 +42,6 @@ def shared_overlays(lab_a: Lab, a: dict, b: dict) -> list[tuple[str, dict]]:
             if driver == Driver.OVERLAY:
                 found.append((name, endpoint))
     return found
-
-
-def reached_by_name(steps: Steps, lab: Lab, src: str, name: str, port: int, hint: str, owner: str = "",
-                    owner_addresses: set | None = None) -> None:
-    """src resolves name (to owner's address, when given) and connects to it on port."""
-    found = lab.resolve(src, name)
-    if not found:
-        steps.stop(f"from {src}, {name} does not resolve", hint)
-    if owner_addresses is not None and found[0] not in owner_addresses:
-        steps.stop(f"{name} resolves to {found[0]}, not to {owner} ({', '.join(sorted(owner_addresses))})",
-                   f"the name {name} must be {owner}'s, on the network {src} is on")
-    probe = lab.port(src, name, port)
-    steps.saw(f"{src} resolves {name} to {found[0]}{f' ({owner})' if owner else ''}; {src} -> {name}:{port}: "
-              f"{probe.state}")
-    if not probe.ok:
-        server = owner or name
-        steps.stop(f"{name}:{port} does not answer", f"is {server}'s server still running? docker logs {server}")
 
 
 @check("Exercise 1: web reaches api by name")

@@ -568,7 +568,7 @@ class World:
         self.etc_hosts = etc_hosts      # what a host-mode container sees: the host's own
         self.started = time.time()
         self.kernel = kernel
-        self.kernel_has_esp = self.kernel_has_ipvs = True   # ESP (encrypted overlays), IPVS (VIPs, routing mesh)
+        self.kernel_has_esp = True      # IPsec ESP for encrypted overlays (labkit's fault takes it away)
         self.runtime = runtime
 
     def new_id(self, kind: str, key: str = "") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..engine import services, swarm
 from ..errors import NotFound
 from . import swarm_views
-from .query import labels_match, parse_filters, truthy
+from .query import parse_filters, truthy
 from .router import Reply, Routes, j
 
 routes = Routes()
@@ -76,10 +76,8 @@ def service_list(engine, m, q, body):
     sw = swarm.manager_of(engine.host)
     filters = parse_filters(q)
     out = [s for s in sw.services.values()
-           if ("name" not in filters or any(f in s.name for f in filters["name"]))
-           and ("label" not in filters or labels_match(filters["label"], s.spec.get("Labels") or {}))
-           and ("id" not in filters or any(s.id.startswith(f) for f in filters["id"]))]
-    return j([swarm_views.service_json(sw, s, status=truthy(q, "status")) for s in out])
+           if "name" not in filters or any(f in s.name for f in filters["name"])]
+    return j([swarm_views.service_json(sw, s) for s in out])
 
 
 @routes.get(r"/services/(?P<id>[^/]+)")
@@ -123,11 +121,3 @@ def task_inspect(engine, m, q, body):
             if t.id == m["id"]:
                 return j(swarm_views.task_json(sw, t))
     raise NotFound(f"task {m['id']} not found")
-
-
-@routes.get(r"/(?P<kind>secrets|configs)")
-def secret_or_config_list(engine, m, q, body):
-    """None are ever made here (creating them is not modelled: 501), so a swarm's list is empty:
-    what `docker stack rm` and `docker secret ls` read."""
-    swarm.manager_of(engine.host)
-    return j([])

@@ -63,24 +63,18 @@ def cluster_json(swarm: Swarm, tokens: bool = False) -> dict:
     return out
 
 
-def service_json(swarm: Swarm, svc: Service, status: bool = False) -> dict:
-    """`docker service inspect`; with status (`GET /services?status=true`, API 1.41) its ServiceStatus."""
+def service_json(swarm: Swarm, svc: Service) -> dict:
     spec = dict(svc.spec)
     tt = dict(spec.get("TaskTemplate") or {})
     cs = dict(tt.get("ContainerSpec") or {})
     cs.setdefault("Isolation", "default")
     tt["ContainerSpec"] = cs
-    aliases = {ref.get("Target"): ref.get("Aliases") for ref in (tt.get("Networks") or spec.get("Networks") or [])
-               if isinstance(ref, dict)}
-    tt["Networks"] = [{"Target": n.id, **({"Aliases": a} if (a := aliases.get(n.id) or aliases.get(n.name)) else {})}
-                      for n in svc.networks if not n.ingress]
+    tt["Networks"] = [{"Target": n.id} for n in svc.networks if not n.ingress]
     tt.setdefault("ForceUpdate", 0)
     tt.setdefault("Runtime", "container")
     spec["TaskTemplate"] = tt
     spec.setdefault("Labels", {})
     spec.setdefault("Mode", {"Replicated": {"Replicas": 1}})
-    if "Replicated" in spec["Mode"] and "Replicas" not in (spec["Mode"]["Replicated"] or {}):
-        spec["Mode"] = {"Replicated": {**(spec["Mode"]["Replicated"] or {}), "Replicas": 1}}   # swarmkit's default
     endpoint: dict = {"Spec": spec.get("EndpointSpec") or {}}
     if svc.ports:
         endpoint["Ports"] = [{"Protocol": p["Protocol"], "TargetPort": p["TargetPort"],
@@ -89,13 +83,8 @@ def service_json(swarm: Swarm, svc: Service, status: bool = False) -> dict:
     if svc.vips:
         endpoint["VirtualIPs"] = [{"NetworkID": nid, "Addr": f"{ip}/{swarm.networks[nid].pools[0].subnet.prefixlen}"}
                                   for nid, ip in svc.vips.items()]
-    found = {"ID": svc.id, "Version": {"Index": svc.version}, "CreatedAt": svc.created, "UpdatedAt": svc.created,
-             "Spec": spec, "Endpoint": endpoint}
-    if status:
-        desired = len(swarm.ready_nodes()) if svc.global_mode else svc.replicas
-        found["ServiceStatus"] = {"RunningTasks": sum(1 for t in svc.tasks if t.container.running),
-                                  "DesiredTasks": desired, "CompletedTasks": 0}
-    return found
+    return {"ID": svc.id, "Version": {"Index": svc.version}, "CreatedAt": svc.created, "UpdatedAt": svc.created,
+            "Spec": spec, "Endpoint": endpoint}
 
 
 def task_json(swarm: Swarm, t: Task) -> dict:

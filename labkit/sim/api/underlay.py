@@ -7,10 +7,8 @@ answers 404 here; labkit.underlay picks the one or the other.
     POST /labkit/underlay/link?mtu=1400               ip link set eth0 mtu 1400
     POST /labkit/underlay/ping?target=IP&size=1472&dont_fragment=1
                                                       ping -c 1 -M do -s 1472 IP -> {"Answered", "Said"}
-    GET  /labkit/kernel                               what the machine's kernel has -> {"ESP", "IPVS"}
-    POST /labkit/kernel?esp=0&ipvs=0                  a kernel without ESP (encrypted overlays lose their
-                                                      traffic between hosts) or IPVS (no VIP nor routing
-                                                      mesh answers), as on machines labkit doctor reports
+    GET  /labkit/kernel                               what the machine's kernel has -> {"ESP"}
+    POST /labkit/kernel?esp=0                         (a fault: a kernel without ESP)
 """
 from __future__ import annotations
 
@@ -62,13 +60,11 @@ def ping(engine, m, q, body):
 
 @routes.get(r"/labkit/kernel")
 def kernel(engine, m, q, body):
-    return j({"ESP": engine.world.kernel_has_esp, "IPVS": engine.world.kernel_has_ipvs})
+    return j({"ESP": engine.world.kernel_has_esp})
 
 
 @routes.post(r"/labkit/kernel")
 def set_kernel(engine, m, q, body):
     if "esp" in q:
         engine.world.kernel_has_esp = truthy(q, "esp")
-    if "ipvs" in q:
-        engine.world.kernel_has_ipvs = truthy(q, "ipvs")
-    return kernel(engine, m, q, body)
+    return j({"ESP": engine.world.kernel_has_esp})

@@ -187,8 +187,7 @@ def service_answers(net: Network, q: str) -> list[IPv4Addr]:
     for svc in net.swarm.services.values():
         if net not in svc.networks:
             continue
-        names = [svc.name, *aliases_on(svc, net)]
-        if q in [n.lower() for n in names] or q == f"{svc.name}.{net.name}".lower():
+        if q in (svc.name.lower(), f"{svc.name}.{net.name}".lower()):
             if svc.dnsrr:
                 out += task_addresses(svc, net)
             elif net.id in svc.vips:
@@ -196,14 +195,6 @@ def service_answers(net: Network, q: str) -> list[IPv4Addr]:
         elif q == f"tasks.{svc.name}".lower():
             out += task_addresses(svc, net)
     return out
-
-
-def aliases_on(svc: Service, net: Network) -> list[str]:
-    """A service's aliases on a network (its spec's attachment: `docker stack deploy` gives each
-    service its short name there)."""
-    spec = svc.spec.get("TaskTemplate") or {}
-    return [a for ref in (spec.get("Networks") or svc.spec.get("Networks") or [])
-            if isinstance(ref, dict) and ref.get("Target") in (net.id, net.name) for a in ref.get("Aliases") or []]
 
 
 def task_addresses(svc: Service, net: Network) -> list[IPv4Addr]:

@@ -1,14 +1,10 @@
 """Swarm services and their tasks: `docker service create`, `update`, `rm`.
 
-A service's tasks are containers the swarm starts (at once, here) on its ready nodes that meet
-its placement constraints (node.hostname, node.role, node.id with == or !=): spread to the node
-with the fewest tasks and overlay containers (ties: join order), or one per node for a global
-service; with no node that meets them, the task waits (not started). A task runs the spec's
-ContainerSpec: Command as its entrypoint, Args, Env, Labels, Hostname (what `docker stack deploy`
-sends for a Compose file's entrypoint, command, environment, labels). A service gets a virtual IP
-on each of its networks unless its endpoint mode is dnsrr; a port published in ingress mode puts it
-on the ingress network too (host mode: only the nodes running a task answer). The load-balancer
-addresses of hosts new to a network come after the round's own addresses.
+A service's tasks are containers the swarm starts (at once, here) on its ready nodes: spread to
+the node with the fewest tasks and overlay containers (ties: join order), or one per node for a
+global service. A service gets a virtual IP on each of its networks unless its endpoint mode is
+dnsrr; a published port puts it on the ingress network too. The load-balancer addresses of hosts
+new to a network come after the round's own addresses.
 """
 from __future__ import annotations
 
@@ -19,8 +15,7 @@ from ..state import Host, Node, Service, Swarm, Task, now
 from . import containers
 from .drivers import overlay
 
-DNS_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")     # swarmkit's isValidDNSName
-CONSTRAINT = re.compile(r"^\s*(node\.hostname|node\.role|node\.id)\s*(==|!=)\s*(\S+)\s*$")
+DNS_NAME = re.compile(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$")
 
 
 def canonical(value):
@@ -39,12 +34,6 @@ def create(swarm: Swarm, host: Host, spec: dict) -> Service:
     name = spec.get("Name") or ""
     if not DNS_NAME.match(name):
         raise InvalidParameter("rpc error: code = InvalidArgument desc = name must be valid as a DNS name component")
-    if len(name) > 63:
-        raise InvalidParameter("rpc error: code = InvalidArgument desc = name must be 63 characters or fewer")
-    for text in constraints(spec):
-        if not CONSTRAINT.match(text):
-            raise EngineError(f"labkit's simulated engine models placement constraints on node.hostname, node.role "
-                              f"and node.id (== or !=), not {text!r}", 501)
     if any(s.name == name for s in swarm.services.values()):
         raise Conflict(f"rpc error: code = AlreadyExists desc = name conflicts with an existing object: "
                        f"service {name} already exists")
@@ -59,7 +48,7 @@ def create(swarm: Swarm, host: Host, spec: dict) -> Service:
     ports = [{"Protocol": p.get("Protocol", "tcp"), "TargetPort": p.get("TargetPort"),
               "PublishedPort": p.get("PublishedPort"), "PublishMode": p.get("PublishMode", "ingress")}
              for p in ((spec.get("EndpointSpec") or {}).get("Ports") or [])]
-    if any(p["PublishMode"] == "ingress" for p in ports) and ((spec.get("EndpointSpec") or {}).get("Mode") == "dnsrr"):
+    if ports and ((spec.get("EndpointSpec") or {}).get("Mode") == "dnsrr"):
         raise InvalidParameter("rpc error: code = InvalidArgument desc = EndpointSpec: port published with "
                                "ingress mode can't be used with dnsrr mode")
     for p in ports:
@@ -69,7 +58,7 @@ def create(swarm: Swarm, host: Host, spec: dict) -> Service:
                                        f"is already in use by service '{other.name}' ({other.id}) as an ingress port")
     swarm.version += 10
     svc = Service(swarm.world.new_swarm_id("service", name), name, spec, now(), swarm.version, nets, ports=ports)
-    if any(p["PublishMode"] == "ingress" for p in ports):
+    if ports:
         svc.networks = [swarm.ingress_net()] + nets
     if not svc.dnsrr:
         for net in svc.networks:
@@ -106,54 +95,36 @@ def converge(swarm: Swarm, svc: Service) -> None:
 
 
 def _converge(swarm: Swarm, svc: Service) -> None:
-    for t in [t for t in svc.tasks if not meets(t.node, svc)]:
-        _stop_task(t)          # its node no longer meets the constraints: the task moves
     if svc.global_mode:
         have = {t.node.host.name for t in svc.tasks}
         for node in swarm.ready_nodes():
-            if node.host.name not in have and meets(node, svc):
+            if node.host.name not in have:
                 _start_task(swarm, svc, len(svc.tasks) + 1, node)
         return
     while len(svc.tasks) > svc.replicas:
         _stop_task(svc.tasks[-1])
-    # The free slots (a moved task's among them: swarm keeps its slot number), lowest first.
-    free = sorted(set(range(1, svc.replicas + 1)) - {t.slot for t in svc.tasks})
-    for s in free[:svc.replicas - len(svc.tasks)]:
-        node = _place(swarm, svc)
-        if node is not None:          # else the task waits for a node that meets the constraints
-            _start_task(swarm, svc, s, node)
+    slot = len(svc.tasks)
+    new = []
+    while len(svc.tasks) + len(new) < svc.replicas:
+        slot += 1
+        new.append(slot)
+    for s in new:
+        _start_task(swarm, svc, s, _place(swarm))
 
 
-def constraints(spec: dict) -> list[str]:
-    return list(((spec.get("TaskTemplate") or {}).get("Placement") or {}).get("Constraints") or [])
-
-
-def meets(node: Node, svc: Service) -> bool:
-    """Whether a node meets the service's placement constraints."""
-    for text in constraints(svc.spec):
-        key, op, value = CONSTRAINT.match(text).groups()
-        have = {"node.hostname": node.host.hostname, "node.role": node.role, "node.id": node.id}[key]
-        if (have == value) != (op == "=="):
-            return False
-    return True
-
-
-def _place(swarm: Swarm, svc: Service) -> Node | None:
-    """Spread: of the nodes that meet the constraints, the one with the fewest tasks and overlay
-    containers (ties: join order)."""
+def _place(swarm: Swarm) -> Node:
+    """Spread: the node with the fewest tasks and overlay containers (ties: join order)."""
     def load(node: Node) -> int:
         return sum(1 for c in node.host.containers.values()
                    if c.running and any(e.network.swarm is swarm for e in c.endpoints.values()))
-    return min((n for n in swarm.ready_nodes() if meets(n, svc)), key=load, default=None)
+    return min(swarm.ready_nodes(), key=load)
 
 
 def _start_task(swarm: Swarm, svc: Service, slot: int, node: Node) -> Task:
     host = node.host
     tid = swarm.world.new_swarm_id("task", f"{svc.id}/{slot}")
     cs = (svc.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
-    body = {"Image": cs.get("Image", "busybox"), "Entrypoint": cs.get("Command") if cs.get("Args") else None,
-            "Cmd": cs.get("Args") or cs.get("Command"), "Env": cs.get("Env"), "Hostname": cs.get("Hostname"),
-            "Labels": {**(cs.get("Labels") or {}),
+    body = {"Image": cs.get("Image", "busybox"), "Cmd": cs.get("Command"), "Labels": {
         "com.docker.swarm.node.id": node.id, "com.docker.swarm.service.id": svc.id,
         "com.docker.swarm.service.name": svc.name, "com.docker.swarm.task": "",
         "com.docker.swarm.task.id": tid, "com.docker.swarm.task.name": f"{svc.name}.{slot}.{tid}"},

@@ -67,22 +67,11 @@ def host_listens(host: Host, dst: IPAddr, port: int, proto: str, local: bool, vi
     if node is not None:
         for svc in node.swarm.services.values():
             for p in svc.ports:
-                if p["PublishedPort"] != port or p["Protocol"] != proto or not svc.tasks:
-                    continue
-                if p.get("PublishMode") == "host":   # only where a task runs, straight to it
-                    here = [t for t in svc.tasks if t.container.host is host]
-                    if here:
-                        out = container_listens(here[0].container, p["TargetPort"], proto)
-                        out.why = f"port {port} of service {svc.name} (host mode) -> " + out.why
-                        return out
-                    continue
-                # Docker's documented routing mesh: every node answers, IPVS picks a task.
-                if not host.world.kernel_has_ipvs:
-                    return Outcome(False, f"port {port} of service {svc.name} is published through the routing "
-                                          "mesh, and this kernel has no IPVS: no answer", target=host)
-                out = container_listens(svc.tasks[0].container, p["TargetPort"], proto)
-                out.why = f"routing mesh: port {port} of service {svc.name} -> " + out.why
-                return out
+                if p["PublishedPort"] == port and p["Protocol"] == proto and svc.tasks:
+                    # Docker's documented routing mesh: every node answers, IPVS picks a task.
+                    out = container_listens(svc.tasks[0].container, p["TargetPort"], proto)
+                    out.why = f"routing mesh: port {port} of service {svc.name} -> " + out.why
+                    return out
     for c in host.containers.values():
         if not c.running:
             continue

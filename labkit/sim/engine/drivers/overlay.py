@@ -102,8 +102,8 @@ class Overlay(Driver):
         return legs
 
     def on_link(self, host: Host, net: Network, dst: IPv4Addr, port, proto, from_container, ttl, hops) -> Outcome | None:
-        target = vip_target(net.swarm, dst) if host.world.kernel_has_ipvs else None
-        if target is not None:  # Docker's documented virtual IP, balanced by IPVS (none without it)
+        target = vip_target(net.swarm, dst)
+        if target is not None:  # Docker's documented virtual IP, balanced by IPVS
             if port is None:
                 return Outcome(True, f"virtual IP of a service on {net.name}", ttl=ttl, target=target)
             return container_listens(target, port, proto, ttl=ttl)
