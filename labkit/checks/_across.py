@@ -5,14 +5,34 @@ cluster, its networks, a host's underlay address, and a name reached from a cont
     running(steps, lab, "db", "host3", make)   # docker inspect db (on host3), running, else a stop
     underlay_ip(cluster, 0)             # host1's address on the underlay (10.99.0.11)
     reached_by_name(steps, lab, "backend", "db", 5432, hint)   # nslookup db, nc -w 1 db 5432 (in backend)
+    settled(lambda: lab.ping("ca", "cc"))   # a probe across hosts, tried again while it fails
+
+A container that has just joined an overlay is known to the other hosts a moment later: the
+engines tell each other by gossip, so on a real engine the first packets to it may be lost right
+after a `docker network connect`. What a check expects to reach, it tries a few times; what it
+expects to be blocked, once.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import docker
 
 from .. import rules
-from ..lab import Lab
+from ..lab import Lab, Probe
 from ._look import Steps
+
+
+TRIES = 3           # a failed probe waits its timeout (1 s): at most 3 s for an overlay to settle
+
+
+def settled(probe_once: Callable[[], Probe], tries: int = TRIES) -> Probe:
+    """The first probe that gets through, or the last that failed, of up to `tries`."""
+    for _ in range(tries):
+        probe = probe_once()
+        if probe.ok:
+            break
+    return probe
 
 
 def lab_on(cluster, index: int, name: str) -> Lab:
@@ -49,7 +69,7 @@ def reached_by_name(steps: Steps, lab: Lab, src: str, name: str, port: int, hint
     if owner_addresses is not None and found[0] not in owner_addresses:
         steps.stop(f"{name} resolves to {found[0]}, not to {owner} ({', '.join(sorted(owner_addresses))})",
                    f"the name {name} must be {owner}'s, on the network {src} is on")
-    probe = lab.port(src, name, port)
+    probe = settled(lambda: lab.port(src, name, port))
     steps.saw(f"{src} resolves {name} to {found[0]}{f' ({owner})' if owner else ''}; {src} -> {name}:{port}: "
               f"{probe.state}")
     if not probe.ok:
@@ -57,4 +77,4 @@ def reached_by_name(steps: Steps, lab: Lab, src: str, name: str, port: int, hint
         steps.stop(f"{name}:{port} does not answer", f"is {server}'s server still running? docker logs {server}")
 
 
-__all__ = ["lab_on", "networks_of", "reached_by_name", "running", "underlay_ip"]
+__all__ = ["lab_on", "networks_of", "reached_by_name", "running", "settled", "underlay_ip"]

@@ -20,7 +20,7 @@ from ..faults import LAB, UNDERLAY_MTU
 from ..lab import Lab
 from ..rules import Driver
 from . import _across
-from ._across import networks_of, reached_by_name, running, underlay_ip
+from ._across import networks_of, reached_by_name, running, settled, underlay_ip
 from ._look import Steps, check
 
 ICMP_ECHO = 8 + 20              # ping -s N sends an IPv4 packet of N + 28 bytes
@@ -131,7 +131,7 @@ def exercise_5(steps: Steps, cluster) -> None:
         iface = next((i for i, cidrs in faces.items() if any(c.split("/")[0] == mine for c in cidrs)), "eth0")
         mtu = int(host1.exec("fa", ["cat", f"/sys/class/net/{iface}/mtu"]).output.strip() or 0)
         size = mtu - ICMP_ECHO
-        probe = host1.exec("fa", ["ping", "-c", "1", "-W", "1", "-s", str(size), address])
+        probe = settled(lambda: host1.exec("fa", ["ping", "-c", "1", "-W", "1", "-s", str(size), address]))
         steps.saw(f"on {name}, fa's {iface} has MTU {mtu}; ping -s {size} to fb there: "
                   f"{'answered' if probe.ok else 'lost'}")
         if not probe.ok:
@@ -148,7 +148,7 @@ def exercise_6(steps: Steps, cluster) -> None:
     cc = running(steps, host3, "cc", "host3", "run the ticket's cell again: faults.vxlan_blocked(cluster)")
     if not shared_overlays(host1, ca, cc):
         steps.stop("ca and cc share no overlay network", "connect both to the overlay ov again")
-    probe = host1.ping("ca", "cc")
+    probe = settled(lambda: host1.ping("ca", "cc"))
     steps.saw(f"ca -> cc: {probe.state}")
     if not probe.ok:
         blocking = [f"{name}: {rule}" for name in ("host1", "host3") for chain in ("INPUT", "OUTPUT")
@@ -173,7 +173,7 @@ def exercise_7(steps: Steps, cluster) -> None:
                    "leave them one, so that each knows the other by one address: docker network disconnect "
                    "the others")
     esp = underlay.kernel_has_esp(cluster)
-    probe = host1.ping("teller", shared[0][1].get("IPAddress"))
+    probe = settled(lambda: host1.ping("teller", shared[0][1].get("IPAddress")))
     encrypted = [name for name, _ in shared if "encrypted" in (host1.api.inspect_network(name).get("Options") or {})]
     steps.saw(f"the kernel {'has' if esp else 'has no'} ESP; teller -> safe on {shared[0][0]} "
               f"({'encrypted' if shared[0][0] in encrypted else 'not encrypted'}): {probe.state}")

@@ -23,7 +23,7 @@ import docker
 
 from .. import underlay
 from ..rules import Driver
-from ._across import lab_on, networks_of, reached_by_name, running, underlay_ip
+from ._across import TRIES, lab_on, networks_of, reached_by_name, running, settled, underlay_ip
 from ._look import Steps, check
 
 LAB = "nb10"
@@ -160,7 +160,7 @@ def open_to_customers(steps: Steps, cluster, frontend: dict) -> None:
     running(steps, lab(cluster, 1), "customer", "host2", "run the notebook's first code cell again: it starts "
             "customer on host2")
     address = underlay_ip(cluster, 0)
-    probe = lab(cluster, 1).port("customer", address, PUBLISHED)
+    probe = settled(lambda: lab(cluster, 1).port("customer", address, PUBLISHED))
     steps.saw(f"customer (host2) -> {address}:{PUBLISHED}: {probe.state}")
     remake = "a container's ports cannot change: docker rm -f frontend, then run it again"
     if not probe.ok:
@@ -235,7 +235,7 @@ def report(cluster) -> str:
         if found[src] is None:
             lines.append(f"✘ {src} -> {target}: there is no {src}")
             return
-        seen = probe(lab(cluster, found[src]))
+        seen = settled(lambda: probe(lab(cluster, found[src])), tries=TRIES if wanted else 1)
         mark = "✔" if seen.ok == wanted else "✘"
         lines.append(f"{mark} {src} ({HOSTS[found[src]]}) -> {target}: {seen.state}"
                      + ("" if seen.ok == wanted else f" (should be {'reached' if wanted else 'blocked'})"))
