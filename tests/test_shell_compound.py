@@ -156,6 +156,28 @@ SCRIPTS = [
     "exec echo hi; echo no",
     "exec; echo yes",
     "(exec false); echo $?",
+    # background jobs: $!, wait, kill (the PIDs themselves differ: not printed)
+    "sleep 0.2 & wait; echo waited",
+    "sleep 0.1 & p=$!; wait $p; echo st $?",
+    "(exit 3) & wait $!; echo $?",
+    "sleep 5 & kill $!; wait $!; echo $?",
+    "sleep 5 & kill -9 $!; wait $!; echo $?; sleep 5 & kill -9 $!; wait; echo $?",
+    "sleep 5 & kill -USR1 $!; wait $!; echo $?",
+    "wait 99999; echo $?; wait abc; echo $?",
+    "{ sleep 0.1; echo job; } & echo first; wait; echo last",
+    "[ -n \"$!\" ] || echo none; sleep 0.1 & [ -n \"$!\" ] && echo some; (echo ${!:+inherited}); wait",
+    "kill -0 99999; echo $?; kill -x 1; echo $?; kill abc; echo $?; kill; echo $?; kill -s FOO 1; echo $?",
+    "kill -l | head -3; kill -l 9; kill -l KILL; kill -l | wc -l; kill -0 1; echo $?",
+    # /dev/stdout and /dev/stderr: the shell's own fds 1 and 2
+    "echo err > /dev/stderr; echo out >/dev/stdout 2>&1; echo y 2>/dev/null >/dev/stderr; echo z >> /dev/stdout",
+    # applets learners try in a shell: ln -s, date -d, uname
+    "rm -rf /tmp/labkit-ln; mkdir -p /tmp/labkit-ln/d; cd /tmp/labkit-ln; ln -s /etc/hosts l1; echo $?; "
+    "ln -s /etc/hosts l1; echo $?; ln -sf /etc/passwd l1; echo $?; ln -s /etc/hosts d; ls d; ln -s a b c; echo $?; "
+    "ln -s /x nodir/l; echo $?; ln -s /etc/hostname; ls; ln -s /etc/hosts d/; ln -s d dl; ln -sn /etc/hosts dl; "
+    "ln -sfn /etc/hosts dl; echo $?; cat dl | head -n 1 | cut -c 1-9; ln -s; echo $?; cd /; rm -rf /tmp/labkit-ln",
+    "date -u -d @0; date -u -d @1700000000 +%Y-%m-%d; date -u -d 2024-02-30; date -u -d '2024-02-03 04:05:06'; "
+    "date -u -d '2024-02-03 04:05'; date -d xyz; date -u -R -d @0; date -u -I -d @0; date -d @0 +%s; date -u -d @-5",
+    "uname; uname -s -o -p -i; uname -x",
     # errors inside
     "for i in 1 2; do break x; done; echo after",
     "break 0; echo after",

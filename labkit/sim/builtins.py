@@ -6,6 +6,7 @@ or None: the process's own stdin).
 from __future__ import annotations
 
 import re
+import signal
 
 from .applets import APPLETS
 from .applets.registry import Result
@@ -87,6 +88,26 @@ def _exec(shell, args: list[str]) -> Result:
     return res
 
 
+def _wait(shell, args: list[str]) -> Result:
+    """wait [PID...]: until the shell's background jobs (those named) have ended; the status of
+    the last one named (128+N and the signal's name when a signal ended it), or 0 for all."""
+    if not args:
+        shell.process.wait_until(lambda: all(job.ended for job in shell.jobs))
+        return Result()
+    res = Result()
+    for arg in args:
+        if not arg.isdigit():
+            return Result.of(2, res.out, res.err + f"sh: wait: line 0: Illegal number: {arg}\n")
+        job = next((j for j in shell.jobs if j.inner_pid == int(arg)), None)
+        if job is None:
+            res.code = 127
+            continue
+        shell.process.wait_until(lambda: job.ended)
+        res.code = job.exit_code
+        if job.exit_code > 128 and job.killed:
+            res = Result.of(res.code, res.out, res.err + signal.strsignal(job.exit_code - 128) + "\n")
+    return res
+
 
 def _read(shell, args: list[str], stdin: str | None) -> Result:
     """read [-r] [NAME...]: one line of input into the names (split on blanks, the last one taking
@@ -113,6 +134,6 @@ def _read(shell, args: list[str], stdin: str | None) -> Result:
 
 BUILTINS = {"exec": _exec, "read": _read, "break": lambda shell, args: _jump(shell, args, "break"),
             "continue": lambda shell, args: _jump(shell, args, "continue"),
-            "trap": _trap, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
+            "trap": _trap, "wait": _wait, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
 # Those that read their command's input.
 READING = {"read"}

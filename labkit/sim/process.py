@@ -105,6 +105,7 @@ class Process:
         self.container = container
         self.argv = list(argv)
         self.pid = pid
+        self.inner_pid = 1 if main else 0     # its PID in its container's namespace (set by who starts it)
         self.main = main
         self.cond = threading.Condition(world.lock)
         self.stdin: Stdin | None = Stdin() if stdin else None

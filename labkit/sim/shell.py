@@ -57,7 +57,8 @@ class Shell:
         self.main = main
         self.sandbox = Sandbox(c.host, c)
         self.keeps_running = False
-        self.pid = 1 if main else c.last_pid
+        self.pid = 1 if main else proc.inner_pid if proc.inner_pid > 1 else c.last_pid
+        self.jobs: list[Process] = []   # its background jobs (`... &`), the last one `$!`
         self.exit_code: int | None = None
         self.status = 0
         self.cwd = "/"
@@ -94,6 +95,7 @@ class Shell:
         """A copy of this shell (`( ... )`, `$(...)`): its variables, folder and exit its own."""
         sub = copy.copy(self)
         sub.env, sub.local, sub.exit_code, sub.jump, sub.loops = dict(self.env), dict(self.local), None, None, 0
+        sub.jobs = list(self.jobs)
         return sub
 
     def captured(self, script: str) -> str:
@@ -106,7 +108,8 @@ class Shell:
 
     # -- expansion ---------------------------------------------------------------------------------
     def lookup(self, name: str) -> str | None:
-        special = {"?": str(self.status), "$": str(self.pid), "#": "0", "0": "sh", "!": "", "-": "", "@": "", "*": ""}
+        special = {"?": str(self.status), "$": str(self.pid), "#": "0", "0": "sh",
+                   "!": str(self.jobs[-1].inner_pid) if self.jobs else "", "-": "", "@": "", "*": ""}
         if name in special:
             return special[name]
         return self.local.get(name, self.env.get(name))
@@ -259,11 +262,15 @@ class Shell:
         c = self.container
         world = c.host.world
         job = Process(world, c, argv, world.new_pid(), main=False)
+        c.last_pid += 1
+        job.inner_pid = c.last_pid
         job.env = [f"{k}={v}" for k, v in self.env.items()]
         job.workdir = self.cwd
-        job.on_output, job.feeds = self.process.on_output, list(self.process.feeds)
+        job.on_output = self.process.write    # the same output (its end does not close the shell's)
         c.jobs = [j for j in c.jobs if not j.ended] + [job]
-        processes.start(job, lambda code: None)
+        self.jobs.append(job)
+        waiter = self.process
+        processes.start(job, lambda code: waiter.wake())   # a `wait` for it goes on
         return Result()
 
     def run_node(self, node) -> Result:
@@ -367,6 +374,9 @@ class Shell:
                 if target.isdigit() and int(target) in fds:
                     fds[r.fd] = fds[int(target)]
                 continue
+            if target in ("/dev/stdout", "/dev/stderr") and r.op != "<":   # links to the shell's fds 1 and 2
+                fds[r.fd] = fds[1 if target == "/dev/stdout" else 2]
+                continue
             if target == "/dev/null":
                 fds[r.fd] = ("text", "") if r.op == "<" else ("null", "")
                 continue
@@ -437,8 +447,8 @@ class Shell:
             res = APPLETS.find(name)(argv[1:], stdin, background, self)
         finally:
             self.env = saved
-        if script and name in ("test", "[", "[[") and res.err.startswith(name + ": "):
-            # ash's own test: its errors are the shell's.
+        if script and name in ("test", "[", "[[", "kill") and res.err.startswith(name + ": "):
+            # ash's own test and kill: their errors are the shell's.
             res = Result.of(res.code, res.out, "sh: " + res.err[len(name) + 2:])
         return res
 

@@ -113,10 +113,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             'filter healthy',
             'filter unhealthy',
             'status line',)),
-    'files_written': Gap(
-        'ln is not modelled',
-        (
-            'exec box: ln -s /tmp/h2 /tmp/link && cat /tmp/link | head -n 1',)),
     'process_environment': Gap(
         'a non-root user (-u) may write anywhere',
         (
@@ -131,16 +127,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             'stop(timeout=1) of plain waited about a second',
             'exec plain: ip -o -4 addr (2)',
             'exec plain: ip -o -4 addr (3)',)),
-    'busybox_applets': Gap(
-        "ps, uname -m, date -d, ls /dev, /proc/1/cmdline, the shell's `wait` and kill differ from busybox's",
-        (
-            'exec box: ps',
-            'exec box: uname -s -m',
-            'exec box: date -u -d @0 +%Y-%m-%d',
-            'exec box: ls /dev',
-            'exec box: cat /proc/1/cmdline',
-            "exec box: sh -c 'sleep 0.2 & wait; echo waited'",
-            'exec box: kill -0 1',)),
     'macvlan_pair': Gap(
         "a second macvlan network on the same parent is accepted (the engine: 'network dm-... is already using parent interface eth0')",
         (

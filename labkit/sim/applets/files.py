@@ -289,6 +289,33 @@ def mv(call: Call) -> Result:
     return copy_or_move(call, "mv", act)
 
 
+@files.applet("ln", spec="sfnbTvS:", usage=usage.LN)
+def ln(call: Call) -> Result:
+    """ln -s [-f] [-n] TARGET... LINK|DIR: symbolic links (into DIR named after each TARGET;
+    one TARGET alone: here). Hard links are not modelled."""
+    words = call.opts.words
+    if not words:
+        return Result.of(1, "", usage.LN)
+    if not call.opts.has("s"):
+        return not_modelled("ln", "hard links (ln without -s)")
+    if set(call.opts.flags) - set("sfn") or call.opts.values:
+        return not_modelled("ln", "ln's options other than -s, -f and -n")
+    *targets, last = words if len(words) > 1 else (words + ["."])
+    err = ""
+    for target in targets:
+        dest = last
+        try:
+            node = call.fs.lookup(call.path(last), follow=not call.opts.has("n"))[1]
+            if node is not None and node.kind == "dir":
+                dest = posixpath.join(last, posixpath.basename(target.rstrip("/")))
+            if call.opts.has("f") and call.fs.lookup(call.path(dest), follow=False)[1] is not None:
+                call.fs.remove(call.path(dest))
+            call.fs.symlink(target, call.path(dest))
+        except FileError as e:
+            err += f"ln: {dest}: {e.reason}\n"
+    return Result.of(1 if err else 0, "", err)
+
+
 @files.applet("tee", spec="a")
 def tee(call: Call) -> Result:
     res = each_path(call, lambda p: call.fs.write(p, call.stdin.encode(), append=call.opts.has("a")),

@@ -2,10 +2,14 @@
 the kernel and the machine, time and sleeping, processes, and `test`/`[` and `expr`."""
 from __future__ import annotations
 
+import calendar
+import re
 import time
 
+from ..engine import processes
+from ..engine.signals import SIGNALS
 from . import ash
-from .registry import CATALOGUE, Call, Family, Result, not_modelled
+from .registry import BANNER, CATALOGUE, Call, Family, Result, not_modelled
 
 system = Family("system")
 
@@ -65,13 +69,22 @@ def env(call: Call) -> Result:
     return Result.of(0, "".join(f"{k}={v}\n" for k, v in call.shell.env.items()))
 
 
-@system.applet("uname")
+USAGE_UNAME = ("Usage: uname [-amnrspvio]\n\nPrint system information\n\n\t-a\tPrint all\n"
+               "\t-m\tMachine (hardware) type\n\t-n\tHostname\n\t-r\tKernel release\n"
+               "\t-s\tKernel name (default)\n\t-p\tProcessor type\n\t-v\tKernel version\n"
+               "\t-i\tHardware platform\n\t-o\tOS name\n")
+
+
+@system.applet("uname", spec="amnrspvio", usage=BANNER + "\n" + USAGE_UNAME)
 def uname(call: Call) -> Result:
+    """uname [-amnrspvio]: the fields asked for, in busybox's order (-a: all but -p and -i,
+    which are "unknown"); none: the kernel's name."""
     host = call.container.host
-    if "-a" in call.args:
-        return Result.of(0, f"Linux {call.sandbox.hostname} {host.world.kernel} #1 SMP "
-                            f"PREEMPT_DYNAMIC @0 {host.arch} GNU/Linux\n")
-    return Result.of(0, "Linux\n")
+    fields = {"s": "Linux", "n": call.sandbox.hostname, "r": host.world.kernel,
+              "v": "#1 SMP PREEMPT_DYNAMIC @0", "m": host.arch, "p": "unknown", "i": "unknown", "o": "GNU/Linux"}
+    asked = set(call.opts.flags) | (set("snrvmo") if call.opts.has("a") else set())
+    shown = [value for letter, value in fields.items() if letter in (asked or {"s"})]
+    return Result.of(0, " ".join(shown) + "\n")
 
 
 @system.applet("arch")
@@ -121,12 +134,39 @@ def sync(call: Call) -> Result:
 
 @system.applet("date", spec="uRd:D:r:s:I")
 def date(call: Call) -> Result:
-    """date [-u] [+FORMAT]: now, in UTC (a container has no time zone of its own)."""
+    """date [-u] [-R|-I] [-d TIME] [+FORMAT]: now, or TIME (@SECONDS, YYYY-MM-DD [hh:mm[:ss]],
+    hh:mm[:ss] today), in UTC (a container has no time zone of its own)."""
     opts = call.opts
-    if opts.values or opts.has("R") or opts.has("I") or any(not w.startswith("+") for w in opts.words):
-        return not_modelled("date", "date's options other than -u and +FORMAT")
-    fmt = opts.words[0][1:] if opts.words else "%a %b %e %H:%M:%S %Z %Y"
-    return Result.of(0, time.strftime(fmt.replace("%Z", "UTC"), time.gmtime()) + "\n")
+    if set(opts.values) - {"d"} or set(opts.flags) - {"u", "R", "I"} or any(not w.startswith("+") for w in opts.words):
+        return not_modelled("date", "date's options other than -u, -R, -I, -d TIME and +FORMAT")
+    when = time.time()
+    if "d" in opts.values:
+        when = date_of(opts.get("d"))
+        if when is None:
+            return Result.of(1, "", f"date: invalid date '{opts.get('d')}'\n")
+    fmt = ("%a, %d %b %Y %H:%M:%S +0000" if opts.has("R") else "%Y-%m-%d" if opts.has("I")
+           else opts.words[0][1:] if opts.words else "%a %b %e %H:%M:%S %Z %Y")
+    return Result.of(0, time.strftime(fmt.replace("%Z", "UTC").replace("%s", str(int(when))),
+                                      time.gmtime(when)) + "\n")
+
+
+DATE_FORMS = (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?: (\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?"),
+              re.compile(r"()()()(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?"))
+
+
+def date_of(text: str) -> float | None:
+    """busybox date -d's TIME in seconds since the epoch (UTC; days past a month's end roll
+    over as mktime rolls them), or None when it is not a date busybox reads."""
+    if re.fullmatch(r"@-?\d+", text):
+        return float(text[1:])
+    for form in DATE_FORMS:
+        m = form.fullmatch(text)
+        if m:
+            today = time.gmtime()
+            year, month, day = (int(g) for g in m.groups()[:3]) if m.group(1) else today[:3]
+            hour, minute, second = (int(g or 0) for g in m.groups()[3:])
+            return float(calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)))
+    return None
 
 
 @system.applet("uptime")
@@ -160,8 +200,8 @@ def ps(call: Call) -> Result:
             return not_modelled("ps", "those ps columns")
     c, shell = call.container, call.shell
     me = ["ps", *call.args]
-    procs = [(1, 0, c.argv)] if not shell.main else []
-    procs.append((shell.pid, 0, me))
+    procs = [(pid, 0, p.argv) for pid, p in processes.in_container(c).items() if pid != shell.pid]
+    procs = sorted(procs + [(shell.pid, 0, me)])
 
     def cell(col: str, proc) -> str:
         pid, ppid, argv = proc
@@ -176,6 +216,52 @@ def ps(call: Call) -> Result:
     out = " ".join(head(col) for col in columns) + "\n"
     out += "".join(" ".join(cell(col, p) for col in columns) + "\n" for p in procs)
     return Result.of(0, out)
+
+
+# busybox kill -l: the signals by number, with busybox's names.
+KILL_NAMES = ("HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP "
+              "TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH POLL PWR SYS").split()
+
+
+def signal_number(name: str) -> int | None:
+    key = name.upper().removeprefix("SIG")
+    return int(key) if key.isdigit() else SIGNALS.get(key)
+
+
+@system.applet("kill")
+def kill(call: Call) -> Result:
+    """kill [-SIG | -s SIG] PID..., kill -l [SIG]: a signal to processes of the container (PID 1
+    ignores all it has no handler for, SIGKILL too: the kernel's rule for a namespace's init
+    signalled from inside it); -0 only asks whether they are there."""
+    args = list(call.args)
+    if args[:1] == ["-l"]:
+        if len(args) == 1:
+            return Result.of(0, "".join(f"{k:2d}) {n}\n" for k, n in enumerate(KILL_NAMES, 1)))
+        names = {str(k): n for k, n in enumerate(KILL_NAMES, 1)}
+        return Result.of(0, "".join((names.get(a, a) if a.isdigit() else str(signal_number(a))) + "\n" for a in args[1:]))
+    number = 15
+    if args and args[0].startswith("-") and args[0] != "--":
+        name = args.pop(0)[1:]
+        if name == "s" and args:
+            name = args.pop(0)
+        number = signal_number(name)
+        if number is None:
+            return Result.of(1, "", f"kill: bad signal name '{name}'\n")
+    if args[:1] == ["--"]:
+        args.pop(0)
+    if not args:
+        return Result.of(1, "", "kill: you need to specify whom to kill\n")
+    procs, err = processes.in_container(call.container), ""
+    for arg in args:
+        if not arg.lstrip("-").isdigit():
+            err += f"kill: invalid number '{arg}'\n"
+            continue
+        proc = procs.get(int(arg))
+        if proc is None:
+            err += f"kill: can't kill pid {arg}: No such process\n"
+        elif number and (not proc.main or number in proc.traps):
+            processes.signal(proc, number)
+    return Result.of(1 if err else 0, "", err)
 
 
 SLEEP_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -197,9 +283,7 @@ def sleep(call: Call) -> Result:
         except ValueError:
             return Result.of(1, "", f"{call.name}: invalid number '{arg}'\n")
     if call.background:
-        if call.shell.main:
-            call.shell.keep_running()   # sent to the background: the main process goes on
-        return Result()
+        return call.shell.spawn([call.name, *call.args])    # a job of its own (`$!`, `wait`)
     if total == float("inf"):
         call.process.wait_until(lambda: False)
     elif total > 0:

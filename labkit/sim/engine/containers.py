@@ -288,7 +288,7 @@ def main_process(c: Container) -> Process:
     """The container's PID 1: its command, its terminal (-t), its stdin (-i), its output to the log
     and to the clients attached."""
     world = c.host.world
-    c.last_pid = 1
+    c.last_pid = processes.FIRST_EXEC_PID - 1
     proc = Process(world, c, c.argv, world.new_pid(), main=True,
                    stdin=bool(c.config.get("OpenStdin") or c.config.get("Tty")))
     if c.config.get("Tty"):

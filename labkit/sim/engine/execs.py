@@ -57,8 +57,9 @@ def start(e: Exec, attached: bool = True) -> Feed | None:
     if c.paused:
         raise EngineError(f"Container {c.id} is paused, unpause the container before exec", 409)
     world = c.host.world
-    c.last_pid += 1
     proc = Process(world, c, e.argv, world.new_pid(), main=False, stdin=e.attach_stdin and attached)
+    proc.inner_pid = c.last_pid + 1
+    c.last_pid += 1 + processes.RUNC_THREADS
     proc.env, proc.workdir, proc.user = e.env, e.workdir, e.user
     if e.tty:
         proc.tty = Tty(lambda sig: processes.signal(proc, sig))

@@ -47,6 +47,18 @@ INIT: Tree = {
     "/etc/mtab": Inode("link", 0o777, target="/proc/mounts"), "/etc/resolv.conf": Inode("file", 0o644),
     "/proc": Inode("dir"), "/sys": Inode("dir"),
 }
+# /dev as a running container's processes see it: the tmpfs the runtime mounts there, its device
+# nodes (shown as files here) and links; /dev/console only with a terminal (-t).
+DEV: Tree = {
+    "/dev/fd": Inode("link", 0o777, target="/proc/self/fd"), "/dev/full": Inode("file", 0o666),
+    "/dev/mqueue": Inode("dir", 0o1777), "/dev/null": Inode("file", 0o666),
+    "/dev/ptmx": Inode("link", 0o777, target="pts/ptmx"), "/dev/pts": Inode("dir"),
+    "/dev/random": Inode("file", 0o666), "/dev/shm": Inode("dir", 0o1777),
+    "/dev/stderr": Inode("link", 0o777, target="/proc/self/fd/2"),
+    "/dev/stdin": Inode("link", 0o777, target="/proc/self/fd/0"),
+    "/dev/stdout": Inode("link", 0o777, target="/proc/self/fd/1"), "/dev/tty": Inode("file", 0o666),
+    "/dev/urandom": Inode("file", 0o666), "/dev/zero": Inode("file", 0o666),
+}
 # What the simulated host has before anything is bound (bind sources are made under these).
 HOST_FOLDERS = ("/", "/home", "/mnt", "/opt", "/root", "/srv", "/tmp", "/var", "/var/lib")
 MAX_LINKS = 40
@@ -117,8 +129,11 @@ class Layered:
 
     def __init__(self, c: Container):
         self.layer, self.image, self.rw = c.layer, c.image.files, True
+        self.dev = {**DEV, "/dev/console": INIT["/dev/console"]} if c.config.get("Tty") else DEV
 
     def below(self, path: str) -> Inode | None:
+        if path.startswith("/dev/"):
+            return self.dev.get(path)
         return INIT.get(path) or self.image.get(path)
 
     def hidden(self, path: str) -> bool:
@@ -156,7 +171,7 @@ class Layered:
     def names(self, path: str) -> set[str]:
         out = set()
         opaque = path in self.layer and self.layer[path] is not None and self.layer[path].opaque
-        for tree in ((self.layer,) if opaque else (self.layer, INIT, self.image)):
+        for tree in ((self.layer,) if opaque else (self.layer, self.dev if path == "/dev" else INIT, self.image)):
             for k in tree:
                 if k != path and parent_of(k) == path:
                     out.add(posixpath.basename(k))
@@ -218,7 +233,7 @@ class Files:
     def entry(self, path: str) -> Inode | None:
         tree, rel = self.place(path)
         node = tree.get(rel)
-        if node is not None and isinstance(tree, Layered) and path in INIT and path not in self.c.layer:
+        if node is not None and isinstance(tree, Layered) and (path in INIT or path in DEV) and path not in self.c.layer:
             # The engine's entries: made when the container was; its /etc files as long as they are.
             size = len(self.engine_file(path)) if path in ENGINE_FILES else 0
             node = Inode(node.kind, node.mode, target=node.target, mtime=created_at(self.c), fill=size)

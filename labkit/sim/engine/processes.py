@@ -23,6 +23,11 @@ from typing import Callable
 
 from ..process import NOT_FATAL, SIGINT, SIGKILL, SIGWINCH, Interrupted, Killed, Process
 
+# PIDs in a container's namespace: runc's init is a Go program, and its threads take PIDs after the
+# process it starts. PID 1's took 2 to 5 (the recorded engine's first exec got PID 6; 7 is seen too),
+# and each `docker exec` takes one PID and its threads five more (the engine's execs: 7, 13, 19, 25).
+FIRST_EXEC_PID = 6
+RUNC_THREADS = 5
 SETTLE_LIMIT = 5.0      # seconds a request waits for a process to reach a wait (a busy loop: no more)
 
 
@@ -71,6 +76,15 @@ def run(proc: Process) -> None:
             if not proc.ended:
                 finish(proc, code)
             world.quiet.notify_all()
+
+
+def in_container(c) -> dict[int, Process]:
+    """A container's processes still running, by their PID in its namespace: its main process,
+    its execs, its shells' background jobs."""
+    procs = [c.process] if c.process is not None else []
+    procs += [e.process for e in c.host.world.execs.values() if e.container is c and e.process is not None]
+    procs += c.jobs
+    return {p.inner_pid: p for p in sorted(procs, key=lambda p: p.inner_pid) if not p.ended and p.inner_pid}
 
 
 def finish(proc: Process, code: int) -> None:

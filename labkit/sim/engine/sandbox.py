@@ -151,6 +151,9 @@ class Sandbox:
                     "/etc/hostname": self.hostname + "\n"}[path]
         if path.startswith(("/proc/net/", "/sys/class/net/")):
             return procfs.read(self, path)
+        if c is not None and c.process is not None and path in ("/proc/1/cmdline", "/proc/1/comm"):
+            argv = c.process.argv     # its main process's command line (NUL after each word)
+            return "".join(a + "\0" for a in argv) if path.endswith("cmdline") else argv[0].rpartition("/")[2][:15] + "\n"
         if c is not None and c.process is not None and path in c.process.files:
             return c.process.files[path]
         if c is not None:
