@@ -177,21 +177,42 @@ def test_nb08_exercise_1_needs_a_host_mode_container(lab08):
     assert not result and "network_mode='host'" in result.hint
 
 
-def test_nb08_exercise_2_solution_and_hints(lab08):
-    none = nb08.exercise_2(lab08, "")
-    assert not none and "there is no container shop" in none.found
-    lab08.container("shop", networks=["front"], command="httpd -f -p 80", ports={80: 8082})
-    wrong_port = nb08.exercise_2(lab08, "10.10.0.4:80")
-    assert not wrong_port and "shop publishes: 127.0.0.1:8082->80/tcp" in wrong_port.found
-    lab08.remove("shop")
-    # The notebook's solution.
-    lab08.container("shop", networks=["front"], command="httpd -f -p 80", ports={80: 8081})
-    rules = [r.text for r in iptables.table(lab08.snapshot(), "nat") if "--dport 8081" in r.text and "DNAT" in r.text]
-    assert len(rules) == 1 and rules[0].endswith("--to-destination 10.10.0.4:80")
-    assert nb08.exercise_2(lab08, "10.10.0.4:80")
-    arrival = nb08.exercise_2(lab08, "127.0.0.1:8081")
-    assert not arrival and "where the traffic arrives" in arrival.hint
-    assert not nb08.exercise_2(lab08, "10.10.0.4:8081")
+def test_nb08_exercise_2_needs_traffic_from_another_host(swarm):
+    """Notebook 08's exercise 2 on the nb06 fixture's swarm (host1, host2 as section 6 has them):
+    nothing done, web's published port copied from section 1 (127.0.0.1), the server's port not
+    the container port published, another host port: not yet, each with its hint; shop published
+    on host1's 0.0.0.0:8081 -> 8000: right, host2 gets shop's own hostname through the DNAT rule."""
+    cluster, _ = swarm
+    hosts = [labkit.Lab(client, name="nb08") for client in cluster[:2]]
+    hosts[1].container("host2", network_mode="host")
+    served = "httpd -f -p 8000"
+    try:
+        not_yet(nb08.exercise_2(hosts), "no container named shop", hint=("httpd -f -p 8000",))
+        not_yet(nb08.exercise_2(hosts[0]), "given a Lab, not section 6's labs", hint=("exercise_2(hosts)",))
+        hosts[0].container("shop", command=served, ports={8000: 8081})          # section 1's web, copied
+        not_yet(nb08.exercise_2(hosts), "publishes: 127.0.0.1:8081->8000/tcp",
+                "from host2: wget http://10.99.0.11:8081/etc/hostname -> wget: can't connect to remote host "
+                "(10.99.0.11): Connection refused", hint=("127.0.0.1 is host1's own loopback", "notebook 03"))
+        hosts[0].remove("shop")
+        hosts[0].container("shop", command=served, ports={80: ("0.0.0.0", 8081)})
+        not_yet(nb08.exercise_2(hosts), "Connection refused", hint=("to shop's port 80", "serves on 8000"))
+        hosts[0].remove("shop")
+        hosts[0].container("shop", command="httpd -f -p 80", ports={80: ("0.0.0.0", 8081)})
+        not_yet(nb08.exercise_2(hosts), "nothing listens on shop's own port 8000")
+        hosts[0].remove("shop")
+        hosts[0].container("shop", command=served, ports={8000: ("0.0.0.0", 8082)})
+        not_yet(nb08.exercise_2(hosts), "publishes: 0.0.0.0:8082->8000/tcp", hint=("host1's port 8081",))
+        hosts[0].remove("shop")
+        hosts[0].container("shop", command=served, ports={8000: ("0.0.0.0", 8081)})   # the notebook's solution
+        done = nb08.exercise_2(hosts)
+        right(done)
+        shop = cluster[0].containers.get("shop")
+        address = shop.attrs["NetworkSettings"]["Networks"]["bridge"]["IPAddress"]
+        assert f"-> {shop.attrs['Config']['Hostname']}, shop's own hostname (the page came from shop)" in done.found[1], done
+        assert done.found[2] == f"the walk (labkit.trace): host1 iptables nat PREROUTING > DOCKER: DNAT to {address}:8000", done
+    finally:
+        for lab in hosts:
+            lab.reset()
 
 
 def test_nb08_exercise_3_needs_the_overlay_made_for_the_underlay(swarm):

@@ -1,11 +1,11 @@
 """Checks for notebook 08 (under the hood: namespaces, veth pairs, bridges, NAT, VXLAN).
 
     nb08.exercise_1(lab, answer)   # the host-side end of web's eth0 (a veth name)
-    nb08.exercise_2(lab, answer)   # shop published on 127.0.0.1:8081, and where its DNAT rule sends traffic
+    nb08.exercise_2(hosts)         # host2 gets shop's page (on host1, port 8000) at host1's port 8081: DNAT
     nb08.exercise_3(hosts)         # the overlay jumbo, made for an underlay of MTU 9000, and big on it
 
-They ask the engine through the lab, from inside containers (`ip link`, /sys/class/net), on either
-engine.
+They ask the engine through the lab, from inside containers (`ip link`, /sys/class/net, `wget`
+from another host), on either engine.
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import re
 
 import docker
 
-from .. import iptables
 from ..lab import Lab
+from ..looking import trace
 from . import Result, recorded, result
-from ._look import Steps, check, networks_of, run, running_container
+from ._look import Steps, check, describe_ports, ipv4_ports, networks_of, run, running_container
 
 LINK = re.compile(r"^(\d+): ([^:@\s]+)(?:@if(\d+))?:", re.MULTILINE)
 VXLAN_OVERHEAD = 50   # outer IPv4 20 + UDP 8 + VXLAN 8 + the inner Ethernet header 14 (the outer one is not counted)
@@ -59,33 +59,90 @@ def exercise_1(lab: Lab, answer) -> Result:
     return result(title, [(truth is not None and given == truth, f"your answer: {given or 'none'}", hint)])
 
 
-@recorded
-def exercise_2(lab: Lab, answer) -> Result:
-    """shop runs on front, publishes port 80 on 127.0.0.1:8081; `answer` is ADDRESS:PORT, where
-    the engine's DNAT rule for 127.0.0.1:8081 sends the traffic."""
-    title = "Exercise 2: shop's published port and its DNAT rule"
-    topo = lab.snapshot()
+SHOP, VANTAGE, SERVED, ASKED = "shop", "host2", 8000, 8081
+RUN_SHOP = (f"run it on host1 (hosts[0]) with command='httpd -f -p {SERVED}', its port {SERVED} published as "
+            f"host1's port {ASKED}")
+ON_ITS_OWN = "notebook 03 says which published address other machines reach"
+
+
+def _underlay_address(lab: Lab) -> str | None:
+    """The host's address on the underlay: the swarm's (section 6 advertises eth0), else the one
+    labkit gave the host it started."""
+    address = (lab.client.info().get("Swarm") or {}).get("NodeAddr")
+    return address or lab.engine.underlay_ip
+
+
+def _vantage(steps: Steps, lab: Lab) -> str:
+    """host2, the host-mode container section 6 runs on host2 (made again when missing)."""
     try:
-        shop = topo.container("shop")
-    except KeyError:
-        return Result(title, False, ["there is no container shop"],
-                      "lab.container('shop', networks=['front'], command='httpd -f -p 80', ports={80: 8081})")
-    published = [str(p) for p in shop.ports]
-    on_front = any(e.network == "front" for e in topo.endpoints_of(shop))
-    state = f"shop is {'running' if shop.running else 'not running'}{' on front' if on_front else ', not on front'}"
-    checks = [(shop.running and on_front, state, "start shop on the network front"),
-              ("127.0.0.1:8081->80/tcp" in published, f"shop publishes: {', '.join(published) or 'nothing'}",
-               "publish container port 80 as host port 8081: ports={80: 8081} (127.0.0.1 is the lab's default)")]
-    if not all(ok for ok, _, _ in checks):
-        return result(title, checks)
-    dnat = [r.text for r in iptables.table(topo, "nat") if "--dport 8081 " in r.text and "DNAT" in r.text]
-    truth = dnat[0].rsplit(" ", 1)[1] if dnat else None
-    given = str(answer or "").strip()
-    hint = "the DNAT rule's --to-destination is shop's address on front and the container port"
-    if given.startswith("127.0.0.1"):
-        hint = "127.0.0.1:8081 is where the traffic arrives; DNAT rewrites it to where it goes"
-    checks.append((given == truth, f"your answer: {given or 'none'}", hint))
-    return result(title, checks)
+        lab.container(VANTAGE, network_mode="host")
+    except docker.errors.DockerException as e:
+        steps.stop(f"the check could not use container {VANTAGE} on host2: {e}",
+                   f"remove it (hosts[1].remove({VANTAGE!r})): the check makes it again as section 6 does")
+    return VANTAGE
+
+
+def _dnat_hop(hosts, address: str) -> str:
+    """The walk of host2's packet to host1's port: its DNAT hop, in a line ("" when it has none)."""
+    try:
+        walked = trace(list(hosts[:2]), VANTAGE, address, port=ASKED)
+    except Exception:   # noqa: BLE001 -- the walk only explains what the traffic showed
+        return ""
+    hop = next((h for h in walked.hops if h.action.startswith("DNAT")), None)
+    return f"the walk (labkit.trace): {hop.where}: {hop.action}" if hop else ""
+
+
+@check("Exercise 2: DNAT, from another host")
+def exercise_2(steps: Steps, hosts) -> None:
+    """`hosts`: section 6's labs (hosts[0] on host1, hosts[1] on host2). shop, on host1, serves on
+    its port 8000; from host2 (section 6's host-mode container there) a request for host1's
+    underlay address, port 8081, gets shop's page (its /etc/hostname): host1's DNAT rule sent it
+    on (`docker exec host2 wget -q -O - http://HOST1:8081/etc/hostname`)."""
+    if not isinstance(hosts, (list, tuple)) or len(hosts) < 2 or not all(isinstance(h, Lab) for h in hosts[:2]):
+        steps.stop(f"the check was given a {type(hosts).__name__}, not section 6's labs",
+                   "call it as the exercise's check cell does: nb08.exercise_2(hosts)")
+    host1, host2 = hosts[0], hosts[1]
+    topo = host1.snapshot()
+    shop = running_container(steps, topo, SHOP, RUN_SHOP)
+    if shop.network_mode == "host":
+        steps.stop(f"{SHOP} runs in host mode on host1: its port {SERVED} is host1's own, no DNAT in between",
+                   f"remove it (hosts[0].remove('{SHOP}')) and run it on a network (the default bridge will do)")
+    code, _ = run(host1, SHOP, ["nc", "-w", "1", "127.0.0.1", str(SERVED)])
+    if code != 0:
+        steps.stop(f"nothing listens on {SHOP}'s own port {SERVED} (nc 127.0.0.1 {SERVED} inside it)",
+                   f"remove it (hosts[0].remove('{SHOP}')) and {RUN_SHOP}")
+    published = ipv4_ports(shop)
+    steps.saw(f"{SHOP} serves on its port {SERVED}; it publishes: {describe_ports(published)}")
+    address = _underlay_address(host1)
+    url = f"http://{address}:{ASKED}/etc/hostname"
+    code, out = run(host2, _vantage(steps, host2), ["wget", "-q", "-O", "-", url])
+    page, name = out.strip(), host1.api.inspect_container(shop.id)["Config"]["Hostname"]
+    if code == 0 and page == name:
+        steps.saw(f"from host2: wget {url} -> {page}, {SHOP}'s own hostname (the page came from {SHOP})")
+        hop = _dnat_hop(hosts, address)
+        if hop:
+            steps.saw(hop)
+        return
+    if code == 0:
+        steps.saw(f"from host2: wget {url} -> {page}, not {SHOP}'s hostname ({name})")
+    else:
+        steps.saw(f"from host2: wget {url} -> " + (page.splitlines()[-1] if page else f"exit code {code}"))
+    mine = [p for p in published if p.host_port == ASKED]
+    if code == 0:
+        hint = f"another container answers on host1's port {ASKED}: remove it, and publish {SHOP}'s port there"
+    elif not mine:
+        hint = f"host2 asks for host1's port {ASKED}: publish {SHOP}'s port {SERVED} there"
+    elif all(p.host_ip.startswith("127.") for p in mine):
+        hint = (f"127.0.0.1 is host1's own loopback: host2's packets arrive for host1's address on the underlay, "
+                f"{address}, and nothing of Docker's waits for them there; {ON_ITS_OWN}")
+    elif all(p.container_port != SERVED for p in mine):
+        wrong = mine[0].container_port
+        hint = (f"host1's DNAT rule sends host2's packets on to {SHOP}'s port {wrong} (--to-destination "
+                f"ADDRESS:{wrong}), where nothing listens: {SHOP} serves on {SERVED}")
+    else:
+        hint = f"host2 cannot reach {SHOP} through host1's port {ASKED}: draw the walk, labkit.trace(hosts, 'host2', ...)"
+    steps.stop(f"host2 does not get {SHOP}'s page at host1's port {ASKED}",
+               hint + f". Published ports cannot change: remove {SHOP} (hosts[0].remove('{SHOP}')) and run it again")
 
 
 JUMBO, BIG, UNDERLAY_MTU = "jumbo", "big", 9000
