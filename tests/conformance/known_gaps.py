@@ -46,10 +46,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         "a shell's environment lacks PWD and SHLVL",
         (
             "$ docker run --rm -e MYVAR1 --env MYVAR2=foo --env-file ./env.list busybox sh -c 'env | sort'",)),
-    'run_restart_policies': Gap(
-        'an unknown restart policy (--restart sometimes) is accepted',
-        (
-            '$ docker run -d --restart sometimes busybox true',)),
     'logs': Gap(
         '`docker logs --tail/-n`: the last lines of stdout and stderr are not those of the recorded engine',
         (
@@ -65,10 +61,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         (
             'top titles and commands',
             "$ docker stats --no-stream --format '{{.Name}} {{.PIDs}}'",)),
-    'container_mode_cli': Gap(
-        "--network container:nope: the CLI is told the image is missing (it tries to pull) instead of 'No such container: nope'",
-        (
-            '$ docker run --rm --network container:nope busybox true',)),
     'caps_sysctls': Gap(
         'capabilities and sysctls are not modelled: `ip link set`/`ip addr add` are misread, --cap-drop NET_RAW does not stop ping, /proc/sys is missing',
         (

@@ -117,6 +117,7 @@ def create(host: Host, name: str | None, body: dict) -> Container:
         ports.parse_port_key(key)
         for b in bindings or []:
             ports.check_host_port((b or {}).get("HostPort", ""))
+    check_restart_policy(hc.get("RestartPolicy") or {}, bool(hc.get("AutoRemove")))
     mode = hc.get("NetworkMode") or "default"
     endpoints_cfg = ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {})
     if len(endpoints_cfg) > 1:
@@ -131,8 +132,6 @@ def create(host: Host, name: str | None, body: dict) -> Container:
     argv = list(body.get("Entrypoint") or []) + list(body.get("Cmd") or [])
     if not argv and not image.cmd and not (image.config or {}).get("Entrypoint"):
         raise InvalidParameter("No command specified")
-    if mode.startswith("container:"):
-        host.find_container(mode.split(":", 1)[1])  # must exist
     if name:
         for other in host.containers.values():
             if other.name == name:
@@ -153,10 +152,13 @@ def create(host: Host, name: str | None, body: dict) -> Container:
     hc.setdefault("NetworkMode", mode)
     c = Container(cid, name, host, image, ref, now(), config, hc, mode, mounts=mounts)
     if mode.startswith("container:"):
-        target = host.find_container(mode.split(":", 1)[1])
-        c.network_mode = "container:" + target.id
-        c.host_config["NetworkMode"] = c.network_mode
-        c.config["Hostname"] = target.hostname
+        # The engine finds the other container at start ('No such container' then, not here).
+        target = next((o for o in host.containers.values()
+                       if mode.split(":", 1)[1] in (o.id, o.name)), None)
+        if target is not None:
+            c.network_mode = "container:" + target.id
+            c.host_config["NetworkMode"] = c.network_mode
+            c.config["Hostname"] = target.hostname
     elif mode == "host":
         c.config["Hostname"] = host.hostname
         c.net_requests["host"] = {}
@@ -490,16 +492,25 @@ RESOURCES = ("BlkioWeight", "CpuShares", "CpuPeriod", "CpuQuota", "CpuRealtimePe
 RESTART_POLICIES = ("", "no", "always", "unless-stopped", "on-failure")
 
 
+def check_restart_policy(policy: dict, auto_remove: bool = False) -> None:
+    """What the engine refuses in a restart policy (docker run/update --restart)."""
+    name = policy.get("Name") or ""
+    if auto_remove and name not in ("", "no"):
+        raise InvalidParameter("can't create 'AutoRemove' container with restart policy")
+    if name not in RESTART_POLICIES:
+        raise InvalidParameter(f"invalid restart policy '{name}'")
+    retries = int(policy.get("MaximumRetryCount") or 0)
+    if name == "on-failure" and retries < 0:
+        raise InvalidParameter("maximum retry count cannot be negative")
+    if name not in ("", "on-failure") and retries:
+        raise InvalidParameter(f"maximum retry count cannot be used with restart policy '{name}'")
+
+
 def update(c: Container, body: dict) -> list[str]:
     """docker update: resources and the restart policy; the engine's warnings."""
     policy = body.get("RestartPolicy")
     if policy is not None and policy.get("Name") is not None:
-        name = policy.get("Name") or ""
-        if name not in RESTART_POLICIES:
-            raise InvalidParameter(f"invalid restart policy '{name}'")
-        retries = int(policy.get("MaximumRetryCount") or 0)
-        if name != "on-failure" and retries:
-            raise InvalidParameter(f"maximum retry count cannot be used with restart policy '{name}'")
+        check_restart_policy(policy)
     if body.get("Memory") and 0 < body["Memory"] < 6 * 1024 * 1024:
         raise InvalidParameter("Minimum memory limit allowed is 6MB")
     refused = f"Cannot update container {c.id}: "
