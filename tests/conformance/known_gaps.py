@@ -77,10 +77,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             "$ docker run --rm --entrypoint '' busybox echo empty entrypoint",
             "$ docker run --rm -u 1000:1000 busybox sh -c 'touch /x; echo $?'",
             "$ docker run --rm -w /w busybox sh -c 'pwd; ls -d /w'",)),
-    'system_cli': Gap(
-        '`docker system df` answers 501',
-        (
-            "$ docker system df --format '{{.Type}} {{.TotalCount}} {{.Active}}'",)),
     'dockerpy_multiplex': Gap(
         "exec_run(user='postgres') is not refused; exec_run(detach=True)'s exit code differs",
         (

@@ -1,11 +1,16 @@
-"""The Engine API's system routes: _ping, version, info (`docker version`, `docker info`)."""
+"""The Engine API's system routes: _ping, version, info, system/df (`docker version`, `docker info`,
+`docker system df`)."""
 from __future__ import annotations
 
 import time
 
+from ..engine import filesystem, volumes
 from ..engine.containers import LOG_DRIVERS
 from ..engine.drivers import DRIVERS
 from . import swarm_views
+from .containers import sizes
+from .views import container_summary
+from .volumes import volume_json
 from .router import API_VERSION, ENGINE_VERSION, Reply, Routes, j
 
 routes = Routes()
@@ -84,3 +89,27 @@ def info(engine, m, q, body):
         "InitCommit": {"ID": "", "Expected": ""}, "SecurityOptions": ["name=seccomp,profile=default"],
         "Warnings": None,
     })
+
+
+@routes.get(r"/system/df")
+def disk_usage(engine, m, q, body):
+    """docker system df [-v]: images, containers, volumes and their sizes (API 1.41 has no build
+    cache here: null; it answers everything whatever ?type= asks)."""
+    host = engine.host
+    cs = sorted(host.containers.values(), key=lambda c: c.created, reverse=True)
+    out_images = [{"Containers": sum(c.image is img for c in cs), "Created": img.created, "Id": img.id,
+                   "Labels": (img.config or {}).get("Labels") or None, "ParentId": img.parent,
+                   "RepoDigests": None, "RepoTags": list(img.tags), "SharedSize": 0, "Size": img.size,
+                   "VirtualSize": img.size}
+                  for img in sorted(host.images.values(), key=lambda i: i.created, reverse=True)]
+    out_containers = []
+    for c in cs:
+        size = sizes(c)
+        if not size["SizeRw"]:
+            del size["SizeRw"]  # omitted when empty, as the engine's summary does
+        out_containers.append(container_summary(c) | size)
+    out_volumes = [volume_json(v) | {"UsageData": {"RefCount": len(volumes.users(host, v)),
+                                                   "Size": filesystem.tree_size(v.files)}}
+                   for v in sorted(host.volumes.values(), key=lambda v: v.name)]
+    return j({"LayersSize": sum(img.size for img in host.images.values()), "Images": out_images,
+              "Containers": out_containers, "Volumes": out_volumes, "BuildCache": None, "BuilderSize": 0})
