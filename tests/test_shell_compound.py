@@ -183,6 +183,10 @@ SCRIPTS = [
     "for i in 1 2; do break x; done; echo after",
     "break 0; echo after",
     "echo a\nfi\necho b",
+    # "-" names the standard input (docker run -i busybox cat -)
+    "echo in | cat -",
+    "echo in | cat - -",
+    "cat - <<EOF\nhere\nEOF",
 ]
 
 SYNTAX_ERRORS = [

@@ -35,13 +35,6 @@ class Gap:
 
 
 KNOWN_GAPS: dict[str, Gap] = {
-    'run_stdin_tty': Gap(
-        "`docker run -i` does not pass the CLI's stdin to the command (cat prints nothing, wc -l counts 0); `-i sh` and `-a stdin` end in 'connection reset by peer'",
-        (
-            '$ docker run --rm -i busybox cat',
-            '$ docker run --rm -i busybox wc -l',
-            '$ docker run --rm -i busybox sh',
-            '$ docker run --rm -a stdin -a stdout -i busybox cat -',)),
     'run_environment': Gap(
         "a shell's environment lacks PWD and SHLVL",
         (
@@ -195,9 +188,6 @@ ENGINE_VARIES: dict[str, dict[str, str]] = {
 # Steps where the simulator itself answers differently from one run to the next: bugs to fix (a race
 # in the simulator), listed so that the suite does not go red by chance meanwhile.
 SIM_VARIES: dict[str, dict[str, str]] = {
-    'run_stdin_tty': {
-        '$ docker run --rm -i busybox sh': "the shell reads the CLI's stdin or not, depending on whether it closes first",
-    },
 }
 
 

@@ -52,7 +52,10 @@ def serve(channel, world, feed: Feed, *, framed: bool, target: Callable[[], Proc
                     held += data
                 elif eof:
                     proc.give(held, close=close_stdin)
-                    if not exec_:
+                    # The engine (stream.CopyStreams): StdinOnce without a terminal closes the
+                    # process's stdin only, its output goes on (`docker run -i busybox wc -l`);
+                    # otherwise the client's end of input ends the attach's output too.
+                    if not exec_ and not (close_stdin and proc.tty is None):
                         detached.set()
                         feed.close()
                     return

@@ -70,7 +70,7 @@ def echo(call: Call) -> Result:
 def cat(call: Call) -> Result:
     if call.opts.flags:
         return not_modelled("cat", "cat's options")
-    if not call.opts.words:
+    if not call.opts.words or call.opts.words == ["-"]:   # "-": the standard input, as none
         if call.live and call.shell.passing and call.shell.sink is not None:
             while True:   # as it comes: each line a terminal passes on, each chunk a client sends
                 chunk = call.process.read()
@@ -78,8 +78,11 @@ def cat(call: Call) -> Result:
                     return Result()
                 call.shell.sink(1, chunk.decode(errors="replace"))
         return Result.of(0, call.stdin)
-    out, err, code = "", "", 0
+    out, err, code, stdin = "", "", 0, call.stdin
     for path in call.opts.words:
+        if path == "-":
+            out, stdin = out + stdin, ""   # read to its end the first time
+            continue
         if path.startswith("/sys/") or path.startswith("/proc/"):
             text = call.sandbox.read_file(path)
             if text is None:
