@@ -49,11 +49,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         (
             '$ docker run --rm -v <workdir>/site:/www busybox cat /www/index.html',
             'stopped before: written through the bind mount',)),
-    'top_stats': Gap(
-        "top's titles and commands and stats' PIDs differ",
-        (
-            'top titles and commands',
-            "$ docker stats --no-stream --format '{{.Name}} {{.PIDs}}'",)),
     'caps_sysctls': Gap(
         'capabilities and sysctls are not modelled: `ip link set`/`ip addr add` are misread, --cap-drop NET_RAW does not stop ping, /proc/sys is missing',
         (

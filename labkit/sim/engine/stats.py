@@ -25,13 +25,25 @@ def shim_pid(c: Container) -> int:
     return c.pid - 1 if c.pid > 1 else 1
 
 
-def command_line(c: Container) -> list[str]:
-    """What PID 1 runs: busybox's `sh -c` runs a lone simple command in its own place."""
-    argv = c.process.argv if c.process is not None else c.argv
+def command_line(c: Container, argv: list[str] | None = None) -> list[str]:
+    """What PID 1 (or argv) runs: busybox's `sh -c` runs a lone simple command in its own place."""
+    if argv is None:
+        argv = c.process.argv if c.process is not None else c.argv
     if len(argv) == 3 and argv[0] in ("sh", "/bin/sh") and argv[1] == "-c" \
             and not any(ch in argv[2] for ch in ";&|<>()$`\n"):
         return argv[2].split()
     return list(argv)
+
+
+def living(c: Container) -> list:
+    """The container's processes the host sees, by PID: its main one, its execs' and its shells'
+    background jobs that have not ended."""
+    world = c.host.world
+    procs = [c.process] if c.process is not None else []
+    procs += [e.process for e in (world.execs.get(eid) for eid in c.exec_ids)
+              if e is not None and e.process is not None]
+    procs += list(c.jobs)
+    return sorted((p for p in procs if not p.ended), key=lambda p: p.pid)
 
 
 def top(c: Container, ps_args: str = "") -> dict:
@@ -39,26 +51,33 @@ def top(c: Container, ps_args: str = "") -> dict:
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
     args = ps_args.split() or ["-ef"]
-    argv = command_line(c)
     started = time.strftime("%H:%M", time.localtime(c.pid and time.time()))
-    tty = "pts/0" if c.config.get("Tty") else "?"
-    values = {"UID": "root", "USER": "root", "PID": str(c.pid), "PPID": str(shim_pid(c)), "C": "0",
-              "STIME": started, "START": started, "TTY": tty, "TT": tty, "TIME": "00:00:00", "CMD": " ".join(argv),
-              "%CPU": "0.0", "%MEM": "0.0", "VSZ": "1328", "RSS": "4", "STAT": "Ss", "ELAPSED": "00:01",
-              "NI": "0", "PGID": str(c.pid), "SID": str(c.pid)}
+    rows = []
+    jobs = {id(j) for j in c.jobs}
+    for proc in living(c):
+        # The host's ps: the main process and each exec lead a session of their own under the
+        # shim; a shell's background job is its shell's child. A container's terminal is not the
+        # host's: "?" (with "+", in the foreground of a terminal).
+        argv, pid, job = command_line(c, proc.argv), str(proc.pid), id(proc) in jobs
+        stat = "S" if job else "Ss+" if proc.tty is not None else "Ss"
+        rows.append((argv, {
+            "UID": "root", "USER": "root", "PID": pid, "PPID": str(c.pid if job else shim_pid(c)), "C": "0",
+            "STIME": started, "START": started, "TTY": "?", "TT": "?", "TIME": "00:00:00", "CMD": " ".join(argv),
+            "%CPU": "0.0", "%MEM": "0.0", "VSZ": "1328", "RSS": "4", "STAT": stat, "ELAPSED": "00:01",
+            "NI": "0", "PGID": str(c.pid) if job else pid, "SID": str(c.pid) if job else pid}))
     if args[0] == "-o" and len(args) == 2:
         titles, fields = [], args[1].split(",")
         for f in fields:
             if f not in PS_FIELDS:
                 raise EngineError(f"ps: error: unknown user-defined format specifier \"{f}\"")
             titles.append(PS_FIELDS[f])
-        row = [argv[0].rsplit("/", 1)[-1] if f == "comm" else " ".join(argv) if f == "args" else values[PS_FIELDS[f]]
-               for f in fields]
-        return {"Titles": titles, "Processes": [row]}
+        return {"Titles": titles, "Processes": [
+            [argv[0].rsplit("/", 1)[-1] if f == "comm" else " ".join(argv) if f == "args" else values[PS_FIELDS[f]]
+             for f in fields] for argv, values in rows]}
     if args in (["-ef"], ["-e", "-f"], ["-f"]):
-        return {"Titles": PS_EF, "Processes": [[values[t] for t in PS_EF]]}
+        return {"Titles": PS_EF, "Processes": [[values[t] for t in PS_EF] for _, values in rows]}
     if args in (["aux"], ["-aux"]):
-        return {"Titles": PS_AUX, "Processes": [[values[t] for t in PS_AUX]]}
+        return {"Titles": PS_AUX, "Processes": [[values[t] for t in PS_AUX] for _, values in rows]}
     if any(a.startswith("--") for a in args):
         raise EngineError("ps: error: unknown gnu long option")
     raise EngineError(f"ps: error: unsupported option (BSD syntax): {' '.join(args)}")
@@ -111,7 +130,7 @@ def document(c: Container, ticks: int = 1, previous: dict | None = None) -> dict
     doc = {
         "read": rfc3339(now) if running else ZERO_TIME,
         "preread": previous["read"] if previous else ZERO_TIME,
-        "pids_stats": {"current": 1} if running else {},
+        "pids_stats": {"current": len(living(c))} if running else {},
         "blkio_stats": empty_blkio,
         "num_procs": 0,
         "storage_stats": {},
