@@ -87,3 +87,4 @@ class Iface:
     flags: str = "BROADCAST,MULTICAST,UP,LOWER_UP"
     kind: str = "ether"
     addrs6: list[Addr6] = field(default_factory=list)  # empty: IPv6 off on the interface
+    lower: str | None = None  # the interface a VLAN sub-interface stacks on (ip link: eth0.10@eth0)

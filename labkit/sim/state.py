@@ -133,6 +133,7 @@ class Network:
     endpoints: dict[str, Endpoint] = field(default_factory=dict)  # by container ID
     bridge_name: str = ""
     bridge_ifindex: int = 0
+    vlan_ifindex: int = 0  # a VLAN sub-interface macvlan made for the network (parent=eth0.10)
     swarm: "Swarm | None" = None  # the swarm an overlay network belongs to
     vxlan_id: int = 0
     unallocated: bool = False  # an overlay whose subnet overlapped another: accepted, never allocated

@@ -103,15 +103,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             'stop(timeout=1) of plain waited about a second',
             'exec plain: ip -o -4 addr (2)',
             'exec plain: ip -o -4 addr (3)',)),
-    'macvlan_pair': Gap(
-        "a second macvlan network on the same parent is accepted (the engine: 'network dm-... is already using parent interface eth0')",
-        (
-            '$ docker network create -d macvlan --subnet 10.98.0.0/24 -o parent=eth0 mv2',
-            '$ docker network create -d macvlan -o parent=eth0 -o macvlan_mode=passthru mv3',)),
-    'tutorial_macvlan_8021q': Gap(
-        'parent=eth0.10: the VLAN sub-interface eth0.10 is not created',
-        (
-            'documented behaviour',)),
     'tutorial_overlay_service': Gap(
         "a service's task never runs (0/1 replicas) and never joins the overlay",
         (
@@ -119,10 +110,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             "$ docker service ls --format '{{.Name}} {{.Mode}} {{.Replicas}} {{.Ports}}'",
             "$ docker network inspect my-overlay --format '{{range .Containers}}{{.Name}} {{end}}'",
             "$ docker network ls --filter driver=overlay --format '{{.Name}}'",)),
-    'bridge_page': Gap(
-        "connecting a created container to the network it was created on is refused ('endpoint ... already exists'); the engine accepts it",
-        (
-            '$ docker network connect my-net my-nginx',)),
     'bridge_options': Gap(
         'the bridge shows NO-CARRIER; `docker port` misses the 127.0.0.1 binding that host_binding_ipv4 gives; ip addr/route/link differ',
         (

@@ -264,3 +264,24 @@ def s_links_page(env: Recorder):
     env.cli("run --rm --network app --link db2:dbalias busybox ping -c 1 -W 1 dbalias")
     env.cli("run --rm --network app --link db2:dbalias busybox cat /etc/hosts")
     env.cli("rm -f db db2")
+
+
+@scenario("containers: legacy links", "containers: listing", cli=True,
+          source="Docker docs, content/manuals/engine/network/links.md, 'Communication across links'; "
+                 "the `docker ps` reference (--no-trunc, --format '{{.Names}}')")
+def s_links_names(env: Recorder):
+    """A link's name, web/db: HostConfig.Links of the linking container, and the linked container's
+    names in `docker ps` (the truncated NAMES column shows its own name; --no-trunc shows them all),
+    before and after `docker rm --link` and the linking container's removal."""
+    env.cli("run -d --name db busybox sleep 600")
+    env.cli("run -d --name web --link db:db busybox sleep 600")
+    env.cli("create --name web2 --link db:webdb busybox sleep 600")
+    env.cli('inspect -f "{{ .HostConfig.Links }}" web')
+    env.cli("ps -a")
+    env.cli("ps -a --no-trunc --format '{{.Names}}'")
+    env.cli("ps --filter name=db --format '{{.Names}}'")
+    env.cli("rm --link web/db")
+    env.cli("ps -a --no-trunc --format '{{.Names}}'")
+    env.cli("rm -f web2")
+    env.cli("ps -a --no-trunc --format '{{.Names}}'")
+    env.cli("rm -f db web")

@@ -7,7 +7,7 @@ import time
 
 from ... import rules
 from ..engine.containers import HOST_CONFIG_DEFAULTS, HOST_CONFIG_OMITTED
-from ..engine import volumes
+from ..engine import links, volumes
 from ..engine.images import empty_config
 from ..engine.ports import parse_port_key
 from ..state import ZERO_TIME, Container, Exec, Host, Image, Network
@@ -243,7 +243,7 @@ def container_summary(c: Container) -> dict:
     ports = ports_listed(c)
     return {
         "Id": c.id,
-        "Names": ["/" + c.name],
+        "Names": links.names(c),
         "Image": c.config.get("Image") or c.image_ref,
         "ImageID": c.image.id,
         "Command": " ".join([argv[0]] + [f"'{a}'" if " " in a else a for a in argv[1:]]) if argv else "",

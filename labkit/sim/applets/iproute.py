@@ -30,7 +30,7 @@ def _matches(word: str, full: str, shortest: int = 1) -> bool:
 
 def link_line(i: Iface, family6: bool = False) -> str:
     """The interface's first line and (but with -6) its link line."""
-    name = f"{i.name}@if{i.peer_index}" if i.peer_index else i.name
+    name = f"{i.name}@if{i.peer_index}" if i.peer_index else f"{i.name}@{i.lower}" if i.lower else i.name
     master = f"master {i.master} " if i.master else ""
     qlen = "qlen 1000" if i.kind == "loopback" or i.name == "eth0" and i.peer_index and i.peer_index >= 30000 else ""
     if family6:  # busybox leaves the queueing discipline, master and link line out of `ip -6 addr`

@@ -194,12 +194,14 @@ def connect(c: Container, net: Network, req: dict) -> None:
     if net.driver == rules.Driver.HOST:
         raise InvalidParameter("container cannot be disconnected from host network or connected to host network")
     check_request(net, {k: v for k, v in req.items() if k != "IPAMConfig"} if net.user_defined else req)
-    if net.id in c.endpoints or (not c.running and net.name in c.net_requests):
+    if net.id in c.endpoints:
         if net.swarm is not None:
             raise Conflict(f"{c.name} is already attached to network {net.name}")
         raise Forbidden(f"endpoint with name {c.name} already exists in network {net.name}")
     for want in check_request(net, req):  # an address in the network's subnets: looked at after the endpoint
         check_in_subnets(net, want)
+    if not c.running and net.name in c.net_requests and net.swarm is None:
+        return  # the engine keeps the request it has ("avoid duplicate config"): accepted, nothing changes
     if net.swarm is not None and not net.attachable:
         raise EngineError(f"Could not attach to network {net.id}: rpc error: code = PermissionDenied "
                           f"desc = network {net.id} not manually attachable")

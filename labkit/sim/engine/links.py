@@ -67,6 +67,17 @@ def unlink(host: Host, name: str) -> None:
     parent.unlinked.add(alias)
 
 
+def names(c: Container) -> list[str]:
+    """All the names the engine knows c by, sorted (docker ps --no-trunc: "db,web/db"): its own and
+    one "/LINKER/ALIAS" per default-bridge link to it, registered when the linking container is
+    created and gone when it is removed (or `docker rm --link`)."""
+    out = ["/" + c.name]
+    for linker in c.host.containers.values():
+        out += [f"/{linker.name}/{alias}" for target, alias in targets(linker)
+                if target is c and alias not in linker.unlinked]
+    return sorted(out)
+
+
 def check_running(c: Container) -> None:
     """At start: a linked container must be running."""
     for target, alias in targets(c):

@@ -118,5 +118,5 @@ def drop(host: Host, net: Network) -> None:
     """A local network gone: its pools given back, its bridge off the host."""
     for pool in net.pools + net.pools6:
         ipam.release(host.local_space, pool)
-    host.ifaces = [i for i in host.ifaces if i.index != net.bridge_ifindex]
+    host.ifaces = [i for i in host.ifaces if i.index not in (net.bridge_ifindex, net.vlan_ifindex)]
     host.networks.pop(net.id, None)

@@ -12,6 +12,7 @@ from .macvlan import Macvlan
 
 class Ipvlan(Macvlan):
     kind = rules.Driver.IPVLAN
+    dummy_prefix = "di-"
 
     def interfaces(self, c: Container, net: Network, ip: IPv4Addr | None) -> tuple[int, int]:
         c.net_ids[net.name] = net.id
