@@ -169,6 +169,9 @@ SCRIPTS = [
     "[ -n \"$!\" ] || echo none; sleep 0.1 & [ -n \"$!\" ] && echo some; (echo ${!:+inherited}); wait",
     "kill -0 99999; echo $?; kill -x 1; echo $?; kill abc; echo $?; kill; echo $?; kill -s FOO 1; echo $?",
     "kill -l | head -3; kill -l 9; kill -l KILL; kill -l | wc -l; kill -0 1; echo $?",
+    # the environment a shell gives its commands: PWD, SHLVL, OLDPWD after cd, in ash's table's order
+    "unset HOSTNAME; env; cd /etc; env; sh -c 'cd /; env; echo $SHLVL'; (cd /bin; echo $PWD $OLDPWD); A=1 TERM=t env",
+    "SHLVL=x sh -c 'echo $SHLVL'; SHLVL=-3 sh -c 'echo $SHLVL'; export SHLVL=7; sh -c 'echo $SHLVL'",
     # /dev/stdout and /dev/stderr: the shell's own fds 1 and 2
     "echo err > /dev/stderr; echo out >/dev/stdout 2>&1; echo y 2>/dev/null >/dev/stderr; echo z >> /dev/stdout",
     # applets learners try in a shell: ln -s, date -d, uname
@@ -179,6 +182,7 @@ SCRIPTS = [
     "date -u -d @0; date -u -d @1700000000 +%Y-%m-%d; date -u -d 2024-02-30; date -u -d '2024-02-03 04:05:06'; "
     "date -u -d '2024-02-03 04:05'; date -d xyz; date -u -R -d @0; date -u -I -d @0; date -d @0 +%s; date -u -d @-5",
     "uname; uname -s -o -p -i; uname -x",
+    "printf 'a\\0b0\\n' | tr '\\0' ' '; printf 'x\\ny\\n' | tr '\\012' ,; printf '\\101\\0102\\n'",
     # errors inside
     "for i in 1 2; do break x; done; echo after",
     "break 0; echo after",

@@ -23,8 +23,10 @@ def _cd(shell, args: list[str]) -> Result:
     path = absolute(target, shell.cwd)
     if not Files(shell.container).is_dir(path):
         return Result.of(2, "", f"sh: cd: line 0: can't cd to {target}: No such file or directory\n")
+    if "PWD" in shell.env:     # ash's own: the folder it left in OLDPWD, exported too
+        shell.env["OLDPWD"] = shell.env["PWD"]
     shell.cwd = path
-    shell.local["PWD"] = path
+    shell.assign("PWD", path)
     return Result()
 
 

@@ -57,7 +57,7 @@ class Shell:
         self.main = main
         self.sandbox = Sandbox(c.host, c)
         self.keeps_running = False
-        self.pid = 1 if main else proc.inner_pid if proc.inner_pid > 1 else c.last_pid
+        self.pid = proc.inner_pid if main or proc.inner_pid > 1 else c.last_pid
         self.jobs: list[Process] = []   # its background jobs (`... &`), the last one `$!`
         self.exit_code: int | None = None
         self.status = 0
@@ -71,6 +71,7 @@ class Shell:
         self.jump: tuple[str, int] | None = None    # ("break" or "continue", how many loops) on its way
         self.substituted = 0        # the status of the last $(...) of the command being expanded
         self.interactive = False    # reading commands at a terminal: an expansion error does not end it
+        self.ash = False            # a shell (`sh`) started it: its variables in ash's table (env's order)
 
     def keep_running(self) -> None:
         self.keeps_running = True
@@ -79,7 +80,13 @@ class Shell:
         """A new shell started by this one (`sh -c`): its exported variables and folder, not its
         own variables."""
         sub = Shell(self.container, self.process, self.main)
-        sub.env, sub.cwd, sub.local["PWD"] = dict(self.env), self.cwd, self.cwd
+        sub.env, sub.cwd = dict(self.env), self.cwd
+        # ash exports PWD and SHLVL (its environment's plus one, as C's atoi reads it, unsigned)
+        level = re.match(r"\s*([-+]?\d+)", self.env.get("SHLVL", ""))
+        sub.env["SHLVL"] = str((int(level.group(1)) if level else 0) + 1 & 0xFFFFFFFF)
+        sub.env["PWD"] = self.cwd
+        del sub.local["PWD"]
+        sub.ash = True
         sub.sink = self.sink if self.passing else None
         return sub
 
@@ -388,7 +395,7 @@ class Shell:
                 fds[r.fd] = ("text", text)
                 continue
             try:
-                Files(self.container).write(path, b"", append=r.op == ">>")
+                Files(self.container, self.process.ids[0]).write(path, b"", append=r.op == ">>")
             except FileError as e:
                 why = "nonexistent directory" if e.reason == "No such file or directory" else e.reason
                 return Result.of(1, "", f"sh: can't create {target}: {why}\n")
@@ -407,7 +414,7 @@ class Shell:
                 err += text
                 both.append((2, text))
             elif kind == "file":
-                Files(self.container).write(path, text.encode(), append=True)
+                Files(self.container, self.process.ids[0]).write(path, text.encode(), append=True)
         return Result(res.code, out, err, both)
 
     def glob(self, word: Word, fields: list[str]) -> list[str]:

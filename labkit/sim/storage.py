@@ -21,6 +21,7 @@ class Inode:
     mtime: float = 0.0
     opaque: bool = False    # a directory made anew over a deleted one: hides what lay below it
     fill: int = 0           # a file of this many bytes whose content nobody reads (a binary)
+    uid: int = 0            # its owner (the image's and the engine's: root)
 
     @property
     def size(self) -> int:

@@ -35,10 +35,6 @@ class Gap:
 
 
 KNOWN_GAPS: dict[str, Gap] = {
-    'run_environment': Gap(
-        "a shell's environment lacks PWD and SHLVL",
-        (
-            "$ docker run --rm -e MYVAR1 --env MYVAR2=foo --env-file ./env.list busybox sh -c 'env | sort'",)),
     'logs': Gap(
         '`docker logs --tail/-n`: the last lines of stdout and stderr are not those of the recorded engine',
         (
@@ -58,13 +54,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             '$ docker run --rm --cap-add NET_ADMIN busybox ip link add dummy0 type dummy',
             '$ docker run --rm --sysctl net.ipv4.ip_forward=1 busybox cat /proc/sys/net/ipv4/ip_forward',
             '$ docker run --rm --cap-drop NET_RAW busybox ping -c 1 -W 1 172.17.0.1',)),
-    'run_init_entrypoint_user': Gap(
-        "--init (docker-init as PID 1) and --entrypoint '' are ignored; -u 1000:1000 may write anywhere; -w does not make its folder",
-        (
-            '$ docker run --rm --init busybox ps',
-            "$ docker run --rm --entrypoint '' busybox echo empty entrypoint",
-            "$ docker run --rm -u 1000:1000 busybox sh -c 'touch /x; echo $?'",
-            "$ docker run --rm -w /w busybox sh -c 'pwd; ls -d /w'",)),
     'dockerpy_multiplex': Gap(
         "exec_run(user='postgres') is not refused; exec_run(detach=True)'s exit code differs",
         (
@@ -89,10 +78,6 @@ KNOWN_GAPS: dict[str, Gap] = {
             'filter healthy',
             'filter unhealthy',
             'status line',)),
-    'process_environment': Gap(
-        'a non-root user (-u) may write anywhere',
-        (
-            "exec userbox: sh -c 'id; pwd; touch /made/f; echo $?'",)),
     'process_lifetimes': Gap(
         "a container's state soon after start differs",
         (

@@ -35,6 +35,11 @@ def inputs(call: Call, paths: list[str]) -> tuple[list[tuple[str, str]], str]:
 ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "r": "\r", "v": "\v"}
 
 
+def octal(text: str) -> str:
+    """printf's and tr's backslash and one to three octal digits: that character (0: NUL)."""
+    return re.sub(r"\\([0-7]{1,3})", lambda m: chr(int(m.group(1), 8)), text)
+
+
 def unescape(text: str) -> tuple[str, bool]:
     """echo -e's and printf's backslash escapes; True when \\c asks to stop the output."""
     out, i = "", 0
@@ -176,7 +181,7 @@ def listing(call: Call, entries: list, total: bool) -> str:
         size = 4096 if node.kind == "dir" else len(node.target) if node.kind == "link" else node.size
         kblocks += 0 if node.kind == "link" else 4 * ((size + 4095) // 4096)
         links = folder_links(call, where) if node.kind == "dir" else 1
-        line = f"{mode_text(node)} {links:4d} {'0':<8} {'0':<8} {size:9d} {when(node.mtime)} {name}"
+        line = f"{mode_text(node)} {links:4d} {node.uid:<8} {'0':<8} {size:9d} {when(node.mtime)} {name}"
         lines.append(line + marker(call, node) + (f" -> {node.target}" if node.kind == "link" else ""))
     head = f"total {kblocks}\n" if total else ""
     return head + "".join(line + "\n" for line in lines)
@@ -445,7 +450,7 @@ def char_set(spec: str) -> str:
                "[:alpha:]": "a-zA-Z", "[:alnum:]": "a-zA-Z0-9"}
     for name, chars in classes.items():
         spec = spec.replace(name, chars)
-    spec, _ = unescape(spec)
+    spec, _ = unescape(octal(spec))
     out, i = "", 0
     while i < len(spec):
         if i + 2 < len(spec) and spec[i + 1] == "-":
@@ -549,7 +554,7 @@ def printf(call: Call) -> Result:
                     value = 0
                 return ("%" + flags + ("d" if kind in "iu" else kind)) % value
             return ("%" + flags + "s") % (arg[:1] if kind == "c" else arg)
-        text, stop = unescape(spec.sub(one, fmt))
+        text, stop = unescape(octal(spec.sub(one, fmt)))
         out += text
         args = args[used:]
         if stop or not args or not used:

@@ -120,6 +120,7 @@ class Runner(Protocol):
     pid: int
     env: dict[str, str]
     cwd: str
+    ash: bool
 
     def run_script(self, script: str) -> Result: ...
 
@@ -172,7 +173,7 @@ class Call:
     @property
     def fs(self) -> Files:
         """The container's files, as its processes see them (engine/filesystem.py)."""
-        return Files(self.container)
+        return Files(self.container, self.process.ids[0])
 
     def path(self, name: str) -> str:
         """A path from the command line, absolute from the shell's working folder."""

@@ -66,7 +66,13 @@ def pwd(call: Call) -> Result:
 
 @system.applet("env")
 def env(call: Call) -> Result:
-    return Result.of(0, "".join(f"{k}={v}\n" for k, v in call.shell.env.items()))
+    """The environment: in the engine's order (PATH, HOSTNAME, -e's, HOME), or, run from a shell,
+    in the order of ash's variable table (busybox's hashvar: 39 buckets by the name's first byte
+    times 16 plus the sum of its bytes; in a bucket, the order they were set)."""
+    items = list(call.shell.env.items())
+    if call.shell.ash:
+        items.sort(key=lambda kv: ((kv[0].encode()[:1] or b"\0")[0] * 16 + sum(kv[0].encode())) % 39)
+    return Result.of(0, "".join(f"{k}={v}\n" for k, v in items))
 
 
 USAGE_UNAME = ("Usage: uname [-amnrspvio]\n\nPrint system information\n\n\t-a\tPrint all\n"
@@ -200,7 +206,8 @@ def ps(call: Call) -> Result:
             return not_modelled("ps", "those ps columns")
     c, shell = call.container, call.shell
     me = ["ps", *call.args]
-    procs = [(pid, 0, p.argv) for pid, p in processes.in_container(c).items() if pid != shell.pid]
+    procs = [(pid, 0, processes.command_line(c, pid, p)) for pid, p in processes.in_container(c).items()
+             if pid != shell.pid]
     procs = sorted(procs + [(shell.pid, 0, me)])
 
     def cell(col: str, proc) -> str:
@@ -259,7 +266,7 @@ def kill(call: Call) -> Result:
         proc = procs.get(int(arg))
         if proc is None:
             err += f"kill: can't kill pid {arg}: No such process\n"
-        elif number and (not proc.main or number in proc.traps):
+        elif number and (proc.inner_pid != 1 or number in proc.traps):
             processes.signal(proc, number)
     return Result.of(1 if err else 0, "", err)
 

@@ -8,6 +8,7 @@ world's runtime (the lab image's busybox: labkit.sim.shell).
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 
 from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotModified
@@ -129,8 +130,9 @@ def create(host: Host, name: str | None, body: dict) -> Container:
     # No image at all: the engine still creates the container, on an empty file system (its
     # start then finds no program).
     image = images.find(host, ref) if ref else Image("", [], created=0, size=0)
-    argv = list(body.get("Entrypoint") or []) + list(body.get("Cmd") or [])
-    if not argv and not image.cmd and not (image.config or {}).get("Entrypoint"):
+    reset = body.get("Entrypoint") == [""]   # `--entrypoint ''`: none, and not the image's command either
+    argv = ([] if reset else list(body.get("Entrypoint") or [])) + list(body.get("Cmd") or [])
+    if not argv and (reset or (not image.cmd and not (image.config or {}).get("Entrypoint"))):
         raise InvalidParameter("No command specified")
     if name:
         for other in host.containers.values():
@@ -243,6 +245,10 @@ def start(c: Container) -> None:
             c.sandbox_pending = False
         ports.bind(c)
         filesystem.mount_points(c)
+        workdir = filesystem.absolute(c.config.get("WorkingDir") or "/")
+        if not filesystem.Files(c).exists(workdir):
+            with contextlib.suppress(filesystem.FileError):   # the engine makes it (root's): `docker run -w`
+                filesystem.Files(c).mkdir(workdir, parents=True)
         for m in c.mounts:
             filesystem.fill_volume(c, m)
         c.task_tried = True
@@ -288,11 +294,13 @@ def start(c: Container) -> None:
 
 def main_process(c: Container) -> Process:
     """The container's PID 1: its command, its terminal (-t), its stdin (-i), its output to the log
-    and to the clients attached."""
+    and to the clients attached. With --init, PID 1 is docker-init and the command its child."""
     world = c.host.world
     c.last_pid = processes.FIRST_EXEC_PID - 1
     proc = Process(world, c, c.argv, world.new_pid(), main=True,
                    stdin=bool(c.config.get("OpenStdin") or c.config.get("Tty")))
+    if c.host_config.get("Init"):
+        c.last_pid = proc.inner_pid = processes.FIRST_EXEC_PID
     if c.config.get("Tty"):
         proc.tty = Tty(lambda sig: processes.signal(proc, sig))   # 0x0 until resized: the
         # engine (20.10, Linux) keeps HostConfig.ConsoleSize for inspect only (Windows uses it)

@@ -69,7 +69,7 @@ def start(e: Exec, attached: bool = True) -> Feed | None:
         proc.feeds.append(feed)
     e.process, e.pid, e.running = proc, proc.pid, True
     try:
-        world.runtime.check(proc, e.workdir, e.user)
+        world.runtime.check(proc, e.workdir, e.user or c.config.get("User") or "")   # the container's user by default
     except EngineError as err:
         text = OCI_EXEC + err.message if isinstance(err, ExecNotFound) else err.message
         if feed is not None:

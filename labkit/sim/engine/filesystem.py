@@ -37,6 +37,7 @@ ENOTEMPTY = "Directory not empty"
 EROFS = "Read-only file system"
 EBUSY = "Resource busy"
 EINVAL = "Invalid argument"
+EACCES = "Permission denied"
 
 ENGINE_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
 # The engine's init layer, between the image and the container's own layer: not in `docker diff`.
@@ -182,8 +183,14 @@ class Layered:
 class Files:
     """The files a container's processes see (see the module's docstring)."""
 
-    def __init__(self, c: Container):
+    def __init__(self, c: Container, uid: int = 0):
         self.c = c
+        self.uid = uid     # who writes: root may write anywhere, another user where the modes let it
+
+    def _may_write(self, node: Inode | None, path: str) -> None:
+        """The kernel's check (owner or others' write bit; groups not modelled): EACCES."""
+        if self.uid and node is not None and not (node.mode & 0o002 or (node.uid == self.uid and node.mode & 0o200)):
+            raise FileError(EACCES, path)
 
     # -- where a path lives ---------------------------------------------------------------------
     def mount_of(self, path: str) -> Mount | None:
@@ -342,13 +349,15 @@ class Files:
             raise FileError(EROFS, path)
         return tree, rel
 
-    def _parent_dir(self, path: str) -> str:
+    def _parent_dir(self, path: str, writing: bool = False) -> str:
         parent = parent_of(path)
         real, node = self.lookup(parent)
         if node is None:
             raise FileError(ENOENT, path)
         if node.kind != "dir":
             raise FileError(ENOTDIR, path)
+        if writing:
+            self._may_write(node, path)
         return real
 
     def _touch_dir(self, real_dir: str) -> None:
@@ -366,6 +375,7 @@ class Files:
             raise FileError(EISDIR, path)
         if node is None:
             real = absolute(posixpath.basename(real), self._parent_dir(real))
+        self._may_write(node if node is not None else self.entry(parent_of(real)), path)
         if real in ENGINE_FILES and self.mount_of(real) is None and real not in self.c.layer:
             if self.c.host_config.get("ReadonlyRootfs"):  # the engine mounts them read-only then
                 raise FileError(EROFS, path)
@@ -376,15 +386,17 @@ class Files:
         old = self.content(real, node) if (append and node is not None) else b""
         if node is None:
             self._touch_dir(parent_of(real))
-        tree.put(rel, Inode("file", node.mode if node is not None else mode, data=old + data, mtime=now()))
+        tree.put(rel, Inode("file", node.mode if node is not None else mode, data=old + data, mtime=now(),
+                            uid=node.uid if node is not None else self.uid))
 
     def touch(self, path: str) -> None:
         real, node = self.lookup(path)
         if node is None:
             self.write(path, b"")
             return
+        self._may_write(node, path)
         tree, rel = self._writable(real)
-        tree.put(rel, Inode(node.kind, node.mode, node.data, node.target, now(), node.opaque, node.fill))
+        tree.put(rel, Inode(node.kind, node.mode, node.data, node.target, now(), node.opaque, node.fill, node.uid))
 
     def mkdir(self, path: str, parents: bool = False, mode: int = 0o755) -> None:
         path = absolute(path)
@@ -405,19 +417,19 @@ class Files:
         self._mkdir_one(real, mode)
 
     def _mkdir_one(self, real: str, mode: int) -> None:
-        self._parent_dir(real)
+        self._parent_dir(real, writing=True)
         tree, rel = self._writable(real)
         self._touch_dir(parent_of(real))
-        tree.put(rel, Inode("dir", mode, mtime=now()))
+        tree.put(rel, Inode("dir", mode, mtime=now(), uid=self.uid))
 
     def symlink(self, target: str, path: str) -> None:
         real, node = self.lookup(path, follow=False)
         if node is not None:
             raise FileError(EEXIST, path)
-        self._parent_dir(real)
+        self._parent_dir(real, writing=True)
         tree, rel = self._writable(real)
         self._touch_dir(parent_of(real))
-        tree.put(rel, Inode("link", 0o777, target=target, mtime=now()))
+        tree.put(rel, Inode("link", 0o777, target=target, mtime=now(), uid=self.uid))
 
     def remove(self, path: str, recursive: bool = False, directory: bool = False) -> None:
         """rm (recursive: rm -r; directory: rmdir, only an empty directory)."""
@@ -436,6 +448,7 @@ class Files:
                     self.remove(absolute(name, real), recursive=True)
         elif directory:
             raise FileError(ENOTDIR, path)
+        self._parent_dir(real, writing=True)
         tree, rel = self._writable(real)
         self._touch_dir(parent_of(real))
         tree.delete(rel)

@@ -121,6 +121,8 @@ def merge_config(cfg: dict, image: Image) -> None:
             cfg["Cmd"] = img.get("Cmd")
         if cfg.get("Entrypoint") is None:
             cfg["Entrypoint"] = img.get("Entrypoint")
+    if cfg.get("Entrypoint") == [""]:
+        cfg["Entrypoint"] = None    # `--entrypoint ''`: reset, after the image's command was left out
     if not cfg.get("WorkingDir"):
         cfg["WorkingDir"] = img.get("WorkingDir") or ""
     if not cfg.get("StopSignal") and img.get("StopSignal"):

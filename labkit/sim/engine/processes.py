@@ -84,7 +84,16 @@ def in_container(c) -> dict[int, Process]:
     procs = [c.process] if c.process is not None else []
     procs += [e.process for e in c.host.world.execs.values() if e.container is c and e.process is not None]
     procs += c.jobs
-    return {p.inner_pid: p for p in sorted(procs, key=lambda p: p.inner_pid) if not p.ended and p.inner_pid}
+    found = {p.inner_pid: p for p in sorted(procs, key=lambda p: p.inner_pid) if not p.ended and p.inner_pid}
+    if c.process is not None and c.process.inner_pid != 1 and not c.process.ended:
+        found = {1: c.process, **found}     # --init: docker-init, which passes signals on to it
+    return found
+
+
+def command_line(c, pid: int, proc: Process) -> list[str]:
+    """The command line of a container's process (/proc/PID/cmdline, ps): under --init, PID 1's
+    is docker-init's."""
+    return ["/sbin/docker-init", "--", *proc.argv] if pid == 1 and proc.inner_pid != 1 else proc.argv
 
 
 def finish(proc: Process, code: int) -> None:
@@ -128,7 +137,7 @@ def signal(proc: Process, sig: int) -> None:
     elif sig == SIGINT and proc.interruptible:
         proc.interrupted = True      # the foreground command (a child, not PID 1) ends
         proc.wake()
-    elif sig in NOT_FATAL or proc.main:
+    elif sig in NOT_FATAL or proc.inner_pid == 1:
         return                       # ignored; PID 1 without a handler ignores them all
     else:
         kill(proc, 128 + sig)
