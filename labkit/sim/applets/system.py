@@ -6,7 +6,7 @@ import calendar
 import re
 import time
 
-from ..engine import processes
+from ..engine import processes, stats
 from ..engine.signals import SIGNALS
 from . import ash
 from .registry import BANNER, CATALOGUE, Call, Family, Result, not_modelled
@@ -206,8 +206,7 @@ def ps(call: Call) -> Result:
             return not_modelled("ps", "those ps columns")
     c, shell = call.container, call.shell
     me = ["ps", *call.args]
-    procs = [(pid, 0, processes.command_line(c, pid, p)) for pid, p in processes.in_container(c).items()
-             if pid != shell.pid]
+    procs = [(pid, 0, stats.cmdline(pid, p)) for pid, p in stats.in_namespace(c).items() if pid != shell.pid]
     procs = sorted(procs + [(shell.pid, 0, me)])
 
     def cell(col: str, proc) -> str:
@@ -258,7 +257,7 @@ def kill(call: Call) -> Result:
         args.pop(0)
     if not args:
         return Result.of(1, "", "kill: you need to specify whom to kill\n")
-    procs, err = processes.in_container(call.container), ""
+    procs, err = stats.in_namespace(call.container), ""
     for arg in args:
         if not arg.lstrip("-").isdigit():
             err += f"kill: invalid number '{arg}'\n"

@@ -78,24 +78,6 @@ def run(proc: Process) -> None:
             world.quiet.notify_all()
 
 
-def in_container(c) -> dict[int, Process]:
-    """A container's processes still running, by their PID in its namespace: its main process,
-    its execs, its shells' background jobs."""
-    procs = [c.process] if c.process is not None else []
-    procs += [e.process for e in c.host.world.execs.values() if e.container is c and e.process is not None]
-    procs += c.jobs
-    found = {p.inner_pid: p for p in sorted(procs, key=lambda p: p.inner_pid) if not p.ended and p.inner_pid}
-    if c.process is not None and c.process.inner_pid != 1 and not c.process.ended:
-        found = {1: c.process, **found}     # --init: docker-init, which passes signals on to it
-    return found
-
-
-def command_line(c, pid: int, proc: Process) -> list[str]:
-    """The command line of a container's process (/proc/PID/cmdline, ps): under --init, PID 1's
-    is docker-init's."""
-    return ["/sbin/docker-init", "--", *proc.argv] if pid == 1 and proc.inner_pid != 1 else proc.argv
-
-
 def finish(proc: Process, code: int) -> None:
     """The process ended (its program returned, or it was killed): its code, its input closed,
     its feeds told; then what its owner does (a container exits, an exec ends)."""

@@ -46,6 +46,21 @@ def living(c: Container) -> list:
     return sorted((p for p in procs if not p.ended), key=lambda p: p.pid)
 
 
+def in_namespace(c: Container) -> dict:
+    """The container's living processes by their PID in its own namespace (what `ps` and `kill`
+    in it see). Under --init PID 1 is docker-init, which passes signals on to the command."""
+    found = {p.inner_pid: p for p in sorted(living(c), key=lambda p: p.inner_pid) if p.inner_pid}
+    if c.process is not None and c.process.inner_pid != 1 and not c.process.ended:
+        found = {1: c.process, **found}
+    return found
+
+
+def cmdline(pid: int, proc) -> list[str]:
+    """A process's command line in its container (/proc/PID/cmdline, ps): under --init, PID 1's
+    is docker-init's."""
+    return ["/sbin/docker-init", "--", *proc.argv] if pid == 1 and proc.inner_pid != 1 else proc.argv
+
+
 def top(c: Container, ps_args: str = "") -> dict:
     """docker top CONTAINER [ps OPTIONS]."""
     if not c.running:
