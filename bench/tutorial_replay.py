@@ -1,18 +1,22 @@
-"""Docker's tutorial "Networking with standalone containers" typed with the docker CLI on the
-simulator and on the real engine, compared step by step.
+"""Docker's networking tutorials ("Networking with standalone containers", "... using the host
+network", "... using a macvlan network") typed with the docker CLI on the simulator and on the real
+engine, compared step by step.
 
     python bench/tutorial_replay.py --docs PATH/standalone.md [--engine sim|docker|both] [--show]
 
-PATH is Docker's docs page (docker/docs, content/manuals/engine/network/tutorials/standalone.md),
+PATH is one of Docker's docs pages (docker/docs, content/manuals/engine/network/tutorials/*.md),
 read where it lies, never copied into this repository. The commands are taken from the page's
 ```console blocks as a learner types them:
 
-- `$ docker ...` lines (with their `\\` continuations) are typed as they are;
+- `$ docker ...` lines (with their `\\` continuations), and `docker ...` lines without the prompt,
+  are typed as they are;
+- other `$ CMD` lines are typed on the Docker host (host.md: `ip addr show`, `sudo netstat ...`),
+  as `docker run --rm --network host busybox sh -c CMD` (sudo left out: the engine is root's);
 - `docker attach NAME` / `docker container attach NAME` opens a session in NAME, and the `# CMD`
   lines that follow are typed there, as `docker exec NAME sh -c CMD` (a script has no terminal to
   attach; the attach line itself is typed too, so its answer is compared); `CTRL+p CTRL+q` ends it;
-- `alpine` (the image) becomes `busybox` and `ash` becomes `sh` (no registry answers here: nothing
-  can be pulled); pings to the internet (google.com) are left out, and said so: nothing may leave the machine.
+- `alpine` (the image) becomes `busybox`, `ash` becomes `sh`, and the `nginx` image at the end of a
+  command becomes `busybox httpd -f -p 80` (no registry answers here: nothing can be pulled); pings to the internet (google.com) are left out, and said so: nothing may leave the machine.
 
 Each engine is fresh: `labkit sim serve` on a socket of its own, and a private real engine
 (labkit.hosts, prefix "lkt"; root and dockerd; run it under the machine-wide lock:
@@ -42,6 +46,7 @@ from tests.conformance.harness import Normaliser, docker_cli  # noqa: E402
 
 IMAGE = re.compile(r"(?<![\w-])alpine(?=(:latest)?(?![\w-]))")
 SHELL = re.compile(r"(?<![\w-])ash(?![\w-])")
+NGINX = re.compile(r"(?<=\s)nginx(?::latest)?$")
 ATTACH = re.compile(r"^docker (?:container )?attach (\S+)$")
 INTERNET = ("google.com",)
 
@@ -68,17 +73,22 @@ def extract(markdown: str) -> list[Step]:
             continue
         if not in_block:
             continue
-        if pending or line.startswith("$ "):
-            text = (pending + " " + line.removesuffix("\\").strip()) if pending else line[2:].removesuffix("\\").strip()
+        if pending or line.startswith(("$ ", "docker ")):
+            text = (pending + " " + line.removesuffix("\\").strip()) if pending else \
+                line.removeprefix("$ ").removesuffix("\\").strip()
             if line.endswith("\\"):
                 pending = text
                 continue
             pending = ""
-            command = SHELL.sub("sh", IMAGE.sub("busybox", text))
+            command = NGINX.sub("busybox httpd -f -p 80", SHELL.sub("sh", IMAGE.sub("busybox", text)))
             attach = ATTACH.match(command)
             if attach:
                 session = attach.group(1)
-            steps.append(Step(section, command, shlex.split(command)[1:] if command.startswith("docker ") else []))
+            if command.startswith("docker "):
+                steps.append(Step(section, command, shlex.split(command)[1:]))
+            else:  # a command typed on the Docker host itself
+                cmd = command.removeprefix("sudo ")
+                steps.append(Step(section, f"(host) {cmd}", ["run", "--rm", "--network", "host", "busybox", "sh", "-c", cmd]))
         elif line.startswith("# ") and session:
             cmd = SHELL.sub("sh", line[2:].strip())
             if any(host in cmd for host in INTERNET):
@@ -139,7 +149,8 @@ def replay(steps: list[Step], which: str, cli: str, timeout: float) -> tuple[lis
 def normalised(steps: list[Step], results: list) -> list[str | None]:
     """Each step's answer as one text, normalised as the conformance harness normalises a scenario:
     IDs as tokens in order of appearance over the whole transcript, JSON answers (inspect) compared
-    as documents (a network's containers, keyed by ID, in the order of what they hold).
+    as documents: their keys sorted (a network's Containers are keyed by ID, which the engine sorts
+    by, so their order differs between engines; the harness compares them as dictionaries).
 
     The harness finds IDs for its numbering in its observations' JSON text, where an ID that starts
     a line of output follows "\\n" and is missed (the goldens were recorded that way); here each
@@ -152,8 +163,7 @@ def normalised(steps: list[Step], results: list) -> list[str | None]:
         if out.startswith(("[", "{")):
             with contextlib.suppress(ValueError):
                 out = {"json": json.loads(out)}
-        observations.append((f"$ {step.command}" if step.typed[0] != "exec" else f"$ docker {shlex.join(step.typed)}",
-                             {"exit": r[0], "stdout": out, "stderr": r[2]}))
+        observations.append((f"$ docker {shlex.join(step.typed)}", {"exit": r[0], "stdout": out, "stderr": r[2]}))
     lines = [(f"line {i}.{j}", line) for i, (_, v) in enumerate(observations)
              for j, line in enumerate((v["stdout"] if isinstance(v["stdout"], str) else "").splitlines()
                                       + v["stderr"].splitlines())]
@@ -166,7 +176,7 @@ def normalised(steps: list[Step], results: list) -> list[str | None]:
             texts.append(None)
             continue
         v = next(done)[1]
-        out = v["stdout"] if isinstance(v["stdout"], str) else json.dumps(v["stdout"]["json"], indent=4) + "\n"
+        out = v["stdout"] if isinstance(v["stdout"], str) else json.dumps(v["stdout"]["json"], indent=4, sort_keys=True) + "\n"
         texts.append(f"exit {v['exit']}\n{out}--- stderr\n{v['stderr']}")
     return texts
 
