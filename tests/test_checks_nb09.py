@@ -72,6 +72,11 @@ def test_exercise_3_loopback_port(swarm):
     faults.loopback_port(cluster)
     not_yet(nb09.exercise_3(cluster), "127.0.0.1:8080", "closed", hint=("loopback",))
     labs[0].remove("shop")                              # docker rm -f shop
+    labs[0].container("shop", command="httpd -f -p 80", ports={8080: ("0.0.0.0", 8080)})   # -p 8080:8080
+    wrong_port = nb09.exercise_3(cluster)
+    not_yet(wrong_port, "the shop does not answer", hint=("listens on its port 80", "-p 8080:80"))
+    assert "loopback" not in wrong_port.hint, wrong_port
+    labs[0].remove("shop")
     labs[0].container("shop", command="httpd -f -p 80", ports={80: ("0.0.0.0", 8080)})   # -p 8080:80
     right(nb09.exercise_3(cluster))
 

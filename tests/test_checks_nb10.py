@@ -82,6 +82,18 @@ def remove_network(cluster, labs, network: str) -> None:
     gone(cluster, network)
 
 
+def mistyped(client, name: str, network: str) -> None:
+    """`docker run -d --name NAME --network NETWORK busybox httpd ...` with NETWORK mistyped, as the
+    CLI sends it: on a swarm node the engine makes the container, then fails to start it (the CLI
+    prints its ID and "network ... not found") and leaves it made."""
+    api = client.api
+    made = api.create_container("busybox", "httpd -f -p 5432", name=name,
+                                host_config=api.create_host_config(network_mode=network),
+                                networking_config=api.create_networking_config({network: api.create_endpoint_config()}))
+    with pytest.raises(docker.errors.APIError, match=f"network {network} not found"):
+        api.start(made["Id"])
+
+
 def back(labs, encrypted: bool) -> None:
     labs[0].network("back", driver="overlay", attachable=True, options={"encrypted": ""} if encrypted else None)
 
@@ -121,6 +133,10 @@ def test_exercise_1_the_back_end(shop):
     remove_network(cluster, labs, "back")
     back(labs, esp)
     not_yet(nb10.exercise_1(cluster), "host3 has no container named db", hint=("docker -H $host3 run",))
+    mistyped(cluster[2], "db", "dta")               # docker -H $host3 run -d --name db --network dta ...
+    not_yet(nb10.exercise_1(cluster), "db on host3 was made but never started",
+            hint=("docker -H $host3 rm db", "docker -H $host3 run"))
+    cluster[2].api.remove_container("db")           # docker -H $host3 rm db
     labs[2].container("db", networks=["data", "back"], command="httpd -f -p 5432")
     not_yet(nb10.exercise_1(cluster), "db is on back", hint=("docker network disconnect back db",))
     labs[2].disconnect("db", "back")

@@ -50,7 +50,14 @@ def running(steps: Steps, lab: Lab, name: str, host: str, make: str) -> dict:
         attrs = lab.api.inspect_container(name)
     except docker.errors.NotFound:
         steps.stop(f"{host} has no container named {name}", make)
-    if not (attrs.get("State") or {}).get("Running"):
+    state = attrs.get("State") or {}
+    if state.get("Status") == "created":
+        # Made, never started: the docker run that made it failed (a network name mistyped, say), and
+        # `docker start` would fail the same way.
+        cli = "docker" if host == "host1" else f"docker -H ${host}"
+        steps.stop(f"{name} on {host} was made but never started: its docker run failed",
+                   f"read the error it printed, remove it ({cli} rm {name}), then {make}")
+    if not state.get("Running"):
         steps.stop(f"{name} on {host} is not running", f"start it again: docker start {name} (on {host})")
     return attrs
 

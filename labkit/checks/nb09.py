@@ -79,9 +79,14 @@ def exercise_3(steps: Steps, cluster) -> None:
     probe = host2.port("customer", address, 8080)
     steps.saw(f"customer (host2) -> {address}:8080: {probe.state}")
     if not probe.ok:
+        if where and all(w.startswith("127.") for w in where):
+            steps.stop(f"the shop does not answer at {address}:8080 from host2",
+                       "127.0.0.1 is host1's loopback, which no other machine reaches: publish on all of host1's "
+                       "addresses (docker rm -f shop; docker run -d --name shop -p 8080:80 busybox httpd -f -p 80)")
         steps.stop(f"the shop does not answer at {address}:8080 from host2",
-                   "127.0.0.1 is host1's loopback, which no other machine reaches: publish on all of host1's "
-                   "addresses (docker rm -f shop; docker run -d --name shop -p 8080:80 busybox httpd -f -p 80)")
+                   "the shop's httpd listens on its port 80: publish that port on host1's port 8080 (-p 8080:80: "
+                   "the host's port, then the container's); a container's ports cannot change: docker rm -f "
+                   "shop, then run it again")
     if not where:
         steps.stop("something else answers at port 8080", "publish shop's port 80 on port 8080")
 
