@@ -146,8 +146,9 @@ def test_exercise_6_vxlan_blocked(swarm):
     not_yet(nb09.exercise_6(cluster), "ca -> cc: unreachable", hint=("host3: -A INPUT -p udp -m udp --dport 4789 -j DROP",))
     assert labs[0].resolve("ca", "cc")                  # names still resolve (gossip, not VXLAN)
     side = underlay.host(cluster, "host3")
-    assert side.rules("INPUT")[0] == "-A INPUT -p udp -m udp --dport 4789 -j DROP"
-    assert side.iptables("-D INPUT -p udp --dport 4789 -j DROP").ok
+    listed = side.rules("INPUT")[0]
+    assert listed == "-A INPUT -p udp -m udp --dport 4789 -j DROP"
+    assert side.iptables(listed.replace("-A", "-D", 1)).ok   # as the notebook says: -S's line, -D for -A
     right(nb09.exercise_6(cluster))
 
 
