@@ -202,6 +202,15 @@ def test_a_bridge_address_of_another_host_is_private(sim_swarm):
     assert not t.reached and "private to host host2" in t.why
 
 
+def test_an_overlay_container_leaves_by_docker_gwbridge(sim_swarm):
+    """Its address on docker_gwbridge is not in the snapshot: the walk names the subnet, not "?"."""
+    gone = trace(sim_swarm, "ca", "10.0.9.9", port=5432)   # an address on no network of ca's
+    first = gone.hops[0]
+    assert first.interface == "eth1" and "via docker_gwbridge" in first.why, first
+    assert str(first.packet).startswith("tcp (an address in 172.18.0.0/16) -> 10.0.9.9:5432"), first.packet
+    assert " ? " not in str(gone), gone
+
+
 def test_bad_input_is_refused_with_a_clear_message(sim_lab):
     with pytest.raises(TraceError, match="protocol 'sctp'"):
         trace(sim_lab, "web", "db", protocol="sctp")

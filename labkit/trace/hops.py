@@ -23,7 +23,8 @@ class TraceError(LabkitError):
 @dataclass(frozen=True)
 class Packet:
     """The packet as seen at one hop. `src` None: an address the snapshot does not know (an
-    overlay container's address on docker_gwbridge). `outer`: the packet that carries this one
+    overlay container's address on docker_gwbridge: shown as "(an address in SUBNET)" where its
+    subnet is known, else "?"). `outer`: the packet that carries this one
     (VXLAN over UDP), with `vni`."""
 
     protocol: str
@@ -35,7 +36,7 @@ class Packet:
     src_in: str | None = field(default=None, repr=False, compare=False)   # src's subnet, when src is None
 
     def __str__(self) -> str:
-        src = self.src or "?"
+        src = self.src or (f"(an address in {self.src_in})" if self.src_in else "?")
         dst = f"{self.dst}:{self.dport}" if self.dport is not None else self.dst
         inner = f"{self.protocol} {src} -> {dst}"
         if self.outer is not None:
