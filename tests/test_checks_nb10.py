@@ -114,7 +114,9 @@ def front_end(labs) -> None:
 def test_untouched_says_not_yet(shop):
     cluster, _ = shop
     for check in (nb10.exercise_1, nb10.exercise_2, nb10.exercise_3):
-        not_yet(check(cluster), "host1 has no network back", hint=("docker network create -d overlay --attachable",))
+        untouched = check(cluster)
+        not_yet(untouched, "host1 has no network back", hint=("docker network create -d overlay --attachable",))
+        assert "mathjax" not in untouched._repr_html_()   # no $: typeset as every check's output is
     shown = nb10.report(cluster)
     assert "✘ frontend -> backend:8000: there is no frontend" in shown, shown
     assert "✘ db -> host2" in shown, shown
@@ -134,8 +136,10 @@ def test_exercise_1_the_back_end(shop):
     back(labs, esp)
     not_yet(nb10.exercise_1(cluster), "host3 has no container named db", hint=("docker -H $host3 run",))
     mistyped(cluster[2], "db", "dta")               # docker -H $host3 run -d --name db --network dta ...
-    not_yet(nb10.exercise_1(cluster), "db on host3 was made but never started",
-            hint=("docker -H $host3 rm db", "docker -H $host3 run"))
+    made = nb10.exercise_1(cluster)
+    not_yet(made, "db on host3 was made but never started", hint=("docker -H $host3 rm db", "docker -H $host3 run"))
+    # Two $ in a hint: JupyterLab would typeset what lies between them as LaTeX, unless told not to.
+    assert made._repr_html_().startswith('<div class="mathjax_ignore" '), made._repr_html_()
     cluster[2].api.remove_container("db")           # docker -H $host3 rm db
     labs[2].container("db", networks=["data", "back"], command="httpd -f -p 5432")
     not_yet(nb10.exercise_1(cluster), "db is on back", hint=("docker network disconnect back db",))

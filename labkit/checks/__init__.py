@@ -43,7 +43,11 @@ class Result:
         items = "".join(f"<li>{html.escape(f)}</li>" for f in self.found)
         hint = f"<div><b>hint:</b> {html.escape(self.hint)}</div>" if (self.hint and not self.ok) else ""
         mark = "✔ right" if self.ok else "✘ not yet"
-        return (f'<div style="border-left:4px solid {colour};padding:4px 8px">'
+        # JupyterLab typesets $...$ in HTML outputs as LaTeX: a hint naming two `docker -H $host2`
+        # commands read as a formula (seen at 1280x720). Such a Result opts out of MathJax; only such
+        # a one, so that the stored outputs of every other check stay as they are.
+        typeset = ' class="mathjax_ignore"' if "$" in str(self) else ""
+        return (f'<div{typeset} style="border-left:4px solid {colour};padding:4px 8px">'
                 f"<b>{html.escape(self.exercise)}</b>: <span style='color:{colour}'>{mark}</span>"
                 f"<ul>{items}</ul>{hint}</div>")
 
