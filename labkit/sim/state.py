@@ -245,6 +245,8 @@ class Container:
     unlinked: set[str] = field(default_factory=set)  # aliases `docker rm --link` took back (their names)
     exec_ids: list[str] = field(default_factory=list)
     jobs: list = field(default_factory=list)      # background jobs of its shells (`... &`): Processes
+    health: dict | None = None   # State.Health once a start began its check (engine/health.py)
+    health_timer: Process | None = None
     last_pid: int = 0  # the last PID handed out in its own PID namespace (1: its main process)
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
     next_eth: int = 0

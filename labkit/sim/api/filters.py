@@ -9,6 +9,7 @@ import re
 import time
 from typing import Callable
 
+from ..engine import health
 from ..errors import EngineError, InvalidParameter, NotFound
 from ..state import Container, Host, Image
 from .query import labels_match, regex_match
@@ -124,7 +125,7 @@ def container_matcher(host: Host, filters: dict, find_image) -> Callable[[Contai
             return False
         if is_task is not None and c.swarm_task != is_task:
             return False
-        if "health" in filters and "none" not in filters["health"]:
+        if "health" in filters and health.status(c) not in filters["health"]:
             return False
         if (publish is not None or expose is not None) and not port_match(c, publish or set(), expose or set()):
             return False

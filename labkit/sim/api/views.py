@@ -182,7 +182,8 @@ def container_json(c: Container) -> dict:
             "Error": c.error,
             "StartedAt": c.started_at,
             "FinishedAt": c.finished_at,
-        },
+        } | ({"Health": {"Status": c.health["Status"], "FailingStreak": c.health["FailingStreak"],
+                         "Log": [dict(entry) for entry in c.health["Log"]]}} if c.health is not None else {}),
         "Image": c.image.id,
         "ResolvConfPath": f"{base}/resolv.conf" if has_sandbox or has_task else "",
         "HostnamePath": f"{base}/hostname" if has_task else "",
@@ -271,7 +272,11 @@ def list_settings(c: Container, name: str) -> dict:
 def status_text(c: Container) -> str:
     if c.status == "running":
         up = "Up " + human_duration(time.time() - parse_time(c.started_at))
-        return up + " (Paused)" if c.paused else up
+        if c.paused:
+            return up + " (Paused)"
+        if c.health is not None:   # the engine's Health.String()
+            return up + (" (health: starting)" if c.health["Status"] == "starting" else f" ({c.health['Status']})")
+        return up
     if c.status == "restarting":
         return f"Restarting ({c.exit_code}) {human_duration(time.time() - parse_time(c.finished_at))} ago"
     if c.status == "exited":

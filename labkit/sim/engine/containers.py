@@ -15,7 +15,7 @@ from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotM
 from ..process import Process
 from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, Network, now
 from ..terminal import Tty
-from . import dns, endpoints, filesystem, images, links, logs, ports, processes, signals, volumes
+from . import dns, endpoints, filesystem, health, images, links, logs, ports, processes, signals, volumes
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -288,6 +288,8 @@ def start(c: Container) -> None:
     c.finished_at = ZERO_TIME if c.finished_at == ZERO_TIME else c.finished_at
     c.exit_code, c.error = 0, ""
     processes.start(proc, lambda code: exited(c, code, proc))
+    if c.running:
+        health.start(c)
     with host.world.changed:
         host.world.changed.notify_all()
 
@@ -320,6 +322,7 @@ def exited(c: Container, code: int, proc: Process | None = None) -> None:
         return
     world = c.host.world
     logs.flush(c, world.clock.wall())
+    health.stop(c)
     endpoints.leave_all(c)
     c.ports_bound = []
     c.status = "exited"
