@@ -6,7 +6,8 @@ server for HTTP, as busybox's httpd closes after its answer; wget closes at near
 moment, and the engine was seen putting the TIME_WAIT at either side: a race, modelled one way).
 
 Servers: busybox's httpd listens on IPv6's any address (:::80), which takes IPv4 clients too (as
-::ffff:172.18.0.3); nc -l on IPv4's (0.0.0.0). The kernel lists IPv4 sockets (tcp), then IPv6's
+::ffff:172.18.0.3); nc -l on IPv4's (0.0.0.0). The host's namespace also holds docker-proxy's
+sockets, one per published port and address (the userland proxy, on by default in 20.10). The kernel lists IPv4 sockets (tcp), then IPv6's
 (tcp6), each listening sockets first; the simulator orders each group by port.
 """
 from __future__ import annotations
@@ -75,6 +76,21 @@ def server_family(program: str) -> int:
     return 6 if program == "httpd" else 4
 
 
+def proxy_sockets(host: Host) -> list[Socket]:
+    """docker-proxy's listening sockets in the host's namespace, one per published port and
+    address: a port published with no address has two (0.0.0.0 and ::, the latter IPv6 only, as Go
+    listens on tcp6); one bound to an address, that address (127.0.0.1, ::1, ...)."""
+    found = []
+    for c in host.containers.values():
+        for proto, host_ip, host_port, _, _ in c.ports_bound:   # held while the container runs
+            if proto not in ("tcp", "udp"):
+                continue
+            for ip in ([ANY[4], ANY[6]] if host_ip == "" else [ipaddress.ip_address(host_ip)]):
+                found.append(Socket(proto, ip.version, ip, host_port, None, 0,
+                                    "CLOSE" if proto == "udp" else "LISTEN"))
+    return found
+
+
 def sockets(host: Host, owner: Container | None, embedded_dns: bool) -> list[Socket]:
     """Every socket of the namespace, in the kernel's files' order (tcp, tcp6, udp)."""
     listening, udp = [], []
@@ -86,6 +102,9 @@ def sockets(host: Host, owner: Container | None, embedded_dns: bool) -> list[Soc
         family = server_family(lst.program)
         (udp if lst.proto == "udp" else listening).append(
             Socket(lst.proto, family, ANY[family], lst.port, None, 0, "CLOSE" if lst.proto == "udp" else "LISTEN"))
+    if owner is None:
+        for sock in proxy_sockets(host):
+            (udp if sock.proto == "udp" else listening).append(sock)
     now = time.time()
     waiting = [s for s in _table(host, owner) if now - s.since < TIME_WAIT]
     out = []
