@@ -143,6 +143,12 @@ SCRIPTS = [
     'echo hi | { read; echo "[$REPLY]"; }',
     'printf "1\\n2\\n3\\n" | while read n; do echo got $n; done',
     "read x < /dev/null; echo $? [$x]",
+    # a program in a loop reads the loop's input (all of it: stdio reads a block); echo reads none
+    "printf '1\\n2\\n3\\n' | while read n; do echo got $n; cat; done",
+    "printf '1\\n2\\n3\\n' | while read n; do echo got $n; head -n 1; done",
+    "printf 'a\\nb\\n' | while read n; do echo got $n; echo x; done",
+    "echo x | sh -c 'cat; cat; echo end'; printf 'a\\nb\\n' | { read x; cat; }; printf 'a\\nb\\n' | { cat; read y; echo \"[$y]\"; }",
+    "while read k; do echo $k; wc -l; done <<EOF\n1\n2\n3\nEOF",
     # here-documents
     "cat <<EOF\nline one\n$HOME $((1+1))\nEOF",
     "cat <<\"E\"\n$HOME\nE\necho after",
@@ -169,6 +175,19 @@ SCRIPTS = [
     "[ -n \"$!\" ] || echo none; sleep 0.1 & [ -n \"$!\" ] && echo some; (echo ${!:+inherited}); wait",
     "kill -0 99999; echo $?; kill -x 1; echo $?; kill abc; echo $?; kill; echo $?; kill -s FOO 1; echo $?",
     "kill -l | head -3; kill -l 9; kill -l KILL; kill -l | wc -l; kill -0 1; echo $?",
+    # functions, positional parameters, return, local, shift, set --
+    'f() { echo in $# "$1" $0; return 4; echo no; }; f a "b c"; echo st $?; f() { return 300; }; f; echo $?',
+    "g() { local x=1; y=2; echo $x; }; x=0; g; echo $x $y; r() { local y; echo \"[$y]\"; }; r; echo $y",
+    'k() { echo "$@"; for a in "$@"; do echo "[$a]"; done; echo "$*"; }; k 1 "2 3"; k',
+    "h() { for i in 1 2; do return 5; done; echo no; }; h; echo $?; w() { while true; do return 2; done; }; w; echo $?",
+    "c() { case $1 in a) return 1;; esac; echo not; }; c a; echo $?; c b; n() { echo $1; }; n; n x | tr x X",
+    "set -- p q; echo $# $1; shift; echo $1 $#; shift 3; echo $?; f2() ( exit 7 ); f2; echo $? $1",
+    "f() { false; return; }; f; echo $?; f() { echo x; }; unset -f f; f; echo $?",
+    "return 3; echo after",
+    "sh -c 'echo $0 $1 $2 $#' n a b; sh -c 'echo $0 $#'",
+    "local x=1; echo after",
+    "shift x; echo after",
+    "f() { echo $1; }\nf one\nf() {\n  echo two\n}\nf",
     # the environment a shell gives its commands: PWD, SHLVL, OLDPWD after cd, in ash's table's order
     "unset HOSTNAME; env; cd /etc; env; sh -c 'cd /; env; echo $SHLVL'; (cd /bin; echo $PWD $OLDPWD); A=1 TERM=t env",
     "SHLVL=x sh -c 'echo $SHLVL'; SHLVL=-3 sh -c 'echo $SHLVL'; export SHLVL=7; sh -c 'echo $SHLVL'",

@@ -1,5 +1,6 @@
 """The shell's own commands (busybox ash's builtins), as a script runs them: `exit`, `cd`, `export`,
-`unset`, `trap`, `break`, `continue`, `exec`, `read` and `:`. Each takes the shell (shell.Shell)
+`unset`, `trap`, `break`, `continue`, `exec`, `read`, `wait`, `return`, `local`, `shift`, `set --`
+and `:`. Each takes the shell (shell.Shell)
 and its arguments; `read` takes its input too (what its command reads: a loop's, a pipe's, a file's,
 or None: the process's own stdin).
 """
@@ -38,9 +39,14 @@ def _export(shell, args: list[str]) -> Result:
 
 
 def _unset(shell, args: list[str]) -> Result:
-    for name in args:
-        shell.local.pop(name, None)
-        shell.env.pop(name, None)
+    """unset [-v] NAME...: variables; unset -f NAME...: functions."""
+    functions = args[:1] == ["-f"]
+    for name in args[1:] if args[:1] in (["-f"], ["-v"]) else args:
+        if functions:
+            shell.functions.pop(name, None)
+        else:
+            shell.local.pop(name, None)
+            shell.env.pop(name, None)
     return Result()
 
 
@@ -110,6 +116,51 @@ def _wait(shell, args: list[str]) -> Result:
             res = Result.of(res.code, res.out, res.err + signal.strsignal(job.exit_code - 128) + "\n")
     return res
 
+def _return(shell, args: list[str]) -> Result:
+    """return [N]: the function ends with N (else the last status); outside one, the script ends."""
+    if args and not args[0].lstrip("-").isdigit():
+        shell.exit_code = 2
+        return Result.of(2, "", f"sh: return: line 0: Illegal number: {args[0]}\n")
+    code = int(args[0]) % 256 if args else shell.status
+    if shell.frames:
+        shell.jump = ("return", code)
+    else:
+        shell.exit_code = code
+    return Result(code)
+
+
+def _local(shell, args: list[str]) -> Result:
+    """local NAME[=VALUE]...: a variable of the running function, its old value back when it returns."""
+    if not shell.frames:
+        shell.exit_code = 2
+        return Result.of(2, "", "sh: local: line 0: not in a function\n")
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        shell.frames[-1].setdefault(name, shell.local.get(name))
+        shell.local[name] = value
+    return Result()
+
+
+def _shift(shell, args: list[str]) -> Result:
+    """shift [N]: the positional parameters from $N+1 on (status 1 when there are fewer)."""
+    if args and not args[0].isdigit():
+        shell.exit_code = 2
+        return Result.of(2, "", f"sh: shift: line 0: Illegal number: {args[0]}\n")
+    n = int(args[0]) if args else 1
+    if n > len(shell.args):
+        return Result(1)
+    shell.args = shell.args[n:]
+    return Result()
+
+
+def _set(shell, args: list[str]) -> Result:
+    """set -- WORDS (or set WORDS): the positional parameters; set's options are not modelled."""
+    if args[:1] == ["--"] or (args and not args[0].startswith(("-", "+"))):
+        shell.args = args[1:] if args[0] == "--" else list(args)
+        return Result()
+    return Result.of(1, "", "sh: labkit's simulated engine does not model set's options "
+                            "(set -e, set -x, ...) nor set without arguments; try it on a real Docker engine\n")
+
 
 def _read(shell, args: list[str], stdin: str | None) -> Result:
     """read [-r] [NAME...]: one line of input into the names (split on blanks, the last one taking
@@ -136,6 +187,8 @@ def _read(shell, args: list[str], stdin: str | None) -> Result:
 
 BUILTINS = {"exec": _exec, "read": _read, "break": lambda shell, args: _jump(shell, args, "break"),
             "continue": lambda shell, args: _jump(shell, args, "continue"),
-            "trap": _trap, "wait": _wait, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
+            "trap": _trap, "wait": _wait, "return": _return, "local": _local, "shift": _shift, "set": _set, "exit": _exit, "cd": _cd, "export": _export, "unset": _unset, ":": lambda shell, args: Result()}
 # Those that read their command's input.
 READING = {"read"}
+# POSIX's special builtins: found before a function of the same name.
+SPECIAL = {"break", "continue", "exec", "exit", "export", "return", "set", "shift", "trap", "unset", ":"}

@@ -9,7 +9,7 @@
   [elif LIST; then LIST;]... [else LIST;] fi`, `while LIST; do LIST; done`, `until ...`, `for NAME
   [in WORDS]; do LIST; done`, `case WORD in [(]PATTERN[|PATTERN]...) LIST;; ... esac`, each with
   its own redirections. Reserved words are words only where a command starts (`echo done` prints
-  done). Function definitions (`f() { ...; }`) are read and refused when run (not modelled).
+  done). Function definitions (`f() { ...; }`): the shell keeps them and runs them by name.
 - The script's top level is read one line at a time (`Parser.line()`), as ash reads it: the lines
   before a syntax error have run when it is found. Syntax errors carry ash's words: `unexpected
   "fi"`, `unexpected end of file (expecting "done")`, `unexpected word`, `bad for loop variable`.
@@ -301,7 +301,7 @@ class Case:
 
 @dataclass
 class Function:
-    """`NAME() COMMAND`: read, and refused when run."""
+    """`NAME() COMMAND`: a function definition."""
     name: str
     body: object
     redirects: list[Redirect] = field(default_factory=list)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from .applets import APPLETS
 from .applets.registry import Result
 from . import parameters
-from .builtins import BUILTINS, READING
+from .builtins import BUILTINS, READING, SPECIAL
 from .arithmetic import BadExpression, evaluate
 from .engine import links, processes
 from .engine.filesystem import FileError, Files, absolute
@@ -72,6 +72,11 @@ class Shell:
         self.substituted = 0        # the status of the last $(...) of the command being expanded
         self.interactive = False    # reading commands at a terminal: an expansion error does not end it
         self.ash = False            # a shell (`sh`) started it: its variables in ash's table (env's order)
+        self.args: list[str] = []   # the positional parameters ($1 ..., $#, $@), $0 its name
+        self.name = "sh"
+        self.functions: dict[str, Function] = {}
+        self.frames: list[dict] = []    # the functions running: each one's `local` variables' old values
+        self.took_input = False     # the command running read its input (a program reads all it is given)
 
     def keep_running(self) -> None:
         self.keeps_running = True
@@ -102,7 +107,7 @@ class Shell:
         """A copy of this shell (`( ... )`, `$(...)`): its variables, folder and exit its own."""
         sub = copy.copy(self)
         sub.env, sub.local, sub.exit_code, sub.jump, sub.loops = dict(self.env), dict(self.local), None, None, 0
-        sub.jobs = list(self.jobs)
+        sub.jobs, sub.functions, sub.frames = list(self.jobs), dict(self.functions), [dict(f) for f in self.frames]
         return sub
 
     def captured(self, script: str) -> str:
@@ -115,10 +120,13 @@ class Shell:
 
     # -- expansion ---------------------------------------------------------------------------------
     def lookup(self, name: str) -> str | None:
-        special = {"?": str(self.status), "$": str(self.pid), "#": "0", "0": "sh",
-                   "!": str(self.jobs[-1].inner_pid) if self.jobs else "", "-": "", "@": "", "*": ""}
+        special = {"?": str(self.status), "$": str(self.pid), "#": str(len(self.args)), "0": self.name,
+                   "!": str(self.jobs[-1].inner_pid) if self.jobs else "", "-": "", "@": " ".join(self.args),
+                   "*": " ".join(self.args)}
         if name in special:
             return special[name]
+        if name.isdigit():
+            return self.args[int(name) - 1] if int(name) <= len(self.args) else None
         return self.local.get(name, self.env.get(name))
 
     def substitute(self, text: str) -> str:
@@ -162,6 +170,12 @@ class Shell:
         for text, quote in word.parts:
             if quote in ("'", "\\"):
                 current = (current or "") + text
+            elif quote == '"' and text == "$@":     # "$@": each positional parameter a field of its own
+                for k, arg in enumerate(self.args):
+                    if k:
+                        fields.append(current)
+                        current = None
+                    current = (current or "") + arg
             elif quote == '"':
                 current = (current or "") + self.expand_text(text)
             elif quote == "$":
@@ -238,7 +252,10 @@ class Shell:
                     if not simple:
                         res = self.compound(cmd, stdin, background and last)
                     elif argv:
+                        self.took_input = False
                         res = self.command(argv, stdin=stdin, background=background and last, script=True)
+                        if self.took_input and stdin is self.input and stdin is not None:
+                            self.input = ""     # `while read l; do cat; done`: cat read the loop's input
                     else:
                         res = Result(self.substituted)
                 finally:
@@ -316,8 +333,26 @@ class Shell:
             self.status = 0
             return Result()
         assert isinstance(node, Function)
-        return Result.of(2, "", f"sh: labkit's simulated engine does not model shell functions ({node.name}() ...); "
-                                "try it on a real Docker engine\n")
+        self.functions[node.name] = node
+        self.status = 0
+        return Result()
+
+    def call(self, node: Function, args: list[str], stdin: str | None) -> Result:
+        """A function run: its body with the arguments as $1 ...; `return N` ends it (its status)."""
+        saved, self.args = self.args, args
+        self.frames.append({})
+        try:
+            res = self.compound(node.body, stdin, False)
+        finally:
+            self.args = saved
+            for name, old in self.frames.pop().items():
+                self.local.pop(name, None)
+                if old is not None:
+                    self.local[name] = old
+        if self.jump and self.jump[0] == "return":
+            res.code = self.status = self.jump[1]
+            self.jump = None
+        return res
 
     def loop(self, node) -> Result:
         """while/until/for: each pass (test, then body), break and continue, paced (see PACE)."""
@@ -337,6 +372,8 @@ class Shell:
                 add(total, self.run_list(node.body))
                 status = self.status
             if self.exit_code is not None:
+                return total
+            if self.jump and self.jump[0] == "return":
                 return total
             if self.jump:
                 what, levels = self.jump
@@ -443,6 +480,8 @@ class Shell:
                 self.assign(name, value)
             return Result(self.substituted)
         builtin = BUILTINS.get(argv[0]) if script else None
+        if argv[0] in self.functions and argv[0] not in SPECIAL:
+            return self.call(self.functions[argv[0]], argv[1:], stdin)
         if builtin is not None:
             return builtin(self, argv[1:], stdin) if argv[0] in READING else builtin(self, argv[1:])
         name = APPLETS.program(argv[0])

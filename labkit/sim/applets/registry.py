@@ -121,6 +121,7 @@ class Runner(Protocol):
     env: dict[str, str]
     cwd: str
     ash: bool
+    took_input: bool
 
     def run_script(self, script: str) -> Result: ...
 
@@ -151,6 +152,7 @@ class Call:
     def stdin(self) -> str:
         if self.input is None:
             self.input = self.process.read_all().decode(errors="replace")
+        self.shell.took_input = True
         return self.input
 
     @property

@@ -22,6 +22,7 @@ def sh(call: Call) -> Result:
     if len(args) >= 2 and args[0] == "-c":
         child = call.shell.child()
         child.input = call.input
+        child.name, child.args = (args[2], args[3:]) if len(args) > 2 else ("sh", [])
         res = child.run_script(args[1])
         if child.keeps_running:
             call.shell.keep_running()
