@@ -282,6 +282,31 @@ def test_iptables_rules_are_the_engines(engine):
         assert {r.text for r in iptables.table(topo, table)} == _real_rules(host, table), table
 
 
+def test_docker_user_comes_first_and_keeps_the_learners_rules(engine):
+    """Notebook 03's words on DOCKER-USER: the engine makes the chain, FORWARD jumps to it before
+    any rule of Docker's own, and a rule put there stays while the engine rewrites its rules (a
+    network and a published port made afterwards). labkit.iptables lists the same jump first."""
+    client, host = engine
+    lab = labkit.Lab(client, name="nb08")
+    lab.network("front", subnet="10.10.0.0/24")
+    forward = [r.text for r in iptables.table(lab.snapshot(), "filter") if r.chain == "FORWARD"]
+    assert forward[0] == "-A FORWARD -j DOCKER-USER", forward
+    if host is None:
+        return   # the simulator has no iptables: its listing is the snapshot's, checked above
+    mine = "-A DOCKER-USER -s 192.0.2.0/24 -j DROP"
+    subprocess.run(["nsenter", f"--net=/run/netns/{host.netns}", "iptables", "-I", "DOCKER-USER",
+                    *mine.split()[2:]], check=True)       # as notebook 03 shows it: iptables -I DOCKER-USER ...
+    lab.network("back", subnet="10.20.0.0/24")
+    lab.container("web", networks=["back"], ports={80: ("0.0.0.0", 8080)}, command="httpd -f -p 80")
+    shown = subprocess.run(["nsenter", f"--net=/run/netns/{host.netns}", "iptables", "-S", "FORWARD"],
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    assert shown[1] == "-A FORWARD -j DOCKER-USER", shown      # shown[0]: the policy (-P FORWARD ...)
+    user = subprocess.run(["nsenter", f"--net=/run/netns/{host.netns}", "iptables", "-S", "DOCKER-USER"],
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    assert user == ["-N DOCKER-USER", mine, "-A DOCKER-USER -j RETURN"], user
+    lab.reset()
+
+
 def test_iptables_needs_a_host_when_given_several():
     with labkit.cluster(2, engine="sim") as cluster:
         topo = labkit.model.Topology.combine(labkit.Lab(client).snapshot() for client in cluster)
