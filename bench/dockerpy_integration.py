@@ -43,7 +43,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILES = ["models_containers_test.py", "api_container_test.py", "api_exec_test.py", "models_networks_test.py",
-         "api_network_test.py"]
+         "api_network_test.py", "api_healthcheck_test.py"]
 SUPPORT = ["__init__.py", "helpers.py", "integration/__init__.py", "integration/base.py", "integration/conftest.py"]
 IMAGE = re.compile(r"""(['"])alpine(?::3\.10|:latest)?\1""")
 RESULTS_ENV = "LABKIT_DOCKERPY_RESULTS"
