@@ -124,7 +124,11 @@ def _start_task(swarm: Swarm, svc: Service, slot: int, node: Node) -> Task:
     host = node.host
     tid = swarm.world.new_swarm_id("task", f"{svc.id}/{slot}")
     cs = (svc.spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}
-    body = {"Image": cs.get("Image", "busybox"), "Cmd": cs.get("Command"), "Labels": {
+    # swarmkit's container adapter: Command replaces the image's entrypoint (Args its command);
+    # without it, Args replace the image's command (`docker service create IMAGE CMD ARG...`).
+    command = {"Entrypoint": cs["Command"], "Cmd": cs.get("Args") or []} if cs.get("Command") else \
+        {"Cmd": cs["Args"]} if cs.get("Args") else {}
+    body = {"Image": cs.get("Image", "busybox"), **command, "Labels": {
         "com.docker.swarm.node.id": node.id, "com.docker.swarm.service.id": svc.id,
         "com.docker.swarm.service.name": svc.name, "com.docker.swarm.task": "",
         "com.docker.swarm.task.id": tid, "com.docker.swarm.task.name": f"{svc.name}.{slot}.{tid}"},
