@@ -6,6 +6,7 @@ Real engines: a cluster of three hosts (prefix lkn3) for 06, a fresh engine (pre
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 
@@ -112,6 +113,31 @@ def test_nb06_exercise_2_solution_and_hints(swarm):
     short = nb06.exercise_2(cluster, addresses[:2])
     assert not short and "tasks.<service>" in short.hint and "resolve(" not in short.hint   # points, does not solve
     api.remove()
+
+
+def test_nb06_a_services_balancing_lives_in_the_overlays_lb_namespace(swarm):
+    """Notebook 06's words on where a service's virtual IP is balanced (issue 14's text fix): not
+    in the host's namespace but in one the engine makes per overlay, lb_ and the first 9
+    characters of the network's ID, and the routing mesh's in ingress_sbox; both are files under
+    the engine's exec root (netns/), read here on a real host of labkit's (root). This machine's
+    kernel has no IPVS module, so what `ipvsadm -ln` would list in them is not checked."""
+    cluster, _ = swarm
+    if labkit.is_simulated(cluster[0]):
+        pytest.skip("the simulator keeps no namespaces as files: the claim is the real engine's")
+    service = cluster[0].services.create("busybox", ["httpd", "-f", "-p", "80"], name="lbcheck", networks=["ov"],
+                                         constraints=["node.role==manager"],
+                                         endpoint_spec=docker.types.EndpointSpec(ports={8099: 80}))
+    try:
+        assert len(running_tasks(service, 1)) == 1
+        ov = cluster[0].networks.get("ov").id
+        netns = os.path.join(hosts.list_hosts(PREFIX)[0].state_dir, "exec", "netns")
+        deadline = time.monotonic() + 10
+        while f"lb_{ov[:9]}" not in os.listdir(netns) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        names = os.listdir(netns)
+        assert f"lb_{ov[:9]}" in names and "ingress_sbox" in names, names
+    finally:
+        service.remove()
 
 
 # ---- notebook 08 -------------------------------------------------------------------------------
