@@ -50,7 +50,8 @@ def exercise_1(steps: Steps, cluster) -> None:
     running(steps, lab, "web", "host1", "run the ticket's cell again: faults.wrong_network(cluster)")
     running(steps, lab, "api", "host1", "run the ticket's cell again: faults.wrong_network(cluster)")
     reached_by_name(steps, lab, "web", "api", 8000, "the embedded DNS answers only names of containers on a "
-                    "network the asker is on: docker network connect back web (or connect api to front)")
+                    "network the asker is on: which networks are web and api on (docker inspect)? One docker "
+                    "network connect gives them a shared one")
 
 
 @check("Exercise 2: db leads orders to pg-primary")
@@ -61,8 +62,9 @@ def exercise_2(steps: Steps, cluster) -> None:
     if any(c.name == "db" for c in lab.client.containers.list(all=True)):
         steps.stop("there is a container named db", "the ticket says: start no other container. Remove db "
                    "(docker rm -f db) and give pg-primary the alias db on the network data")
-    reached_by_name(steps, lab, "orders", "db", 5432, "an alias is given when a container joins a network: docker "
-                    "network disconnect data pg-primary, then docker network connect --alias db data pg-primary",
+    reached_by_name(steps, lab, "orders", "db", 5432, "an alias is given when a container joins a network "
+                    "(docker network connect --alias), and pg-primary has joined data already: it leaves it and "
+                    "joins it again",
                     owner="pg-primary", owner_addresses={e.get("IPAddress") for e in networks_of(pg).values()})
 
 
@@ -81,8 +83,9 @@ def exercise_3(steps: Steps, cluster) -> None:
     if not probe.ok:
         if where and all(w.startswith("127.") for w in where):
             steps.stop(f"the shop does not answer at {address}:8080 from host2",
-                       "127.0.0.1 is host1's loopback, which no other machine reaches: publish on all of host1's "
-                       "addresses (docker rm -f shop; docker run -d --name shop -p 8080:80 busybox httpd -f -p 80)")
+                       "127.0.0.1 is host1's loopback, which no other machine reaches: publish port 8080 on all "
+                       "of host1's addresses (notebook 03); a container's ports cannot change: remove the shop "
+                       "and run it again")
         steps.stop(f"the shop does not answer at {address}:8080 from host2",
                    "the shop's httpd listens on its port 80: publish that port on host1's port 8080 (-p 8080:80: "
                    "the host's port, then the container's); a container's ports cannot change: docker rm -f "
@@ -107,8 +110,8 @@ def exercise_4(steps: Steps, cluster) -> None:
     probe = host1.port("worker", mirror, 8081)
     steps.saw(f"jobs is internal; worker -> mirror {mirror}:8081: {probe.state}")
     if not probe.ok:
-        steps.stop("worker does not reach the mirror", "an internal network has no way out: connect worker to "
-                   "a network that has one as well (docker network connect bridge worker)")
+        steps.stop("worker does not reach the mirror", "an internal network has no way out: give worker a "
+                   "second network that has one (docker network connect), and leave jobs as it is")
     outward = [n for n in networks_of(queue) if not host1.api.inspect_network(n).get("Internal")]
     if outward:
         steps.stop(f"queue is on {', '.join(outward)}, a network with a way out",
