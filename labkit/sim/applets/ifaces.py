@@ -80,9 +80,7 @@ def ifconfig(call: Call) -> Result:
 
 def may_change_network(call: Call) -> bool:
     """CAP_NET_ADMIN: the container is privileged or has --cap-add NET_ADMIN (or ALL)."""
-    hc = call.container.host_config
-    caps = {c.upper().removeprefix("CAP_") for c in hc.get("CapAdd") or []}
-    return bool(hc.get("Privileged")) or bool(caps & {"NET_ADMIN", "ALL"})
+    return call.capable("NET_ADMIN")
 
 
 @ifaces.applet("arp", spec="A:p:H:t:i:adnDsv", usage=usage.ARP)

@@ -162,6 +162,8 @@ def ping(call: Call) -> Result:
     ip = sb.resolve(target, version)
     if ip is None:
         return Result.of(1, "", f"{call.name}: bad address '{target}'\n")
+    if not call.capable("NET_RAW"):     # --cap-drop NET_RAW: no ICMP socket (busybox says so after its header)
+        return Result.of(1, f"PING {target} ({ip}): {size} data bytes\n", f"{call.name}: permission denied (are you root?)\n")
     # How many go out: -c, cut short by the -w deadline (one a second); with neither, ping
     # would go on until stopped: the simulator sends 4.
     sent = count if count is not None else (deadline if deadline is not None else 4)
@@ -284,9 +286,26 @@ def netstat(call: Call) -> Result:
     return Result.of(0, out)
 
 
+IP_OBJECTS = {"l": "link", "link": "link", "a": "addr", "addr": "addr", "address": "addr", "r": "route",
+              "ro": "route", "route": "route"}
+IP_CHANGES = {"set", "add", "del", "delete", "change", "replace", "flush"}
+
+
 @net.applet("ip")
 def ip(call: Call) -> Result:
-    return Result.of(*iproute.run(call.sandbox, call.args))
+    """ip's views (iproute.py). Its changes need CAP_NET_ADMIN (the kernel's refusal without it);
+    with it, `ip link add` of a kind the kernel lacks (dummy) is refused, the rest not modelled."""
+    words = [a for a in call.args if not a.startswith("-")]
+    what = IP_OBJECTS.get(words[0]) if words else None
+    if what is None or len(words) < 2 or words[1] not in IP_CHANGES:
+        return Result.of(*iproute.run(call.sandbox, call.args))
+    if not call.capable("NET_ADMIN"):
+        if what == "link" and words[1] == "set":
+            return Result.of(2, "", f"ip: {'SIOCSIFMTU' if 'mtu' in words else 'SIOCSIFFLAGS'}: Operation not permitted\n")
+        return Result.of(2, "", "ip: RTNETLINK answers: Operation not permitted\n")
+    if what == "link" and words[1] == "add" and "type" in words:
+        return Result.of(2, "", "ip: RTNETLINK answers: Operation not supported\n")   # no such module here
+    return not_modelled("ip", "changing interfaces, addresses and routes (ip link set, ip addr add, ip route add)")
 
 
 @net.applet("wget", spec="cnqSo:t:O:P:T:U:Y:", usage=usage.WGET,

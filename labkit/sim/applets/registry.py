@@ -30,6 +30,10 @@ from ..state import Container
 BANNER = "BusyBox v1.35.0 (Debian 1:1.35.0-4+deb12u1+b1) multi-call binary.\n"
 # `busybox --list` in the lab image (Debian's busybox-static 1.35): the image's own list.
 CATALOGUE = LAB_PROGRAMS
+# The capabilities a container's processes have unless --cap-add/--cap-drop/--privileged say otherwise
+# (Docker 20.10's default set).
+DEFAULT_CAPS = frozenset("CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP "
+                         "NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE".split())
 BIN_DIRS = ("/bin", "/sbin", "/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin")
 
 
@@ -176,6 +180,17 @@ class Call:
     def fs(self) -> Files:
         """The container's files, as its processes see them (engine/filesystem.py)."""
         return Files(self.container, self.process.ids[0])
+
+    def capable(self, cap: str) -> bool:
+        """Whether the process has CAP_<cap>: the default set, --cap-add, --cap-drop (ALL in
+        either), --privileged."""
+        hc = self.container.host_config
+        if hc.get("Privileged"):
+            return True
+        added, dropped = ({c.upper().removeprefix("CAP_") for c in hc.get(key) or []} for key in ("CapAdd", "CapDrop"))
+        if cap in added or "ALL" in added:
+            return cap not in dropped
+        return cap in DEFAULT_CAPS and not (dropped & {cap, "ALL"})
 
     def path(self, name: str) -> str:
         """A path from the command line, absolute from the shell's working folder."""

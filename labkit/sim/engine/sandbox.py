@@ -151,6 +151,11 @@ class Sandbox:
                     "/etc/hostname": self.hostname + "\n"}[path]
         if path.startswith(("/proc/net/", "/sys/class/net/")):
             return procfs.read(self, path)
+        if c is not None and path.startswith("/proc/sys/"):
+            # The namespace's sysctls: those set with --sysctl, and IPv4 forwarding (on, as the engine leaves it)
+            values = {"net.ipv4.ip_forward": "1", **(c.host_config.get("Sysctls") or {})}
+            value = values.get(path[len("/proc/sys/"):].replace("/", "."))
+            return None if value is None else f"{value}\n"
         if c is not None and c.process is not None and path in ("/proc/1/cmdline", "/proc/1/comm"):
             argv = stats.cmdline(1, c.process)     # PID 1's command line (NUL after each word)
             return "".join(a + "\0" for a in argv) if path.endswith("cmdline") else argv[0].rpartition("/")[2][:15] + "\n"
