@@ -266,3 +266,36 @@ def s_macvlan_pair(env: Recorder):
     env.cli("network create -d macvlan --subnet 10.98.0.0/24 -o parent=eth0 mv2")
     env.cli("network create -d macvlan -o parent=eth0 -o macvlan_mode=passthru mv3")
     env.cli("rm -f m1 m2")
+
+
+@scenario("processes: health checks", cli=True,
+          source="Docker docs, content/reference/cli/docker/container/run.md, '--health-cmd'; "
+                 "content/reference/dockerfile.md, HEALTHCHECK")
+def s_healthcheck_cli(env: Recorder):
+    """--health-cmd and its options: healthy, unhealthy with the failing check's output in the log,
+    ps --filter health=; what a paused and a stopped container's health says; --no-healthcheck with
+    --health-cmd refused."""
+    env.cli("run -d --name web --health-cmd true --health-interval 200ms --health-retries 1 busybox sleep 600")
+    env.cli("run -d --name sick --health-cmd 'echo no; exit 1' --health-interval 200ms --health-retries 2 "
+            "busybox sleep 600")
+    env.cli("run -d --name plain busybox sleep 600")
+
+    def status(name: str) -> str:
+        return (env.api.inspect_container(name)["State"].get("Health") or {}).get("Status", "<no Health>")
+    env.note("web becomes healthy", env.wait(lambda: status("web") == "healthy"))
+    env.note("sick becomes unhealthy", env.wait(lambda: status("sick") == "unhealthy"))
+    env.cli("inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}}' web")
+    env.cli("inspect -f '{{with index .State.Health.Log 0}}{{.ExitCode}} {{.Output}}{{end}}' sick")
+    env.cli("inspect -f '{{json .Config.Healthcheck}}' web sick")
+    env.cli("inspect -f '{{json .State.Health}}' plain")
+    for health in ("healthy", "unhealthy", "none", "starting"):
+        env.cli(f"ps --filter health={health} --format '{{{{.Names}}}}'")
+    env.cli("pause web")
+    env.cli("inspect -f '{{.State.Health.Status}}' web")
+    env.cli("unpause web")
+    env.note("web healthy again", env.wait(lambda: status("web") == "healthy"))
+    env.cli("stop -t 0 web")
+    env.cli("inspect -f '{{.State.Health.Status}}' web")
+    env.cli("ps -a --filter health=unhealthy --format '{{.Names}}'")
+    env.cli("run -d --name never --no-healthcheck --health-cmd true busybox true")
+    env.cli("rm -f web sick plain")

@@ -471,6 +471,10 @@ def freeze(c: Container, paused: bool) -> None:
     """The cgroup freezer: a paused container's processes wait without end (their sleeps do not
     end, a loop prints nothing) and are no sleepers the engine's clock skips to; thawed, they go on."""
     c.paused = paused
+    if paused:
+        health.stop(c)
+    else:
+        health.resume(c)
     procs = [c.process] + [getattr(e, "process", None) for e in c.host.world.execs.values() if e.container is c]
     for proc in procs:
         if proc is not None:

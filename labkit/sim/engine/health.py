@@ -56,10 +56,19 @@ def start(c: Container) -> None:
 
 
 def stop(c: Container) -> None:
-    """The container's process ended (or it starts again): no more checks until its next start."""
+    """The container stopped or paused (or starts again): no more checks until it runs again. The
+    engine then says "unhealthy" ("for compatibility", its CloseMonitorChannel), streak unchanged."""
     timer, c.health_timer = c.health_timer, None
     if timer is not None:
         processes.kill(timer, 0)
+        if c.health is not None:
+            c.health["Status"] = "unhealthy"
+
+
+def resume(c: Container) -> None:
+    """Unpaused: the checks go on; the status stays until the next result."""
+    if c.running and c.health is not None and c.health_timer is None and test_argv(c) is not None:
+        _next(c)
 
 
 def status(c: Container) -> str:
@@ -79,7 +88,7 @@ def _next(c: Container) -> None:
 def _probe(c: Container) -> None:
     """Run the test once in the container (the world's lock held), as an exec of the engine's."""
     world = c.host.world
-    started = world.clock.wall()
+    started, monitor = world.clock.wall(), c.health_timer
     proc = Process(world, c, test_argv(c), world.new_pid(), main=False)
     proc.inner_pid = c.last_pid + 1   # an exec's PID in the container, after runc's own (execs.start)
     c.last_pid += 1 + processes.RUNC_THREADS
@@ -91,7 +100,7 @@ def _probe(c: Container) -> None:
     except EngineError as err:
         text = OCI_EXEC + err.message if isinstance(err, ExecNotFound) else err.message
         processes.finish(proc, 126)
-        _record(c, started, -1, text)
+        _record(c, monitor, started, -1, text)
         return
     guard, late = None, []
 
@@ -101,20 +110,21 @@ def _probe(c: Container) -> None:
         if late:
             return   # logged by too_long
         output = b"".join(data for _, data in feed.chunks).decode(errors="replace")
-        _record(c, started, code, output)
+        _record(c, monitor, started, code, output)
 
     def too_long() -> None:
         if not proc.ended:
             late.append(True)
             processes.kill(proc)
-            _record(c, started, -1, f"Health check exceeded timeout ({go_duration(timeout(c))})")
+            _record(c, monitor, started, -1, f"Health check exceeded timeout ({go_duration(timeout(c))})")
     guard = processes.after(world, c, timeout(c), too_long, "healthcheck timeout")
     processes.start(proc, ended)
 
 
-def _record(c: Container, started: float, code: int, output: str) -> None:
-    """The result, as the engine's handleProbeResult takes it; then the next check."""
-    if c.health is None or not c.running:
+def _record(c: Container, monitor, started: float, code: int, output: str) -> None:
+    """The result, as the engine's handleProbeResult takes it; then the next check. A result that
+    comes after the checks stopped (monitor: the timer that began it) is dropped, as the engine does."""
+    if c.health is None or not c.running or c.health_timer is not monitor:
         return
     world = c.host.world
     h = c.health
