@@ -62,6 +62,7 @@ class Endpoint:
     hidden: bool = False  # an endpoint the engine adds itself (docker_gwbridge), not the user's
     mac_address: str = ""  # one the user gave (docker run --mac-address), else made from the address
     ip6: IPv6Addr | None = None  # on a network with IPv6 enabled (dual stack)
+    mtu: int = 0  # set inside the container (ip link set DEV mtu N); 0: the network's
 
     @property
     def mac(self) -> str:

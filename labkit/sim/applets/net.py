@@ -294,7 +294,9 @@ IP_CHANGES = {"set", "add", "del", "delete", "change", "replace", "flush"}
 @net.applet("ip")
 def ip(call: Call) -> Result:
     """ip's views (iproute.py). Its changes need CAP_NET_ADMIN (the kernel's refusal without it);
-    with it, `ip link add` of a kind the kernel lacks (dummy) is refused, the rest not modelled."""
+    with it, `ip link set DEV mtu N` changes the interface's MTU (every view shows it; a restart
+    makes the interface anew), `ip link add` of a kind the kernel lacks (dummy) is refused, the rest
+    is not modelled."""
     words = [a for a in call.args if not a.startswith("-")]
     what = IP_OBJECTS.get(words[0]) if words else None
     if what is None or len(words) < 2 or words[1] not in IP_CHANGES:
@@ -305,7 +307,12 @@ def ip(call: Call) -> Result:
         return Result.of(2, "", "ip: RTNETLINK answers: Operation not permitted\n")
     if what == "link" and words[1] == "add" and "type" in words:
         return Result.of(2, "", "ip: RTNETLINK answers: Operation not supported\n")   # no such module here
-    return not_modelled("ip", "changing interfaces, addresses and routes (ip link set, ip addr add, ip route add)")
+    found = [ep for ep in call.sandbox.endpoints() if ep.has_interface and ep.ifname == words[2:3][0]] \
+        if len(words) == 5 and what == "link" and words[1] == "set" and words[3] == "mtu" else []
+    if found and words[4].isdigit() and 68 <= int(words[4]) <= 65535:
+        found[0].mtu = int(words[4])     # ip link set DEV mtu N: until the container stops
+        return Result()
+    return not_modelled("ip", "changing interfaces (but their MTU), addresses and routes (ip link set, ip addr add, ip route add)")
 
 
 @net.applet("wget", spec="cnqSo:t:O:P:T:U:Y:", usage=usage.WGET,

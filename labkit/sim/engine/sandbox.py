@@ -73,7 +73,7 @@ class Sandbox:
                    flags="LOOPBACK,UP,LOWER_UP", kind="loopback",
                    addrs6=[Addr6(LOOPBACK6, 128, "host")] if self.ipv6 else [])
         if self.owner is not None:
-            return [lo] + [Iface(ep.ifindex, ep.ifname, ep.mac, mtu=ep.network.mtu, peer_index=ep.peer_ifindex,
+            return [lo] + [Iface(ep.ifindex, ep.ifname, ep.mac, mtu=ep.mtu or ep.network.mtu, peer_index=ep.peer_ifindex,
                                  ip=ep.ip, prefixlen=ep.prefixlen, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN",
                                  addrs6=[Addr6(ep.ip6, ep.prefixlen6, "global", nodad=True),
                                          Addr6(ep.link_local, 64, "link")] if ep.ip6 else [])
