@@ -250,7 +250,7 @@ class Container:
     health_timer: Process | None = None
     last_pid: int = 0  # the last PID handed out in its own PID namespace (1: its main process)
     ports_bound: list[tuple[str, str, int, str, int]] = field(default_factory=list)
-    next_eth: int = 0
+    next_eth: dict = field(default_factory=dict)  # the next interface number per name prefix (eth, lab...)
     task_tried: bool = False  # the runtime was asked to run the command at least once
     swarm_task: bool = False  # started by a swarm service (may join non-attachable overlays)
     sandbox_pending: bool = False  # starting: a new sandbox comes with the first endpoint

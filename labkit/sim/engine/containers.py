@@ -217,7 +217,7 @@ def start(c: Container) -> None:
     # Networks first (the engine fails the start, leaving the container created, when one is gone).
     joined: list[Network] = []
     c.hosts_lines = []
-    c.next_eth = 0  # a new namespace: its interfaces are named from eth0 again
+    c.next_eth = {}  # a new namespace: its interfaces are named from eth0 again
     c.traffic = {}
     c.engine_files = {}  # the engine writes /etc/hosts, /etc/hostname and resolv.conf anew
     try:

@@ -116,8 +116,9 @@ def join(c: Container, net: Network, req: dict, hidden: bool = False) -> Endpoin
         c.sandbox_pending = False
         c.neighbours, c.closed = {}, []
     inside, outside = driver.interfaces(c, net, ip)
-    ifname = f"eth{c.next_eth}"
-    c.next_eth += 1
+    prefix = iface_prefix(net)
+    ifname = f"{prefix}{c.next_eth.get(prefix, 0)}"
+    c.next_eth[prefix] = c.next_eth.get(prefix, 0) + 1
     ep = Endpoint(host.world.new_id("endpoint", f"{c.id}/{net.id}"), net, c, ifname, inside, outside, ip, aliases or [],
                   req.get("IPAMConfig") or None, links=req.get("Links"), driver_opts=req.get("DriverOpts"),
                   hidden=hidden, mac_address=own_mac(c, net), ip6=ip6)
@@ -138,10 +139,18 @@ def name_interfaces(c: Container) -> None:
     restarted: back eth0, front eth1, in every run). The engine joins in a Go map's order, so which
     veth is made first (the lower index) varies; the simulator joins in the order connected. A
     network connected while the container runs gets the next name."""
-    named = [ep for ep in dns.sorted_endpoints(c) if ep.has_interface]
-    for k, ep in enumerate(named):
-        ep.ifname = f"eth{k}"
-    c.next_eth = len(named)
+    c.next_eth = {}
+    for ep in dns.sorted_endpoints(c):
+        if ep.has_interface:
+            prefix = iface_prefix(ep.network)
+            ep.ifname = f"{prefix}{c.next_eth.get(prefix, 0)}"
+            c.next_eth[prefix] = c.next_eth.get(prefix, 0) + 1
+
+
+def iface_prefix(net: Network) -> str:
+    """A container's interface on the network is named PREFIX<n>, numbered per prefix in the
+    container: eth, or the network's -o com.docker.network.container_iface_prefix."""
+    return net.options.get("com.docker.network.container_iface_prefix") or "eth"
 
 
 def own_mac(c: Container, net: Network) -> str:

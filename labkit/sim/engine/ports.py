@@ -13,6 +13,7 @@ import ipaddress
 from ..errors import EngineError, InvalidParameter
 from ..state import Container, Host
 
+HOST_BINDING_IPV4 = "com.docker.network.bridge.host_binding_ipv4"
 EPHEMERAL = range(32768, 61000)  # the kernel's ip_local_port_range, which the engine reads
 
 
@@ -44,6 +45,10 @@ def bind(c: Container) -> None:
     bindings = c.host_config.get("PortBindings") or {}
     publish_all = c.host_config.get("PublishAllPorts")
     exposed = list((c.config.get("ExposedPorts") or {}).keys())
+    ep = next(iter(c.endpoints.values()), None)
+    # A binding without an address takes the network's default (-o ...bridge.host_binding_ipv4).
+    default_ip = _host_ip(str(ep.network.options.get(HOST_BINDING_IPV4, ""))) if ep is not None else ""
+    default_ip = "" if default_ip == "0.0.0.0" else default_ip
     wanted = []
     for key in sorted(exposed):  # the engine walks its exposed ports in sorted order
         port, proto = parse_port_key(key)
@@ -51,10 +56,9 @@ def bind(c: Container) -> None:
         # The engine programs a port's bindings last to first.
         for b in reversed(blist):
             b = b or {}
-            wanted.append((proto, _host_ip(b.get("HostIp") or ""), b.get("HostPort") or "", port))
+            wanted.append((proto, _host_ip(b.get("HostIp") or "") or default_ip, b.get("HostPort") or "", port))
     taken = {(proto, hp): ip for other in c.host.containers.values() if other is not c
              for (proto, ip, hp, _, _) in other.ports_bound}
-    ep = next(iter(c.endpoints.values()), None)
     bound = []
     for proto, hip, hport, cport in wanted:
         if hport == "":

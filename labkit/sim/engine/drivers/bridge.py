@@ -16,6 +16,13 @@ from .base import LocalDriver
 
 BRIDGE_NAME = "com.docker.network.bridge.name"
 BRIDGE_LINK_LOCAL = IPv6Addr("fe80::1")
+INHIBIT_IPV4 = "com.docker.network.bridge.inhibit_ipv4"
+
+
+def inhibits_ipv4(net: Network) -> bool:
+    """-o com.docker.network.bridge.inhibit_ipv4=true: the bridge gets no IPv4 address (the gateway
+    is left to something outside the engine); the value read as Go's strconv.ParseBool reads it."""
+    return str(net.options.get(INHIBIT_IPV4, "")) in ("1", "t", "T", "true", "TRUE", "True")
 
 
 def veth_mac(key: str) -> str:
@@ -33,7 +40,7 @@ def add_bridge(host: Host, net: Network, name: str) -> None:
     addrs6 = [Addr6(gw, pool.subnet.prefixlen) for pool, gw in zip(net.pools6, net.gateways6)] + \
         [Addr6(BRIDGE_LINK_LOCAL, 64, "link")] if net.ipv6 else []
     host.ifaces.append(Iface(net.bridge_ifindex, name, mac, mtu=net.mtu,
-                             ip=net.gateways[0] if net.gateways and net.gateways[0] else None,
+                             ip=net.gateways[0] if net.gateways and net.gateways[0] and not inhibits_ipv4(net) else None,
                              prefixlen=net.pools[0].subnet.prefixlen if net.pools else 0,
                              flags="BROADCAST,MULTICAST,UP,LOWER_UP", kind="bridge", addrs6=addrs6))
 
@@ -52,7 +59,8 @@ class Bridge(LocalDriver):
                       flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN")]
 
     def on_link(self, host: Host, net: Network, dst: IPAddr, port, proto, from_container, ttl, hops) -> Outcome | None:
-        if dst not in net.gateways and not (net.ipv6 and dst in (*net.gateways6, BRIDGE_LINK_LOCAL)):
+        if (dst not in net.gateways or inhibits_ipv4(net)) and \
+                not (net.ipv6 and dst in (*net.gateways6, BRIDGE_LINK_LOCAL)):
             return None
         if port is None:
             return Outcome(True, f"the host's address on network {net.name}", target=host, hops=hops)
