@@ -154,12 +154,26 @@ def _shift(shell, args: list[str]) -> Result:
 
 
 def _set(shell, args: list[str]) -> Result:
-    """set -- WORDS (or set WORDS): the positional parameters; set's options are not modelled."""
+    """set -- WORDS (or set WORDS): the positional parameters; set -e / +e, set -o errexit: end
+    the script when a command fails. set's other options are not modelled (said on stderr)."""
     if args[:1] == ["--"] or (args and not args[0].startswith(("-", "+"))):
         shell.args = args[1:] if args[0] == "--" else list(args)
         return Result()
-    return Result.of(1, "", "sh: labkit's simulated engine does not model set's options "
-                            "(set -e, set -x, ...) nor set without arguments; try it on a real Docker engine\n")
+    rest, other = list(args), []
+    while rest and rest[0][:1] in ("-", "+") and rest[0] != "--":
+        flag = rest.pop(0)
+        letters = [rest.pop(0) if rest else ""] if flag[1:] == "o" else list(flag[1:])
+        for letter in letters:
+            if letter in ("e", "errexit"):
+                shell.errexit = flag[0] == "-"
+            else:
+                other.append(flag[0] + letter if len(letter) == 1 else f"{flag[0]}o {letter}")
+    if rest[:1] == ["--"]:
+        shell.args = rest[1:]
+    if other or not args:
+        return Result.of(0, "", f"sh: labkit's simulated engine does not model set {' '.join(other)}"
+                                f"{'' if args else '(the variables)'}; try it on a real Docker engine\n")
+    return Result()
 
 
 def _read(shell, args: list[str], stdin: str | None) -> Result:

@@ -77,6 +77,8 @@ class Shell:
         self.functions: dict[str, Function] = {}
         self.frames: list[dict] = []    # the functions running: each one's `local` variables' old values
         self.took_input = False     # the command running read its input (a program reads all it is given)
+        self.errexit = False        # set -e: a command that fails ends the script...
+        self.tested = 0             # ...unless its status is tested (if/while, && ||, !), here or around
 
     def keep_running(self) -> None:
         self.keeps_running = True
@@ -113,7 +115,7 @@ class Shell:
     def captured(self, script: str) -> str:
         """$(...): the output of a script run in a subshell, kept (not sent to the sink)."""
         sub = self.subshell()
-        sub.sink = None
+        sub.sink, sub.errexit = None, False     # (ash: set -e does not hold inside $(...))
         res = sub.run_script(script)
         self.substituted = sub.exit_code if sub.exit_code is not None else res.code
         return res.out
@@ -216,15 +218,23 @@ class Shell:
         skip = False
         for pipe in pipes:
             if not skip:
+                tested = pipe.negate or pipe.then in ("&&", "||")
+                self.tested += tested
                 try:
                     res = self.pipeline(pipe.commands, background=pipe.then == "&")
                 except ShellError as e:
                     res = Result.of(2, "", f"sh: {e}\n")
                     self.exit_code = None if self.interactive else 2
+                finally:
+                    self.tested -= tested
                 if pipe.negate:
                     res.code = int(res.code == 0)
                 add(total, self.emit(res))
                 self.status = res.code
+                last = pipe.commands[-1]
+                if self.errexit and res.code and not (tested or self.tested or self.exit_code is not None) and \
+                        (isinstance(last, Command) or (isinstance(last, Group) and last.subshell)):
+                    self.exit_code = res.code       # set -e (a compound command's own commands were judged inside)
                 if self.exit_code is not None:
                     total.code = self.exit_code
                     return total
@@ -232,6 +242,14 @@ class Shell:
                     return total
             skip = (pipe.then == "&&" and self.status != 0) or (pipe.then == "||" and self.status == 0)
         return total
+
+    def tested_list(self, pipes: list[Pipeline]) -> Result:
+        """An if's or a loop's test: its status is tested (set -e does not end the script there)."""
+        self.tested += 1
+        try:
+            return self.run_list(pipes)
+        finally:
+            self.tested -= 1
 
     def pipeline(self, commands: list, background: bool) -> Result:
         data = ""
@@ -310,7 +328,7 @@ class Shell:
         if isinstance(node, If):
             total = Result()
             for test, body in node.arms:
-                add(total, self.run_list(test))
+                add(total, self.tested_list(test))
                 if self.exit_code is not None or self.jump:
                     return total
                 if self.status == 0:
@@ -365,7 +383,7 @@ class Shell:
             if items is not None:
                 self.assign(node.name, items.pop(0))
             else:
-                add(total, self.run_list(node.test))
+                add(total, self.tested_list(node.test))
                 if self.exit_code is None and not self.jump and (self.status == 0) == node.until:
                     break
             if self.exit_code is None and not self.jump:
