@@ -219,6 +219,13 @@ SCRIPTS = [
     'set -e -- a b; echo $1 $#',
     'set -e; exit 0',
     'set -e; until false; do break; done; echo yes27',
+    # set -u: a variable not set is an error
+    "set -u; echo ${A:-d}; echo $B; echo no",
+    "set -u; echo $((C+1)); echo ${D-x} ${#HOME}; echo no",
+    "set -u; echo \"$@\" $# $*; echo $1; echo no",
+    "set -u; echo ${E}; echo no",
+    "set -eu; x=1; echo $x; set +u; echo [$F]",
+    "set -o nounset; echo $G",
     # the environment a shell gives its commands: PWD, SHLVL, OLDPWD after cd, in ash's table's order
     "unset HOSTNAME; env; cd /etc; env; sh -c 'cd /; env; echo $SHLVL'; (cd /bin; echo $PWD $OLDPWD); A=1 TERM=t env",
     "SHLVL=x sh -c 'echo $SHLVL'; SHLVL=-3 sh -c 'echo $SHLVL'; export SHLVL=7; sh -c 'echo $SHLVL'",

@@ -155,7 +155,8 @@ def _shift(shell, args: list[str]) -> Result:
 
 def _set(shell, args: list[str]) -> Result:
     """set -- WORDS (or set WORDS): the positional parameters; set -e / +e, set -o errexit: end
-    the script when a command fails. set's other options are not modelled (said on stderr)."""
+    the script when a command fails; set -u / -o nounset: a variable not set is an error. set's
+    other options are not modelled (said on stderr)."""
     if args[:1] == ["--"] or (args and not args[0].startswith(("-", "+"))):
         shell.args = args[1:] if args[0] == "--" else list(args)
         return Result()
@@ -166,6 +167,8 @@ def _set(shell, args: list[str]) -> Result:
         for letter in letters:
             if letter in ("e", "errexit"):
                 shell.errexit = flag[0] == "-"
+            elif letter in ("u", "nounset"):
+                shell.nounset = flag[0] == "-"
             else:
                 other.append(flag[0] + letter if len(letter) == 1 else f"{flag[0]}o {letter}")
     if rest[:1] == ["--"]:

@@ -77,6 +77,7 @@ class Shell:
         self.functions: dict[str, Function] = {}
         self.frames: list[dict] = []    # the functions running: each one's `local` variables' old values
         self.took_input = False     # the command running read its input (a program reads all it is given)
+        self.nounset = False        # set -u: expanding a variable not set is an error
         self.errexit = False        # set -e: a command that fails ends the script...
         self.tested = 0             # ...unless its status is tested (if/while, && ||, !), here or around
 
@@ -142,6 +143,9 @@ class Shell:
                 raise ShellError(str(e)) from None
         if text.startswith("$("):
             return self.captured(text[2:-1]).rstrip("\n")
+        name = text[2:-1] if text.startswith("${") else text[1:]
+        if self.nounset and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|\d+", name) and self.lookup(name) is None:
+            raise ShellError(f"{name}: parameter not set")      # set -u
         if text.startswith("${"):
             return parameters.expand(text[2:-1], self.lookup, self.assign, self.expand_text)
         if text == "$":
