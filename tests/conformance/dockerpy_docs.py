@@ -11,6 +11,7 @@ import re
 import tarfile
 import time
 
+import docker
 import requests
 from docker.types import IPAMConfig, IPAMPool
 
@@ -290,16 +291,28 @@ def s_dockerpy_stdin(env: Recorder):
     env.note("cat1 still up", cat.status)
 
 
+def names_left(containers) -> list[str]:
+    """containers.list(all=True)'s names. docker-py lists, then inspects each container: one that
+    auto_remove takes away in between answers 404 (the engine removes it in the background), so
+    the list is asked again."""
+    for _ in range(5):
+        try:
+            return [x.name for x in containers.list(all=True)]
+        except docker.errors.NotFound:
+            continue
+    return [x.name for x in containers.list(all=True)]
+
+
 @scenario("processes: main commands that end", source=DOCS + "containers.rst, run(auto_remove=True)")
 def s_dockerpy_auto_remove(env: Recorder):
     """An attached run whose command sleeps returns its output when the command ends; auto_remove
     then removes the container."""
     c = env.client.containers
     env.attempt("attached, sleeping, auto_remove", c.run, "busybox", "sh -c 'echo hello && sleep 2'", auto_remove=True)
-    env.note("left", [x.name for x in c.list(all=True)])
+    env.note("left", names_left(c))
     env.attempt("attached, failing, auto_remove", c.run, "busybox", "sh -c '>&2 echo error && sleep 1 && exit 1'",
                 auto_remove=True)
-    env.note("left after the error", [x.name for x in c.list(all=True)])
+    env.note("left after the error", names_left(c))
 
 
 @scenario("files: /etc/hosts and resolv.conf", source=DOCS + "containers.rst, run(dns=, extra_hosts=, ...)")
