@@ -72,6 +72,34 @@ class Addr6:
     nodad: bool = False
 
 
+@dataclass(frozen=True)
+class Addr4:
+    """An IPv4 address on an interface, as `ip addr` shows it: secondary when an address of the
+    same subnet and prefix length came first; a broadcast address only when one was given (the
+    engine gives its own one; busybox's `ip addr add` none without `brd +`); scope host for 127/8."""
+
+    address: IPv4Addr
+    prefixlen: int
+    secondary: bool = False
+    brd: IPv4Addr | None = None
+    scope: str = "global"
+
+
+@dataclass
+class NetChanges:
+    """What `ip addr add|del` and `ip route add|del` changed in a namespace (engine/ipconf.py):
+    the IPv4 addresses of each interface changed (by name, in the kernel's order), the routes
+    added (engine/routing.Route), and the engine's or kernel's own routes deleted (by destination
+    and interface). A namespace made anew (a restart) has none."""
+
+    addrs: dict[str, list[Addr4]] = field(default_factory=dict)
+    routes: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.addrs or self.routes or self.removed)
+
+
 @dataclass
 class Iface:
     """An interface as `ip addr` shows it."""
@@ -88,3 +116,4 @@ class Iface:
     kind: str = "ether"
     addrs6: list[Addr6] = field(default_factory=list)  # empty: IPv6 off on the interface
     lower: str | None = None  # the interface a VLAN sub-interface stacks on (ip link: eth0.10@eth0)
+    addrs4: list[Addr4] | None = None  # its IPv4 addresses once `ip addr` changed them (ip, prefixlen: the first)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .. import rules
-from .addresses import (Addr6, AddressSpace, Iface, IPAddr, IPNet, IPv4Addr, IPv4Net, IPv6Addr,  # noqa: F401
-                        IPv6Net, Pool, link_local, mac_for)  # (the addresses' data, re-exported)
+from .addresses import (Addr4, Addr6, AddressSpace, Iface, IPAddr, IPNet, IPv4Addr, IPv4Net, IPv6Addr,  # noqa: F401
+                        IPv6Net, NetChanges, Pool, link_local, mac_for)  # (the addresses' data, re-exported)
 from .errors import InvalidParameter, NotFound
 from .process import Clock, Process
 from .storage import Image, Inode, Mount, Tree, Volume  # noqa: F401  (the files' data, re-exported)
@@ -269,6 +269,7 @@ class Container:
     # in the order learned; a new namespace at each start starts it empty.
     neighbours: dict[tuple[str, IPAddr], str] = field(default_factory=dict)
     closed: list = field(default_factory=list)  # its connections in TIME_WAIT (engine/tcp.py)
+    ip_changes: NetChanges = field(default_factory=NetChanges)  # ip addr/route add|del (CAP_NET_ADMIN)
 
     @property
     def running(self) -> bool:

@@ -48,11 +48,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         (
             '$ docker run --rm -v <workdir>/site:/www busybox cat /www/index.html',
             'stopped before: written through the bind mount',)),
-    'caps_sysctls': Gap(
-        "with --cap-add NET_ADMIN, adding addresses and routes (ip addr add, ip route add) is not modelled (the simulator says so); the MTU step then differs only in the MAC address, which the harness keeps where the container's address appears in the run's output and the simulator's run has no `ip route` output",
-        (
-            "$ docker run --rm --cap-add NET_ADMIN busybox sh -c 'ip link set eth0 mtu 1400 && ip link show eth0'",
-            "$ docker run --rm --cap-add NET_ADMIN busybox sh -c 'ip addr add 10.1.1.1/24 dev eth0 && ip route add 10.2.0.0/16 via 172.17.0.1 && ip route'",)),
     'dockerpy_multiplex': Gap(
         "exec_run(user='postgres'): the simulator always returns the refusal's text (as `docker exec -u` always "
         "shows it); docker-py read it from the engine 7 times in 20, nothing otherwise (recorded: nothing). "

@@ -132,3 +132,55 @@ def s_nettools_none_and_host(env):
     env.client.containers.run("busybox", SLEEP, name="hh", network_mode="host", detach=True)
     for cmd in ("ip -4 addr", "ip route", "route -n", "cat /proc/net/route", "netstat -rn", "ping -c1 -W1 172.18.0.2"):
         env.exec("hh", cmd)
+
+
+@scenario("busybox: ip", "busybox: route", "busybox: netstat", "containers: capabilities", "reachability: same network",
+          "containers: restart")
+def s_nettools_ip_changes(env):
+    """Addresses and routes changed inside containers, as ip-address(8) and ip-route(8) (busybox's
+    `ip addr add|del|flush`, `ip route add|del`) and Docker's run reference ('--cap-add': "to
+    modify the network interfaces") have people type them: refused without NET_ADMIN, busybox's
+    own refusals of what it cannot read first; with it, a secondary address, addresses of other
+    subnets (`brd +` or not), an address on lo, static routes (via the gateway, on the link, with a
+    metric, with a source, through another container), the kernel's refusals (File exists, Network
+    is unreachable, Invalid argument, No such device, No such process, Cannot assign requested
+    address), every view of them (ip, ifconfig, route -n, netstat -rn, /proc/net/route, the local
+    table, ip route get), pings that follow them, deletions (the engine's own address and default
+    route too), and a restart, which makes the namespace anew."""
+    env.client.networks.create("front")
+    run(env, "web", "front", cap_add=["NET_ADMIN"])     # 172.18.0.2
+    run(env, "cli", "front", cap_add=["NET_ADMIN"])     # 172.18.0.3
+    run(env, "plain", "front")                          # 172.18.0.4
+    for cmd in ("ip addr add 10.1.1.3/24 dev eth0", "ip route add 10.2.0.0/16 via 172.18.0.1", "ip route del default",
+                "ip addr del 172.18.0.4/16 dev eth0", "ip addr flush dev eth0", "ip addr add 10.1.1.3/24 dev eth9",
+                "ip addr add 10.1.1.3/33 dev eth0", "ip route add 10.2.0.0/16 via nosuch", "ip addr add 10.1.1.3/24",
+                "ip route"):
+        env.exec("plain", cmd)
+    for cmd in ("ip addr add 10.1.1.1/24 dev eth0", "ip addr add 10.9.9.9/32 dev lo", "ip addr show eth0",
+                "ip addr show lo", "ip -o addr", "ip route", "ip route show table local", f"ifconfig eth0 | {COUNTERS}"):
+        env.exec("web", cmd)
+    for cmd in ("ip addr add 172.18.0.9/16 dev eth0", "ip addr add 172.18.0.9/16 dev eth0", "ip a a 10.1.1.2/24 brd + dev eth0",
+                "ip addr add 10.1.1.2/25 dev eth0", "ip addr add 10.1.1.7/24 dev eth0", "ip addr show eth0",
+                "ip -4 -o addr show eth0", f"ifconfig eth0 | {COUNTERS}",
+                "ip route add 10.2.0.0/16 via 172.18.0.1", "ip route add 10.2.0.0/16 via 172.18.0.1",
+                "ip route add 10.3.0.0/16 via 10.99.0.1", "ip route add 10.4.0.1/16 via 172.18.0.1",
+                "ip route add 10.5.0.0/16 dev eth0", "ip r a 10.6.0.0/16 via 172.18.0.1 metric 100",
+                "ip route add 10.6.0.0/16 via 172.18.0.1 metric 100", "ip route add 10.9.9.9 via 172.18.0.2",
+                "ip route add 10.7.0.0/16", "ip route add 10.8.0.0/16 via 172.18.0.1 dev lo",
+                "ip route add 10.8.0.0/16 via 172.18.0.1 src 10.99.0.1", "ip route add 10.8.0.0/16 via 172.18.0.1 src 10.1.1.2",
+                "ip route", "route -n", "netstat -rn", "cat /proc/net/route", "ip route show table local",
+                "ip route get 10.2.3.4", "ip route get 10.9.9.9", "ip route get 10.1.1.1"):
+        env.exec("cli", cmd)
+    for cmd in ("ping -c1 -W1 10.1.1.1", "ping -c1 -W1 10.9.9.9", "ping -c1 -W1 10.2.3.4", "ping -c1 -W1 10.5.0.9",
+                "ping -c1 -W1 10.1.1.7", "ping -c1 -W1 10.1.1.9"):
+        env.exec("cli", cmd)
+    env.exec("plain", "ping -c1 -W1 10.1.1.1")
+    for cmd in ("ip route del 10.2.0.0/16", "ip route del 10.2.0.0/16", "ip route del 10.6.0.0/16 via 172.18.0.9",
+                "ip addr del 10.1.1.2 dev eth0", "ip addr show eth0", "ip route", "ip addr del 172.18.0.3/16 dev eth0",
+                "ip addr show eth0", "ip route", "ip route del default", "ip route", "ip route del default",
+                "ping -c1 -W1 10.2.3.4", "ip addr del 10.1.1.2/24 dev eth0", "ip route", "ip addr flush",
+                "ip addr flush eth0", "ip addr show eth0"):
+        env.exec("cli", cmd)
+    env.attempt("restart cli", env.api.restart, "cli", timeout=0)
+    for cmd in ("ip addr show eth0", "ip addr show lo", "ip route", "ping -c1 -W1 10.1.1.1"):
+        env.exec("cli", cmd)

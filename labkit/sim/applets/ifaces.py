@@ -50,7 +50,8 @@ def block(call: Call, i: Iface) -> str:
     out += "\n" if loopback else f"HWaddr {i.mac.upper()}  \n"
     if i.ip is not None:
         mask = procfs.netmask(i.prefixlen)
-        bcast = "" if loopback else f"  Bcast:{procfs.broadcast(i.ip, i.prefixlen)}"
+        bcast = "" if loopback else f"  Bcast:{procfs.broadcast(i.ip, i.prefixlen)}" if i.addrs4 is None \
+            else f"  Bcast:{i.addrs4[0].brd or '0.0.0.0'}"   # an address `ip addr add` gave without brd: none
         out += f"          inet addr:{i.ip}{bcast}  Mask:{mask}\n"
     for a in i.addrs6:
         out += f"          inet6 addr: {a.address}/{a.prefixlen} Scope:{SCOPE_WORDS[a.scope]}\n"

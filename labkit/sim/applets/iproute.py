@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..engine import neighbours
+from ..engine import ipconf, neighbours
+from ..engine.routing import Route
 from ..engine.sandbox import Sandbox
 from ..state import Iface
 
@@ -41,6 +42,9 @@ def link_line(i: Iface, family6: bool = False) -> str:
 
 
 def inet_lines(i: Iface) -> list[str]:
+    if i.addrs4 is not None:   # as `ip addr add|del` left them
+        return [f"    inet {a.address}/{a.prefixlen}{f' brd {a.brd}' if a.brd else ''} scope {a.scope} "
+                f"{'secondary ' if a.secondary else ''}{i.name}\n" for a in i.addrs4]
     if i.ip is None:
         return []
     net = ipaddress.ip_network(f"{i.ip}/{i.prefixlen}", strict=False)
@@ -80,32 +84,39 @@ def addresses(ifaces: list[Iface], family: int | None, oneline: bool) -> str:
     return out
 
 
+def route_line(r: Route) -> str:
+    """One route of the main table as busybox prints it: a host route without its /32, "scope
+    link" for a route with no gateway, then its source and metric where it has them."""
+    dst = "default" if r.dst is None else str(r.dst.network_address) if r.dst.prefixlen == 32 else str(r.dst)
+    line = dst + (f" via {r.via}" if r.via else "") + f" dev {r.dev} " + ("" if r.via else "scope link ")
+    return line + (f" src {r.src} " if r.src else "") + (f" metric {r.metric} " if r.metric else "") + "\n"
+
+
 def routes4(sb: Sandbox) -> str:
-    out = ""
-    for r in sb.routes():
-        if r.dst is None:
-            out += f"default via {r.via} dev {r.dev} \n"
-        else:
-            out += f"{r.dst} dev {r.dev} scope link  src {r.src} \n"
-    return out
+    return "".join(route_line(r) for r in sb.routes())
 
 
 def local_routes(sb: Sandbox, named: bool = True) -> str:
-    """The local table (ip route show table local|all): each address of the namespace, its
-    subnet's broadcast address (and loopback's whole 127.0.0.0/8), in address order. busybox
-    names the table on each line only when it lists all of them (named)."""
+    """The local table (ip route show table local|all): each address of the namespace (a
+    secondary's source is its primary), a primary's subnet broadcast address and any address
+    given as brd, a primary's subnet on lo (127.0.0.0/8), in address order. busybox names the table on each line
+    only when it lists all of them (named)."""
     table = " table local" if named else ""
-    rows = []
+    rows = {}
     for i in sb.interfaces():
-        if i.ip is None:
-            continue
-        net = ipaddress.ip_network(f"{i.ip}/{i.prefixlen}", strict=False)
-        if i.kind == "loopback":
-            rows.append((net.network_address, net.prefixlen, f"local {net} dev {i.name}{table} scope host  src {i.ip} \n"))
-        rows.append((i.ip, 32, f"local {i.ip} dev {i.name}{table} scope host  src {i.ip} \n"))
-        rows.append((net.broadcast_address, 32,
-                     f"broadcast {net.broadcast_address} dev {i.name}{table} scope link  src {i.ip} \n"))
-    return "".join(line for _a, _p, line in sorted(rows, key=lambda r: (int(r[0]), r[1])))
+        addrs = ipconf.addresses(i)
+        for a in addrs:
+            net = ipaddress.ip_network(f"{a.address}/{a.prefixlen}", strict=False)
+            src = a.address if not a.secondary else next(
+                p.address for p in addrs if not p.secondary and p.prefixlen == a.prefixlen and p.address in net)
+            if i.kind == "loopback" and not a.secondary and a.prefixlen < 32:
+                rows.setdefault((net.network_address, net.prefixlen), f"local {net} dev {i.name}{table} scope host  src {src} \n")
+            rows.setdefault((a.address, 32), f"local {a.address} dev {i.name}{table} scope host  src {src} \n")
+            # the subnet's broadcast address for a primary (but a /31 or /32), and the one given
+            for brd in ([net.broadcast_address] if not a.secondary and a.prefixlen < 31 else []) + [a.brd]:
+                if brd is not None:
+                    rows.setdefault((brd, 32), f"broadcast {brd} dev {i.name}{table} scope link  src {src} \n")
+    return "".join(line for (_a, _p), line in sorted(rows.items(), key=lambda r: (int(r[0][0]), r[0][1])))
 
 
 def routes6(sb: Sandbox) -> str:
@@ -211,7 +222,7 @@ def route_get(sb: Sandbox, target: str) -> tuple[int, str, str]:
         src = next((a.address for a in (iface.addrs6 if iface else []) if a.scope == "global"), None)
         via = f" via {r.via}" if r.via else ""
         return 0, f"{dst} from ::{via} dev {r.dev}  src {src}  metric {r.metric} \n", ""
-    src = iface.ip if iface else None
-    if r.dst is None:
+    src = sb.source_for(dst)
+    if r.via is not None:
         return 0, f"{dst} via {r.via} dev {r.dev}  src {src} \n", ""
     return 0, f"{dst} dev {r.dev}  src {src} \n", ""

@@ -19,7 +19,7 @@ from ..engine.filesystem import FileError
 from ..engine.sandbox import Sandbox
 from ..engine.sockets import Outcome
 from ..state import IPAddr, IPv4Addr, Listener
-from . import iproute, usage
+from . import ipchange, iproute, usage
 from .registry import BANNER, Call, Family, Result, not_modelled
 from .servers import listen, serve_http, served
 
@@ -245,7 +245,7 @@ def routing_table(sb: Sandbox, numeric: bool, netstat_format: bool) -> str:
         shown_dst = str(dst) if numeric or int(dst) else "default"
         shown_via = str(via) if numeric else (ptr_name(sb, via) if int(via) else "*")
         out += f"{shown_dst:<15.15s} {shown_via:<15.15s} {str(mask):<16s}{flags:<6s}"
-        out += f"{0:5d} {0:<5d} {0:6d} {r.dev}\n" if netstat_format else f"{0:<6d} {0:<2d} {0:7d} {r.dev}\n"
+        out += f"{0:5d} {0:<5d} {0:6d} {r.dev}\n" if netstat_format else f"{r.metric:<6d} {0:<2d} {0:7d} {r.dev}\n"
     return out
 
 
@@ -294,11 +294,17 @@ IP_CHANGES = {"set", "add", "del", "delete", "change", "replace", "flush"}
 @net.applet("ip")
 def ip(call: Call) -> Result:
     """ip's views (iproute.py). Its changes need CAP_NET_ADMIN (the kernel's refusal without it);
-    with it, `ip link set DEV mtu N` changes the interface's MTU (every view shows it; a restart
-    makes the interface anew), `ip link add` of a kind the kernel lacks (dummy) is refused, the rest
-    is not modelled."""
+    with it, IPv4 addresses and routes change (ip addr add|del|flush, ip route add|del: ipchange.py;
+    every view shows them; a restart makes the namespace anew), `ip link set DEV mtu N` changes the
+    interface's MTU, `ip link add` of a kind the kernel lacks (dummy) is refused, the rest is not
+    modelled."""
     words = [a for a in call.args if not a.startswith("-")]
     what = IP_OBJECTS.get(words[0]) if words else None
+    how = ipchange.verb(words[1]) if what in ("addr", "route") and len(words) > 1 else None
+    if how is not None and iproute.family_of(call.args) != 6:
+        done = ipchange.run(call.sandbox, what, how, words[2:], call.capable("NET_ADMIN"))
+        if done is not None:
+            return Result.of(*done)
     if what is None or len(words) < 2 or words[1] not in IP_CHANGES:
         return Result.of(*iproute.run(call.sandbox, call.args))
     if not call.capable("NET_ADMIN"):
@@ -312,7 +318,7 @@ def ip(call: Call) -> Result:
     if found and words[4].isdigit() and 68 <= int(words[4]) <= 65535:
         found[0].mtu = int(words[4])     # ip link set DEV mtu N: until the container stops
         return Result()
-    return not_modelled("ip", "changing interfaces (but their MTU), addresses and routes (ip link set, ip addr add, ip route add)")
+    return not_modelled("ip", "this change (only IPv4 addresses and routes, added and deleted, and an interface's MTU)")
 
 
 @net.applet("wget", spec="cnqSo:t:O:P:T:U:Y:", usage=usage.WGET,

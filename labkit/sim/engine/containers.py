@@ -13,7 +13,7 @@ import itertools
 
 from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotModified
 from ..process import Process
-from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, Network, now
+from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, NetChanges, Network, now
 from ..terminal import Tty
 from . import dns, endpoints, filesystem, health, images, links, logs, ports, processes, signals, volumes
 
@@ -219,6 +219,7 @@ def start(c: Container) -> None:
     c.hosts_lines = []
     c.next_eth = {}  # a new namespace: its interfaces are named from eth0 again
     c.traffic = {}
+    c.ip_changes = NetChanges()  # its addresses and routes are the engine's again
     c.engine_files = {}  # the engine writes /etc/hosts, /etc/hostname and resolv.conf anew
     try:
         if mode == "container":

@@ -14,7 +14,7 @@ import ipaddress
 from ... import rules
 from ..errors import Conflict, EngineError, Forbidden, InvalidParameter
 from ..state import Container, Endpoint, IPv4Addr, IPv6Addr, Network
-from . import dns, drivers, ipam
+from . import dns, drivers, ipam, ipconf
 
 
 def aliases_for(c: Container, net: Network, requested: list | None) -> list[str] | None:
@@ -177,6 +177,7 @@ def leave(c: Container, net: Network) -> None:
     net.endpoints.pop(c.id, None)
     # Its interface is gone from the namespace, and what the kernel knew of its neighbours with it.
     c.neighbours = {key: mac for key, mac in c.neighbours.items() if key[0] != ep.ifname}
+    ipconf.forget(c, ep.ifname)
     for addr in (ep.ip, ep.ip6):
         pool = net.pool_of(addr) if addr is not None else None
         if pool is not None:

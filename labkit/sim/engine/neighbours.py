@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..state import Container, Endpoint, Host, IPAddr, Network
+from . import ipconf
 from .sockets import Outcome
 
 
@@ -76,7 +77,8 @@ def learn(host: Host, owner: Container | None, dev: str, next_hop: IPAddr, out: 
     if ep is None:
         return
     net, version = ep.network, next_hop.version
-    peer = next((o for o in net.endpoints.values() if next_hop in (o.ip, o.ip6, o.link_local)), None)
+    peer = next((o for o in net.endpoints.values() if next_hop in (o.ip, o.ip6, o.link_local)), None) \
+        or ipconf.holder(net, next_hop)   # an address `ip addr add` gave a container there
     if peer is not None:
         _learn(host, owner, dev, next_hop, peer.mac)
         _learn(host, peer.container.shared_with() or peer.container, peer.ifname, _source(ep, version), ep.mac)

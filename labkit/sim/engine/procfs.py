@@ -84,7 +84,7 @@ def route(ns) -> str:
     for r in ns.routes():
         dst = r.dst or IPv4Net("0.0.0.0/0")
         flags = 0x1 | (0x2 if r.via else 0) | (0x4 if dst.prefixlen == 32 else 0)
-        lines.append(f"{r.dev}\t{_hex4(dst.network_address)}\t{_hex4(r.via or IPv4Addr(0))}\t{flags:04X}\t0\t0\t0\t"
+        lines.append(f"{r.dev}\t{_hex4(dst.network_address)}\t{_hex4(r.via or IPv4Addr(0))}\t{flags:04X}\t0\t0\t{r.metric}\t"
                      f"{_hex4(dst.netmask)}\t0\t0\t0")
     return "".join(f"{line:<127}\n" for line in lines)
 

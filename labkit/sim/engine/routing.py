@@ -1,7 +1,8 @@
 """Routing tables as the kernel keeps them, for IPv4 and IPv6, and the choice of a route.
 
 IPv4 (`ip route`, `route -n`, /proc/net/route): the default route first, then one route per
-address on an interface (`SUBNET dev IF scope link src ADDR`), by destination.
+address on an interface (`SUBNET dev IF scope link src ADDR`) and the routes `ip route add` made
+(engine/ipconf.py), by destination.
 
 IPv6 (`ip -6 route`): the kernel lists its main table by walking a binary tree of prefixes, each
 node after the ones below it, 0 bits before 1 bits: 2001:db8:1::/64, then fe80::/64 (one route
@@ -48,8 +49,13 @@ def connected(addr: IPAddr, prefixlen: int) -> IPNet:
 
 
 def order4(routes: list[Route]) -> list[Route]:
-    """The IPv4 main table as the kernel dumps it: default first, then by destination."""
-    return sorted(routes, key=lambda r: (0, 0) if r.dst is None else (int(r.dst.network_address) + 1, r.dst.prefixlen))
+    """The IPv4 main table as the kernel dumps it (its trie of destinations): by destination
+    address, the longer prefix first for one address (10.0.0.0/16 before 10.0.0.0/8), then by
+    metric; the default route (0.0.0.0/0) so comes first."""
+    def key(r: Route):
+        dst = r.dst if r.dst is not None else IPv4Net("0.0.0.0/0")
+        return int(dst.network_address), -dst.prefixlen, r.metric
+    return sorted(routes, key=key)
 
 
 def tree_key(net: IPv6Net) -> str:

@@ -26,7 +26,7 @@ import ipaddress
 
 from ... import rules
 from ..state import Addr6, Container, Endpoint, Host, Iface, IPAddr, IPv4Addr, IPv4Net, IPv6Addr, Network, link_local
-from . import dns, drivers, filesystem, neighbours, procfs, stats, tcp, underlay
+from . import dns, drivers, filesystem, ipconf, neighbours, procfs, stats, tcp, underlay
 from .routing import (CONNECTED_METRIC6, DEFAULT6, DEFAULT_METRIC6, LINK_LOCAL6, MULTICAST6, Route, best,
                       connected, order4, order6)
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
@@ -73,11 +73,12 @@ class Sandbox:
                    flags="LOOPBACK,UP,LOWER_UP", kind="loopback",
                    addrs6=[Addr6(LOOPBACK6, 128, "host")] if self.ipv6 else [])
         if self.owner is not None:
-            return [lo] + [Iface(ep.ifindex, ep.ifname, ep.mac, mtu=ep.mtu or ep.network.mtu, peer_index=ep.peer_ifindex,
-                                 ip=ep.ip, prefixlen=ep.prefixlen, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN",
-                                 addrs6=[Addr6(ep.ip6, ep.prefixlen6, "global", nodad=True),
-                                         Addr6(ep.link_local, 64, "link")] if ep.ip6 else [])
-                           for ep in self.owner.endpoints.values() if ep.has_interface]
+            own = [lo] + [Iface(ep.ifindex, ep.ifname, ep.mac, mtu=ep.mtu or ep.network.mtu, peer_index=ep.peer_ifindex,
+                                ip=ep.ip, prefixlen=ep.prefixlen, flags="BROADCAST,MULTICAST,UP,LOWER_UP,M-DOWN",
+                                addrs6=[Addr6(ep.ip6, ep.prefixlen6, "global", nodad=True),
+                                        Addr6(ep.link_local, 64, "link")] if ep.ip6 else [])
+                          for ep in self.owner.endpoints.values() if ep.has_interface]
+            return [ipconf.applied(self.owner, i) for i in own]   # with what `ip addr` changed
         out = [lo]
         attached = {}
         for ep in self.host.all_endpoints():
@@ -103,9 +104,9 @@ class Sandbox:
             gw_ep = self.gateway_endpoint()
             if gw_ep is not None:
                 routes.append(Route(None, gw_ep.ifname, via=gw_ep.gateway))
-            for ep in self.owner.endpoints.values():
-                if ep.ip is not None and ep.has_interface:
-                    routes.append(Route(connected(ep.ip, ep.prefixlen), ep.ifname, src=ep.ip))
+            for iface in self.interfaces():
+                routes += ipconf.connected_routes(iface)
+            routes = ipconf.kept(self.owner, routes)
         else:
             for iface in self.interfaces():
                 if iface.ip is not None and iface.kind != "loopback":
@@ -141,7 +142,7 @@ class Sandbox:
                                                       dual_stack=ep.gateway6 is not None), default=None)
 
     def own_addresses(self) -> list[IPAddr]:
-        return [a for i in self.interfaces() for a in ([i.ip] if i.ip is not None else []) + [x.address for x in i.addrs6]]
+        return [a for i in self.interfaces() for a in [x.address for x in ipconf.addresses(i)] + [x.address for x in i.addrs6]]
 
     # -- names -----------------------------------------------------------------------------------
     def read_file(self, path: str) -> str | None:
@@ -290,8 +291,10 @@ class Sandbox:
         iface = next((i for i in self.interfaces() if route is not None and i.name == route.dev), None)
         if iface is None:
             return None
-        if dst.version == 4:
-            return iface.ip
+        if dst.version == 4:   # the route's own, else the interface's first primary on the next hop's subnet
+            primaries = [a for a in ipconf.addresses(iface) if not a.secondary]
+            return route.src or next((a.address for a in primaries if (route.via or dst) in
+                                      connected(a.address, a.prefixlen)), primaries[0].address if primaries else None)
         return next((a.address for a in iface.addrs6 if a.scope == "global"), None)
 
     def hang_up(self, dst: IPAddr, port: int, out: Outcome, client_first: bool) -> None:
@@ -327,9 +330,13 @@ class Sandbox:
             return Outcome(False, "no route to that address", unreachable=True)
         if self.owner is None:
             return self._from_host(dst, port, proto, route)
-        ep = next(e for e in self.owner.endpoints.values() if e.ifname == route.dev)
-        if not route.default:  # on a network this container is attached to
+        ep = next((e for e in self.owner.endpoints.values() if e.ifname == route.dev), None)
+        if ep is None:   # a route out of lo (ip route add ... dev lo): only this namespace is there
+            return Outcome(False, f"sent out of {route.dev}, where no one else is")
+        if route.via is None and not route.default:  # on a network this container is attached to
             return self._on_network(ep.network, dst, port, proto, from_container=True)
+        if route.via is not None and route.via not in (ep.gateway, ep.gateway6):
+            return self._via_neighbour(ep, route.via, dst, port, proto)
         if dst.version == 6:
             return self._via_gateway6(ep, dst, port, proto)
         return self._via_gateway(ep, dst, port, proto)
@@ -354,10 +361,41 @@ class Sandbox:
                 if port is None:
                     return Outcome(True, f"on network {net.name}", ttl=ttl, target=other.container, hops=hops)
                 return container_listens(other.container, port, proto, hops=hops, ttl=ttl)
+        holder = ipconf.holder(net, dst)  # an address `ip addr add` gave a container there
+        if holder is not None and from_container:
+            return self._via_neighbour(self.endpoint_on(net), dst, dst, port, proto)
         # No container has dst: the driver says who else answers on the network (a gateway, a
         # service's virtual IP, the physical link).
         out = drivers.of(net).on_link(self.host, net, dst, port, proto, from_container, ttl, hops)
         return out or Outcome(False, f"no one has {dst} on network {net.name}", no_neighbour=True)
+
+    def endpoint_on(self, net: Network) -> Endpoint | None:
+        return next((e for e in self.owner.endpoints.values() if e.network is net), None) if self.owner else None
+
+    def _via_neighbour(self, ep: Endpoint, hop: IPAddr, dst: IPAddr, port, proto) -> Outcome:
+        """To dst through the container on ep's network that has the address hop (a route `via` it,
+        or dst itself on the link): answered when dst is that container's own address and it has a
+        way back; a container that would forward it on is not modelled as a router."""
+        net = ep.network
+        other = next((o for o in net.endpoints.values() if hop in (o.ip, o.ip6)), None) or ipconf.holder(net, hop)
+        if other is None:
+            return Outcome(False, f"no one has {hop} on network {net.name}", no_neighbour=True)
+        if not net.icc and dst.version == 4:
+            return Outcome(False, rules.why_icc_off(net.name))
+        target = other.container.shared_with() or other.container
+        there = Sandbox(self.host, target, probe=True)
+        if dst not in there.own_addresses():
+            return Outcome(False, f"{target.name} ({hop}) would forward it on: the simulator does not model "
+                                  f"containers as routers", hops=(hop,))
+        src = self.source_for(dst)
+        back = there.route_for(src) if src is not None else None
+        back_ep = there.endpoint_on(net)
+        if back is None or back_ep is None or back.dev != back_ep.ifname or \
+                back.via is not None and not (back.via == back_ep.gateway and net.has_address(src)):
+            return Outcome(False, f"{target.name} has no way back to {src}")
+        if port is None:
+            return Outcome(True, f"{target.name}'s own address, on network {net.name}", ttl=64, target=target)
+        return container_listens(target, port, proto, hops=(), ttl=64)
 
     def _via_gateway(self, ep: Endpoint, dst: IPv4Addr, port, proto) -> Outcome:
         host = self.host
