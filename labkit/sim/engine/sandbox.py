@@ -19,6 +19,11 @@ The rules, for one host:
   nothing but themselves.
 - Macvlan: containers on the same macvlan network reach each other; the host does not reach them
   through the parent interface.
+- Addresses and routes a container with NET_ADMIN added (engine/ipconf.py) are followed: an address
+  another container on the network added (on any of its interfaces) is answered on the link, or
+  through a route via that container, when the answer has a way back; a route via the gateway
+  goes to the host. A container that would forward a packet on (ip_forward is 1 in its namespace)
+  is not modelled as a router: the packet is lost there, and the Outcome says so.
 """
 from __future__ import annotations
 
