@@ -99,8 +99,8 @@ def routes4(sb: Sandbox) -> str:
 def local_routes(sb: Sandbox, named: bool = True) -> str:
     """The local table (ip route show table local|all): each address of the namespace (a
     secondary's source is its primary), a primary's subnet broadcast address and any address
-    given as brd, a primary's subnet on lo (127.0.0.0/8), in address order. busybox names the table on each line
-    only when it lists all of them (named)."""
+    given as brd, a primary's subnet on lo (127.0.0.0/8), in address order. busybox names the
+    table on each line only when it lists all of them (named)."""
     table = " table local" if named else ""
     rows = {}
     for i in sb.interfaces():

@@ -338,7 +338,7 @@ class Sandbox:
         ep = next((e for e in self.owner.endpoints.values() if e.ifname == route.dev), None)
         if ep is None:   # a route out of lo (ip route add ... dev lo): only this namespace is there
             return Outcome(False, f"sent out of {route.dev}, where no one else is")
-        if route.via is None and not route.default:  # on a network this container is attached to
+        if route.via is None:  # on a network this container is attached to (a default route too: `dev eth0` alone)
             return self._on_network(ep.network, dst, port, proto, from_container=True)
         if route.via is not None and route.via not in (ep.gateway, ep.gateway6):
             return self._via_neighbour(ep, route.via, dst, port, proto)
