@@ -1,4 +1,5 @@
-"""IPv4 addresses and routes changed inside a container (`ip addr add|del|flush`, `ip route add|del`;
+"""IPv4 addresses and routes changed inside a container (`ip addr add|del|flush`, `ip route add|del`,
+`route add|del`;
 labkit/sim/engine/ipconf.py, applets/ipchange.py), judged by the real thing: each script runs in a
 simulated container started with --cap-add NET_ADMIN (on the default bridge: eth0 172.17.0.2/16,
 default via 172.17.0.1) and in a network namespace of this machine's kernel made the same way
@@ -103,17 +104,48 @@ SCRIPTS = [
     f"ip addr flush eth0; echo $?; ip route flush; echo $?",
 ]
 
+ROUTE = [
+    # busybox's route: -net/-host, TARGET/LEN or netmask, gw, metric, the interface last; the ioctl adds
+    # a route of an existing destination before it unless it is the very same
+    f"route add default gw 172.17.0.5; echo $?; route add -net 10.2.0.0/16 gw 172.17.0.1; "
+    f"route add -net 10.2.0.0/16 gw 172.17.0.7; route add -net 10.2.0.0/16 gw 172.17.0.7; echo $?; "
+    f"route add -net 10.3.0.0 netmask 255.255.0.0 gw 172.17.0.1 metric 5; route add -host 10.4.0.1 gw 172.17.0.1; "
+    f"route add -net 10.5.0.0/16 eth0; route add -net 10.6.0.0/16 dev eth0; route add 10.7.0.1 gw 172.17.0.1; "
+    f"route add 1.2.3 gw 172.17.0.1; route add -net 10.8.0.0/16 gw 10.99.0.1; echo $?; {VIEWS}",
+    # what busybox refuses itself, then the kernel
+    "route add 10.2.0.0 netmask 255.255.0.0 gw 172.17.0.1; echo $?; route add -net 10.2.0.0 gw 172.17.0.1; echo $?; "
+    "route add -net 10.9.0.0 netmask 255.0.255.0 gw 172.17.0.1; echo $?; route add -net 10.9.0.0/16 gw default; "
+    "echo $?; route add -net 10.9.0.1 netmask 255.255.0.0 gw 172.17.0.1; echo $?; route add -net 10.9.0.0/33 gw 1.1.1.1; "
+    "echo $?; route add -net 10.9.0.0/16; echo $?; route add -net 10.9.0.0/16 eth9; echo $?; route add; echo $?; "
+    "route add -net 10.9.0.0/16 gw 172.17.0.1 metric x; echo $?; route add -net 10.9.0.0/16 gw 172.17.0.1 gw 172.17.0.1; "
+    "echo $?; route add -net 10.9.0.0/16 gw 172.17.0.1 eth0 eth0; echo $?; route flush; echo $?",
+    # deleting: the first of a destination, by gateway, by metric (0: any), the default
+    "route add -net 10.2.0.0/16 gw 172.17.0.1; route add -net 10.2.0.0/16 dev eth0 metric 3; "
+    "route del -net 10.2.0.0/16 gw 172.17.0.9; echo $?; route del -net 10.2.0.0/16 metric 2; echo $?; "
+    "route del -net 10.2.0.0/16 metric 0; ip route; route del -net 10.2.0.0/16; route del -net 10.2.0.0/16; echo $?; "
+    "route del default; echo $?; route del default; echo $?; ip route; route add default gw 172.17.0.1 eth0; "
+    "route add -host 10.3.3.3 eth0; route del 10.3.3.3; echo $?; route -n",
+]
+
 REFUSED = [
     "ip addr add 10.1.1.3/24 dev eth0; echo $?; ip route add 10.2.0.0/16 via 172.17.0.1; echo $?; "
     "ip route del default; echo $?; ip addr del 172.17.0.2/16 dev eth0; echo $?; ip addr flush dev eth0; echo $?",
     "ip addr add 10.1.1.3/24 dev eth9; echo $?; ip addr add 10.1.1.3/33 dev eth0; echo $?; "
     "ip route add 10.2.0.0/16 via nosuch; echo $?; ip addr add 10.1.1.3/24; echo $?; ip route del 10.9.0.0/16; echo $?; "
     f"{VIEWS}",
+    "route add -net 10.2.0.0/16 gw 172.17.0.1; echo $?; route del default; echo $?; route add -net 10.2.0.0/16 eth9; "
+    "echo $?; route add -net 10.9.0.0/33 gw 1.1.1.1; echo $?; route add 10.2.0.0 netmask 255.255.0.0 gw 172.17.0.1; "
+    "echo $?; route -n",
 ]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_with_net_admin_as_the_kernel(sim_client, applets, script):
+    assert in_sim(sim_client, script) == in_kernel(applets, script)
+
+
+@pytest.mark.parametrize("script", ROUTE)
+def test_route_with_net_admin_as_the_kernel(sim_client, applets, script):
     assert in_sim(sim_client, script) == in_kernel(applets, script)
 
 

@@ -137,8 +137,8 @@ def s_nettools_none_and_host(env):
 @scenario("busybox: ip", "busybox: route", "busybox: netstat", "containers: capabilities", "reachability: same network",
           "containers: restart")
 def s_nettools_ip_changes(env):
-    """Addresses and routes changed inside containers, as ip-address(8) and ip-route(8) (busybox's
-    `ip addr add|del|flush`, `ip route add|del`) and Docker's run reference ('--cap-add': "to
+    """Addresses and routes changed inside containers, as ip-address(8), ip-route(8) and route(8)
+    (busybox's `ip addr add|del|flush`, `ip route add|del`, `route add|del`) and Docker's run reference ('--cap-add': "to
     modify the network interfaces") have people type them: refused without NET_ADMIN, busybox's
     own refusals of what it cannot read first; with it, a secondary address, addresses of other
     subnets (`brd +` or not), an address on lo, static routes (via the gateway, on the link, with a
@@ -154,7 +154,7 @@ def s_nettools_ip_changes(env):
     for cmd in ("ip addr add 10.1.1.3/24 dev eth0", "ip route add 10.2.0.0/16 via 172.18.0.1", "ip route del default",
                 "ip addr del 172.18.0.4/16 dev eth0", "ip addr flush dev eth0", "ip addr add 10.1.1.3/24 dev eth9",
                 "ip addr add 10.1.1.3/33 dev eth0", "ip route add 10.2.0.0/16 via nosuch", "ip addr add 10.1.1.3/24",
-                "ip route"):
+                "ip route", "route add -net 10.2.0.0/16 gw 172.18.0.1", "route del default"):
         env.exec("plain", cmd)
     for cmd in ("ip addr add 10.1.1.1/24 dev eth0", "ip addr add 10.9.9.9/32 dev lo", "ip addr show eth0",
                 "ip addr show lo", "ip -o addr", "ip route", "ip route show table local", f"ifconfig eth0 | {COUNTERS}"):
@@ -182,5 +182,9 @@ def s_nettools_ip_changes(env):
                 "ip addr flush eth0", "ip addr show eth0"):
         env.exec("cli", cmd)
     env.attempt("restart cli", env.api.restart, "cli", timeout=0)
-    for cmd in ("ip addr show eth0", "ip addr show lo", "ip route", "ping -c1 -W1 10.1.1.1"):
+    for cmd in ("ip addr show eth0", "ip addr show lo", "ip route", "ping -c1 -W1 10.1.1.1",
+                "route add -net 10.2.0.0 netmask 255.255.0.0 gw 172.18.0.1", "route add -host 10.9.9.9 gw web",
+                "route add default gw 172.18.0.2", "route add 10.2.0.0 netmask 255.255.0.0 gw 172.18.0.1",
+                "route -n", "ping -c1 -W1 10.9.9.9", "route del default", "route del default", "route del default",
+                "route del -net 10.2.0.0/16 gw 172.18.0.9", "route -n"):
         env.exec("cli", cmd)

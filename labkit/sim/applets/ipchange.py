@@ -162,7 +162,134 @@ def route_change(sb: Sandbox, how: str, args: list[str]):
     if int(addr) & (0xFFFFFFFF >> length if length < 32 else 0):
         return lambda: ipconf.EINVAL   # host bits set: the kernel's first check
     dst = None if length == 0 else IPv4Net(f"{addr}/{length}")
-    metric = int(metric_text) if metric_text is not None else None
+    metric = int(metric_text) or None if metric_text is not None else None   # (metric 0: any, as none)
     if how == "del":
         return lambda: ipconf.del_route(sb, dst, via, name, metric)
     return lambda: ipconf.add_route(sb, Route(dst, name, via=via, src=src, metric=metric or 0))
+
+
+# -- route add|del ---------------------------------------------------------------------------------
+ROUTE_VALUES = {"metric", "netmask", "gw", "gateway", "mss", "window", "irtt", "dev", "device"}
+ROUTE_FLAGS = {"reject", "mod", "dyn", "reinstate"}
+
+
+def inet_aton(text: str) -> IPv4Addr | None:
+    """The C library's reading of an address: one to four numbers (decimal, 0x hex, 0 octal), the
+    last one filling the bytes left (1.2.3 is 1.2.0.3)."""
+    parts = text.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    values = []
+    for p in parts:
+        base = 16 if p[:2].lower() == "0x" else 8 if p[:1] == "0" and len(p) > 1 else 10
+        digits = p[2:] if base == 16 else p
+        try:
+            values.append(int(digits, base) if digits else None)
+        except ValueError:
+            return None
+    if None in values or any(v > 255 for v in values[:-1]) or values[-1] >= 1 << 8 * (5 - len(values)):
+        return None
+    number = sum(v << 8 * (3 - k) for k, v in enumerate(values[:-1])) + values[-1]
+    return IPv4Addr(number)
+
+
+def resolve(sb: Sandbox, text: str, hostfirst: bool) -> tuple[bool, IPv4Addr] | None:
+    """busybox's INET_resolve: (a network?, the address): "default" is the network 0.0.0.0; a
+    number is a host; a name is looked up as ping would (no networks database here)."""
+    if text == "default":
+        return True, IPv4Addr(0)
+    found = inet_aton(text) or sb.resolve(text, 4)
+    return None if found is None else (False, found)
+
+
+def route_command(sb: Sandbox, words: list[str], capable: bool, usage: str) -> tuple[int, str, str] | None:
+    """`route {add|del} [-net|-host] TARGET [netmask MASK] [gw GW] [metric N] [[dev] IF]` (-net and
+    -host come as #net and #host, as busybox remaps them before its getopt). None: not modelled."""
+    how = {"add": "add", "del": "del", "delete": "del"}.get(words[0]) if words else None
+    args = words[1:]
+    flag = args[0] if args[:1] in (["#net"], ["#host"]) else None
+    args = args[1:] if flag else args
+    if how is None or not args or sb.owner is None:
+        return (1, "", usage) if sb.owner is not None else None
+    try:
+        return route_setting(sb, how, flag, args, capable, usage)
+    except Typed as e:
+        return 1, "", str(e)
+    except LookupError:
+        return None
+
+
+def route_setting(sb: Sandbox, how: str, flag: str | None, args: list[str], capable: bool, usage: str):
+    target, _, length = args[0].partition("/")
+    mask = None
+    if "/" in args[0]:
+        if not length.isdigit() or int(length) > 32:
+            raise Typed(f"route: number {length} is not in 0..32 range\n" if length.isdigit()
+                        else f"route: invalid number '{length}'\n")
+        mask = (0xFFFFFFFF << (32 - int(length))) & 0xFFFFFFFF
+    found = resolve(sb, target, hostfirst=flag == "#host")
+    if found is None:
+        raise Typed(f"route: resolving {target}\n")
+    isnet, dst = found
+    isnet = flag == "#net" if flag else isnet
+    gw = dev = metric = netmask = None
+    k, rest = 0, args[1:]
+    while k < len(rest):
+        word = rest[k]
+        if word in ROUTE_FLAGS or word in ("mss", "window", "irtt"):
+            raise LookupError(word)
+        if word in ROUTE_VALUES:
+            if k + 1 >= len(rest):
+                raise Typed(usage)
+            value, k = rest[k + 1], k + 2
+            if word == "metric":
+                if not value.isdigit():
+                    raise Typed(f"route: invalid number '{value}'\n")
+                metric = int(value)
+            elif word == "netmask":
+                got = resolve(sb, value, hostfirst=False)
+                if mask is not None:
+                    raise Typed(usage)
+                if got is None:
+                    raise Typed(f"route: resolving {value}\n")
+                netmask, mask = value, int(got[1])
+            elif word in ("gw", "gateway"):
+                got = resolve(sb, value, hostfirst=True)
+                if gw is not None:
+                    raise Typed(usage)
+                if got is None:
+                    raise Typed(f"route: resolving {value}\n")
+                if got[0]:
+                    raise Typed(f"route: gateway {value} is a NETWORK\n")
+                gw = got[1]
+            elif dev is None:
+                dev = value
+            else:
+                raise Typed(usage)
+            continue
+        if dev is None and k == len(rest) - 1:   # the last word: the interface
+            dev, k = word, k + 1
+            continue
+        raise Typed(usage)
+    if mask:   # busybox's checks of the netmask
+        inverse = ~mask & 0xFFFFFFFF
+        if not isnet:
+            raise Typed(f"route: netmask {inverse:08x} and host route conflict\n")
+        if inverse & (inverse + 1):
+            raise Typed(f"route: bogus netmask {netmask}\n")
+        if int(dst) & inverse:
+            raise Typed("route: netmask and route address conflict\n")
+    call = "SIOCADDRT" if how == "add" else "SIOCDELRT"
+    if not capable:
+        return 1, "", f"route: {call}: Operation not permitted\n"
+    length = 32 if not isnet else bin(mask or 0).count("1")
+    error = None
+    if dev is not None and not any(i.name == dev for i in sb.interfaces()):
+        error = ipconf.ENODEV
+    elif int(dst) & (0xFFFFFFFF >> length if length < 32 else 0):
+        error = ipconf.EINVAL
+    else:
+        net = None if length == 0 else IPv4Net(f"{dst}/{length}")
+        error = ipconf.add_route(sb, Route(net, dev, via=gw, metric=metric or 0), exclusive=False) if how == "add" \
+            else ipconf.del_route(sb, net, gw, dev, metric or None)
+    return (1, "", f"route: {call}: {error}\n") if error else (0, "", "")

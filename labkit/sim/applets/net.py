@@ -20,7 +20,7 @@ from ..engine.sandbox import Sandbox
 from ..engine.sockets import Outcome
 from ..state import IPAddr, IPv4Addr, Listener
 from . import ipchange, iproute, usage
-from .registry import BANNER, Call, Family, Result, not_modelled
+from .registry import BANNER, Call, Family, Result, not_modelled, parse
 from .servers import listen, serve_http, served
 
 net = Family("net tools")
@@ -249,9 +249,15 @@ def routing_table(sb: Sandbox, numeric: bool, netstat_format: bool) -> str:
     return out
 
 
-@net.applet("route", spec="neA:", usage=usage.ROUTE)
+@net.applet("route")   # its own getopt: busybox takes -net and -host out of the way first (as #net, #host)
 def route(call: Call) -> Result:
-    opts = call.opts
+    """route [-ne] [-A inet]: the IPv4 table; route add|del ...: ipchange.py."""
+    opts = parse(["#" + a[1:] if a in ("-net", "-host") else a for a in call.args], "neA:", strict=True)
+    if opts.bad is not None:
+        return Result.of(1, "", f"route: invalid option -- '{opts.bad}'\n" + usage.ROUTE)
+    if opts.words and opts.get("A", "inet") == "inet":
+        done = ipchange.route_command(call.sandbox, opts.words, call.capable("NET_ADMIN"), usage.ROUTE)
+        return Result.of(*done) if done is not None else not_modelled("route", "this change of the routing table")
     if opts.words:
         return not_modelled("route", "changing the routing table")
     if opts.get("A", "inet") != "inet":

@@ -17,7 +17,9 @@ Routes, in the main table:
   unreachable"; neither via nor dev: "No such device"; `src` not one of the namespace's
   addresses: "Invalid argument"; the same destination and metric again: "File exists";
 - deleting takes the first route of the destination (its gateway, device and metric too, where
-  typed): "No such process" when none matches; the engine's own routes can go too.
+  typed): "No such process" when none matches; the engine's own routes can go too;
+- busybox's `route add|del` (the SIOCADDRT/SIOCDELRT ioctls) by the same rules, but that a route of
+  an existing destination and metric is added unless it is the very same, before the others.
 A namespace made anew (a restart) has the engine's addresses and routes only.
 
 `ns` below is the namespace's Sandbox (engine/sandbox.py), which this module sits below.
@@ -69,8 +71,8 @@ def kept(owner: Container | None, routes: list[Route]) -> list[Route]:
     """The engine's and the kernel's own routes, but those deleted; then the routes added."""
     if owner is None or not owner.ip_changes:
         return routes
-    gone = owner.ip_changes.removed
-    return [r for r in routes if (r.dst, r.dev) not in gone] + list(owner.ip_changes.routes)
+    gone = owner.ip_changes.removed   # (the added first: `route add` puts a route before its equals)
+    return list(owner.ip_changes.routes) + [r for r in routes if (r.dst, r.dev) not in gone]
 
 
 # -- ip addr add | del ---------------------------------------------------------------------------------
@@ -120,9 +122,11 @@ def flush(ns, iface: Iface, left: list[Addr4], taken: set[IPv4Addr]) -> None:
 
 
 # -- ip route add | del ----------------------------------------------------------------------------------
-def add_route(ns, new: Route) -> str | None:
+def add_route(ns, new: Route, exclusive: bool = True) -> str | None:
     """`ip route add DST [via GW] [dev IF] [src ADDR] [metric N]`: None, or the kernel's refusal.
-    new.dev is None when not typed."""
+    new.dev is None when not typed. Not exclusive (busybox's `route add`, the SIOCADDRT ioctl):
+    only the very same route again is refused, another of the same destination and metric goes
+    before it."""
     dst = new.dst or IPv4Net("0.0.0.0/0")
     if int(dst.network_address) & int(dst.hostmask):
         return EINVAL
@@ -136,9 +140,10 @@ def add_route(ns, new: Route) -> str | None:
         return ENODEV
     if new.src is not None and new.src not in ns.own_addresses():
         return EINVAL
-    if any(r.dst == new.dst and r.metric == new.metric for r in table):
+    if any(r.dst == new.dst and r.metric == new.metric and (exclusive or (r.via, r.dev, r.src) == (new.via, new.dev, new.src))
+           for r in table):
         return EEXIST
-    ns.owner.ip_changes.routes.append(new)
+    ns.owner.ip_changes.routes.insert(len(ns.owner.ip_changes.routes) if exclusive else 0, new)
     return None
 
 
