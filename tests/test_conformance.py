@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conformance import golden, harness, known_gaps
+from tests.conformance import golden, harness, known_gaps, variants
 from tests.conformance.catalogue import SCENARIOS
 from tests.conformance.report import REPORT, Row
 from tests.engines import private_engines_unavailable, skip_or_fail
@@ -103,14 +103,11 @@ def asked_again(name: str, live_runs, recorded: dict, stale: dict):
     return again, reference, stale_steps(name, reference, recorded["observations"])
 
 
-def varying_steps_that_agree(name: str, diffs: dict, sim: list, recorded: dict | None) -> dict:
-    """diffs without the steps of ENGINE_VARIES where the simulator gives the golden file's answer:
-    the engine gives either answer from run to run, so matching the recorded one is agreeing."""
-    varies = known_gaps.ENGINE_VARIES.get(name, {})
-    if not varies or recorded is None:
-        return diffs
-    against_golden = harness.differences(sim, recorded["observations"])
-    return {step: lines for step, lines in diffs.items() if step not in varies or step in against_golden}
+def varying_steps_that_agree(name: str, diffs: dict, sim: list, recorded: dict | None,
+                             live: list | None = None) -> variants.Judged:
+    """diffs judged at the scenario's ENGINE_VARIES steps: one agrees where the simulator gives an
+    answer the engine gave there (the golden file's, its recorded variants', the live run's)."""
+    return variants.judge(known_gaps.ENGINE_VARIES.get(name, {}), diffs, sim, recorded, live)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
@@ -162,13 +159,13 @@ def test_scenario_agrees(name, live_runs):
         reference, docker_s = recorded["observations"], recorded["seconds"]
     sim_observations = harness.normalise(sim.observations)
     diffs = harness.differences(sim_observations, reference)
-    if reason is None and not golden.RECORD:
-        diffs = varying_steps_that_agree(name, diffs, sim_observations, recorded)
-    varies = known_gaps.ENGINE_VARIES.get(name, {}) if reason is None and not golden.RECORD else {}
-    verdict, message = known_gaps.check(name, list(diffs), varies)
+    judged = varying_steps_that_agree(name, diffs, sim_observations, None if golden.RECORD else recorded,
+                                      reference if reason is None else None)
+    diffs = judged.diffs
+    verdict, message = known_gaps.check(name, list(diffs), judged.unproven)
     shown = {"agree": "agree" if reason is None else "agree (golden)", "gap": "known gap", "fail": "DIFFER"}[verdict]
     REPORT.add(Row(name, "STALE" if problems else shown, sim.seconds, docker_s, len(reference),
-                   harness.render(diffs), live=reason is None))
+                   harness.render(diffs), live=reason is None, notes=variants.notes(judged)))
     if verdict == "fail":
         problems.append(message + "\n" + "\n".join(harness.render(diffs)[:80]))
     if problems:

@@ -6,21 +6,25 @@ Runs each scenario (all by default) on the simulator only and compares it with i
 (the real engine's recording for this machine's variant). Prints, per scenario that differs, its
 differing steps and the first lines of each difference (--full: all of them); with --table, the
 KNOWN_GAPS table that would match today's simulator, keeping the `what` of entries that exist and
-marking new ones "TODO: say what differs". No engine is needed: use it after changing the simulator
+marking new ones "TODO: say what differs". A step of ENGINE_VARIES agrees where the simulator gives
+any answer the engine was recorded giving there (the golden file's, or one of its recorded variants':
+variants.py), and the output says so under the scenario. No engine is needed: use it after changing the simulator
 to see which entries of tests/conformance/known_gaps.py to shorten or remove.
 """
 from __future__ import annotations
 
 import argparse
 
-from . import golden, harness
+from . import golden, harness, variants
 from .catalogue import SCENARIOS
-from .known_gaps import DOCUMENTED, KNOWN_GAPS
+from .known_gaps import DOCUMENTED, ENGINE_VARIES, KNOWN_GAPS
 
 
-def current(names: list[str]) -> dict[str, dict[str, list[str]]]:
+def current(names: list[str], notes: dict[str, list[str]] | None = None) -> dict[str, dict[str, list[str]]]:
     """{scenario: {differing step: lines}} for the scenarios that have a golden run here, and the
-    documented-only ones (their one step, DOCUMENTED, when the simulator stopped)."""
+    documented-only ones (their one step, DOCUMENTED, when the simulator stopped). A step of
+    ENGINE_VARIES where the simulator gives an answer the engine was recorded giving agrees
+    (variants.py); notes, if given, gets what the report says of those: {scenario: [lines]}."""
     out = {}
     for name in names:
         sc = SCENARIOS[name]
@@ -32,7 +36,11 @@ def current(names: list[str]) -> dict[str, dict[str, list[str]]]:
         if recorded is None:
             continue
         sim = harness.normalise(harness.run_on_sim(sc).observations)
-        out[name] = harness.differences(sim, recorded["observations"])
+        judged = variants.judge(ENGINE_VARIES.get(name, {}), harness.differences(sim, recorded["observations"]),
+                                sim, recorded)
+        out[name] = judged.diffs
+        if notes is not None and judged.agreed:
+            notes[name] = variants.notes(judged)
     return out
 
 
@@ -58,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in args.names if n not in SCENARIOS]
     if unknown:
         parser.error(f"no such scenario: {', '.join(unknown)}")
-    diffs = current(args.names or list(SCENARIOS))
+    notes: dict[str, list[str]] = {}
+    diffs = current(args.names or list(SCENARIOS), notes)
     for name, steps in diffs.items():
         listed = KNOWN_GAPS.get(name)
         status = ("agrees" if not steps else
@@ -67,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
         if listed and not steps:
             status = "agrees: remove it from KNOWN_GAPS"
         print(f"{name}: {status}")
+        for line in notes.get(name, []):
+            print(f"  {line}")
         for step, lines in steps.items():
             print(f"  {step}")
             for line in lines if args.full else lines[:6]:

@@ -25,7 +25,7 @@ import os
 
 import docker
 
-from .harness import Scenario, cli_version, docker_cli, normalise
+from .harness import Scenario, cli_version, docker_cli, normalise, steps
 
 FOLDER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "conformance")
 RECORD = os.environ.get("LABKIT_RECORD") == "1"
@@ -69,22 +69,56 @@ def load(name: str) -> dict | None:
         return None
 
 
-def expected(sc: Scenario) -> dict | None:
-    """The recorded run of the scenario for this machine's variant, or None. Its observations are
-    normalised again (normalising is idempotent), so that a rule added since the recording holds."""
-    run = (load(sc.name) or {}).get("runs", {}).get(variant(sc))
-    if run is not None:
-        run = dict(run, observations=normalise(run["observations"]))
-    return run
+def expected(sc: Scenario, which: str | None = None) -> dict | None:
+    """The recorded run of the scenario for this machine's variant (or the variant `which`), or None.
+    Its observations are normalised again (normalising is idempotent), so that a rule added since the
+    recording holds; and so are the answers recorded at its varying steps (variants.py)."""
+    run = (load(sc.name) or {}).get("runs", {}).get(which or variant(sc))
+    if run is None:
+        return None
+    if run.get("varies"):
+        found = {step: [dict(a, observation=_in_context(run["observations"], step, a["observation"])) for a in answers]
+                 for step, answers in run["varies"]["answers"].items()}
+        run = dict(run, varies=dict(run["varies"], answers=found))
+    return dict(run, observations=normalise(run["observations"]))
+
+
+def _in_context(observations: list, step: str, value):
+    """An answer recorded at a step, normalised again in its place among the recording's
+    observations (what it is normalised with, IDs and addresses, comes from the whole run)."""
+    keys = [key for key, _ in steps(observations)]
+    if step not in keys:
+        return value
+    i = keys.index(step)
+    return normalise(observations[:i] + [[observations[i][0], value]] + observations[i + 1:])[i][1]
 
 
 def save(sc: Scenario, observations: list, seconds: float, engine_version: str) -> str:
     """Write the real engine's normalised observations as the scenario's golden run (this variant's;
-    the file's other variants stay)."""
+    the file's other variants stay, and so do the answers recorded at its varying steps: variants.py)."""
     data = load(sc.name) or {}
     runs = data.get("runs", {})
+    kept = runs.get(variant(sc), {}).get("varies")
     runs[variant(sc)] = {"engine": engine_version, "client": client_description(sc),
                          "seconds": round(seconds, 2), "observations": observations}
+    if kept:
+        runs[variant(sc)]["varies"] = kept
+    return _write(sc, runs)
+
+
+def save_varies(sc: Scenario, varies: dict) -> str:
+    """Write the answers the engine gave at the scenario's varying steps over several runs
+    (variants.py) into this variant's recording, which must exist; its observations stay."""
+    data = load(sc.name)
+    if data is None or variant(sc) not in data.get("runs", {}):
+        raise RuntimeError(f"{sc.name} has no recording for {variant(sc)}: record it first, with "
+                           f"{record_command(sc.name, variant(sc))}")
+    runs = data["runs"]
+    runs[variant(sc)] = dict(runs[variant(sc)], varies=varies)
+    return _write(sc, runs)
+
+
+def _write(sc: Scenario, runs: dict) -> str:
     os.makedirs(FOLDER, exist_ok=True)
     with open(path(sc.name), "w") as f:
         json.dump({"scenario": sc.name, "doc": sc.doc, "source": sc.source,

@@ -18,7 +18,10 @@ here) has one step, DOCUMENTED: the simulator does not do what Docker's document
 
 ENGINE_VARIES lists the steps where the real engine itself answers differently from one run to
 the next (documented nondeterminism): they are left out when a live run is compared with its
-golden file. The simulator is still compared on them.
+golden file. The simulator is still compared on them: it agrees there when it gives any answer the
+engine was recorded giving (the golden file's, and those of its recorded variants:
+`python -m tests.conformance.variants NAME --runs N` runs the scenario N times on the real engine
+and keeps them; tests/conformance/variants.py).
 """
 from __future__ import annotations
 
@@ -141,13 +144,15 @@ SIM_VARIES: dict[str, dict[str, str]] = {
 }
 
 
-def check(name: str, differing: list[str], varies=()) -> tuple[str, str]:
+def check(name: str, differing: list[str], varies=None) -> tuple[str, str]:
     """Judge a scenario's differing steps against its entry: ("agree" | "gap" | "fail", message).
-    A step where answers vary (ENGINE_VARIES: the recorded or live engine's answer is one sample;
-    SIM_VARIES: the simulator's) that KNOWN_GAPS lists and that agrees this time is not taken as
-    fixed. (varies: kept for callers that pass the scenario's ENGINE_VARIES themselves.)"""
+    A step where answers vary and the comparison rests on one sample (varies: by default all the
+    scenario's ENGINE_VARIES steps; variants.judge() names those without recorded variants, where
+    the one recorded or live answer is a sample; SIM_VARIES: the simulator's) that KNOWN_GAPS lists
+    and that agrees this time is not taken as fixed. A varying step judged against every answer the
+    engine was recorded giving there (tests/conformance/variants.py) is judged like any other."""
     gap = KNOWN_GAPS.get(name)
-    varies = set(varies) | set(ENGINE_VARIES.get(name, {})) | set(SIM_VARIES.get(name, {}))
+    varies = set(ENGINE_VARIES.get(name, {}) if varies is None else varies) | set(SIM_VARIES.get(name, {}))
     if gap and varies:
         differing = list(differing) + [s for s in gap.steps if s in varies and s not in differing]
     if not differing:

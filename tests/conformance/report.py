@@ -18,6 +18,7 @@ class Row:
     observations: int
     diffs: list[str] = field(default_factory=list)
     live: bool = False    # judged by a real engine running here (else by its golden file)
+    notes: list[str] = field(default_factory=list)   # varying steps that agree through another answer (variants.py)
 
 
 class Report:
@@ -32,6 +33,7 @@ class Report:
         for r in self.rows:
             dk = f"{r.docker_s * 1000:10.0f}" if r.docker_s is not None else f"{'-':>10}"
             lines.append(f"{r.name:44} {r.verdict:16} {r.observations:4d} {r.sim_s * 1000:8.1f} {dk}")
+            lines += ["    " + n for n in r.notes]
             if full:
                 lines += ["    " + d for d in r.diffs]
         agree = sum(r.verdict.startswith("agree") for r in self.rows)
