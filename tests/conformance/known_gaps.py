@@ -59,11 +59,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         (
             'user missing',
             'detach',)),
-    'dockerpy_stdin': Gap(
-        "attach(stream=False, logs=True) of an ended container: the simulator replays its log, as the engine did "
-        "14 times in 20 here; the recording has the engine's other answer, nothing (ENGINE_VARIES)",
-        (
-            'attach logs of an ended one',)),
     'dockerpy_auto_remove': Gap(
         "right after run() returns (or raises), the recorded engine had not yet removed the auto_remove "
         "container (one left, under a random name); the simulator has removed it (ENGINE_VARIES: the engine "
