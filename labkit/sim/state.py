@@ -564,6 +564,7 @@ class World:
         self.quiet = threading.Condition(self.lock)
         self.clock = Clock()
         self.sleepers: set[Process] = set()   # processes waiting for the clock
+        self.alive: set[Process] = set()      # processes and timers started and not ended
         self.hosts: dict[str, Host] = {}
         self.made: dict[tuple[str, str], int] = {}
         self.pid = 1000

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import traceback
 from typing import Callable
 
@@ -35,6 +36,7 @@ def start(proc: Process, on_end: Callable[[int], None]) -> None:
     """Run proc's program in its own thread; return once it waits or has ended. The caller holds
     the world's lock."""
     proc.on_end = on_end
+    proc.world.alive.add(proc)
     proc.thread = threading.Thread(target=run, args=(proc,), daemon=True,
                                    name=f"labkit-sim process {proc.argv[:1]}")
     with proc.world.lock:
@@ -85,6 +87,7 @@ def finish(proc: Process, code: int) -> None:
         return
     with proc.world.lock:
         proc.exit_code = code
+        proc.world.alive.discard(proc)
         if proc.stdin is not None:
             proc.stdin.closed = True
         proc.wake()
@@ -135,11 +138,27 @@ def pass_time(world, seconds: float, done: Callable[[], bool], idle: bool = True
         return skip(world, end, done, idle)
 
 
+def running(world) -> list[Process]:
+    """The processes (and timers) that are running now: not at a wait, not ended."""
+    return [p for p in world.alive if not p.ended and not (p.started and p.blocked)]
+
+
 def skip(world, end: float, done: Callable[[], bool], idle: bool) -> bool:
+    """The clock jumps only while every process waits: one that is running (a health check's
+    command a loaded machine has not yet given the CPU) first reaches its wait or ends, for at
+    most SETTLE_LIMIT seconds in all, so no jump passes a deadline it would have met (its
+    timeout's guard) and no request waits long."""
     clock = world.clock
+    settled_by = time.monotonic() + SETTLE_LIMIT
     for _ in range(10000):
         if done():
             return True
+        left = settled_by - time.monotonic()
+        if left > 0 and running(world):
+            with world.quiet:
+                world.quiet.wait_for(lambda: not running(world), left)
+            if done():
+                return True
         now = clock.now()
         if now >= end:
             return False
@@ -163,6 +182,7 @@ def after(world, container, seconds: float, then: Callable[[], None], name: str 
     """Run then() (holding the world's lock) once `seconds` of the world's time have passed, unless
     the returned timer is killed first (the engine's restart delay)."""
     timer = Process(world, container, [name], 0, main=False)
+    world.alive.add(timer)
 
     def body() -> None:
         with world.lock:
@@ -174,6 +194,7 @@ def after(world, container, seconds: float, then: Callable[[], None], name: str 
             finally:
                 world.quiet.notify_all()
             timer.exit_code = 0
+            world.alive.discard(timer)
             then()
     timer.thread = threading.Thread(target=body, daemon=True, name="labkit-sim timer")
     timer.thread.start()
