@@ -14,7 +14,7 @@ import time
 
 import docker
 
-from ..lab import Lab
+from ..lab import Lab, inspect_network
 from ..rules import Driver
 from . import Result, recorded, result
 
@@ -27,7 +27,7 @@ def _overlays(attrs: dict, client: docker.DockerClient) -> list[str]:
     out = []
     for name, s in ((attrs.get("NetworkSettings") or {}).get("Networks") or {}).items():
         with contextlib.suppress(docker.errors.NotFound):
-            if client.api.inspect_network(s.get("NetworkID") or name).get("Driver") == Driver.OVERLAY:
+            if inspect_network(client.api, s.get("NetworkID") or name).get("Driver") == Driver.OVERLAY:
                 out.append(name)
     return out
 
@@ -78,7 +78,7 @@ def exercise_2(cluster, addresses, wait: float = 20.0) -> Result:
                       "asks for")
     spec = svc.get("Spec") or {}
     replicas = ((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas")
-    net = manager.api.inspect_network(OVERLAY) if OVERLAY in {n.name for n in manager.networks.list()} else None
+    net = inspect_network(manager.api, OVERLAY) if OVERLAY in {n.name for n in manager.networks.list()} else None
     targets = [n.get("Target") for n in (spec.get("TaskTemplate") or {}).get("Networks") or spec.get("Networks") or []]
     on_ov = net is not None and (net["Id"] in targets or OVERLAY in targets)
     checks = [(replicas == 3, f"api asks for {replicas} replicas",

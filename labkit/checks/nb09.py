@@ -17,7 +17,7 @@ import docker
 
 from .. import underlay
 from ..faults import LAB, UNDERLAY_MTU
-from ..lab import Lab
+from ..lab import Lab, inspect_network
 from ..rules import Driver
 from . import _across
 from ._across import networks_of, reached_by_name, running, settled, underlay_ip
@@ -36,7 +36,7 @@ def shared_overlays(lab_a: Lab, a: dict, b: dict) -> list[tuple[str, dict]]:
     for name, endpoint in networks_of(b).items():
         if name in networks_of(a):
             try:
-                driver = lab_a.api.inspect_network(networks_of(a)[name].get("NetworkID") or name).get("Driver")
+                driver = inspect_network(lab_a.api, networks_of(a)[name].get("NetworkID") or name).get("Driver")
             except docker.errors.NotFound:
                 continue
             if driver == Driver.OVERLAY:
@@ -182,7 +182,7 @@ def exercise_7(steps: Steps, cluster) -> None:
                    "the others")
     esp = underlay.kernel_has_esp(cluster)
     probe = settled(lambda: host1.ping("teller", shared[0][1].get("IPAddress")))
-    encrypted = [name for name, _ in shared if "encrypted" in (host1.api.inspect_network(name).get("Options") or {})]
+    encrypted = [name for name, _ in shared if "encrypted" in (inspect_network(host1.api, name).get("Options") or {})]
     steps.saw(f"the kernel {'has' if esp else 'has no'} ESP; teller -> safe on {shared[0][0]} "
               f"({'encrypted' if shared[0][0] in encrypted else 'not encrypted'}): {probe.state}")
     if not probe.ok:

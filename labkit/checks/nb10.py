@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import docker
 
 from .. import underlay
+from ..lab import inspect_network
 from ..rules import Driver
 from ._across import TRIES, lab_on, networks_of, reached_by_name, running, settled, underlay_ip
 from ._look import Steps, check
@@ -46,7 +47,7 @@ def overlay(steps: Steps, cluster, name: str, internal: bool) -> dict:
     """The network `name` on the manager: an attachable overlay, internal or not as designed."""
     make = f"docker network create -d overlay --attachable{' --internal' if internal else ''} {name} (on host1)"
     try:
-        attrs = lab(cluster, 0).api.inspect_network(name)
+        attrs = inspect_network(lab(cluster, 0).api, name)
     except docker.errors.NotFound:
         steps.stop(f"host1 has no network {name}", f"make it on the manager: {make}")
     again = f"remove what is on it and the network, then make it again: {make}"

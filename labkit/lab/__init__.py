@@ -56,11 +56,12 @@ from .errors import BadArgument, Differs, NotTheLabs, RemoveFailed
 from .front import Lab
 from .ports import PUBLISH_IP, Binding, parse_ports
 from .probes import Probe, parse_nslookup
+from .snapshot import inspect_network
 from .session import SESSION_LABEL, default_name, session_id, session_state
 from .spec import COMMAND, IMAGE
 from .validate import CAPABILITIES, DRIVERS, LAB_LABEL, MARK_LABEL, MAX_NAME, NAME, NAME_RULE, check_lab_name
 
-__all__ = ["Lab", "Probe", "Binding", "BadArgument", "NotTheLabs", "Differs", "RemoveFailed",
+__all__ = ["Lab", "Probe", "Binding", "inspect_network", "BadArgument", "NotTheLabs", "Differs", "RemoveFailed",
            "EngineUnavailable", "parse_ports", "parse_nslookup", "session_id", "session_state",
            "default_name", "check_lab_name", "IMAGE", "COMMAND", "PUBLISH_IP", "CAPABILITIES",
            "SESSION_LABEL", "LAB_LABEL", "MARK_LABEL", "DRIVERS", "MAX_NAME", "NAME", "NAME_RULE"]

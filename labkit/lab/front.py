@@ -135,11 +135,11 @@ class Lab(Outages, Leftovers):
             raise named(e, f"cannot create network {name}") from e
         self._did(line)
         self._memory.networks.add(name)
-        return self.client.networks.prepare_model(self.api.inspect_network(made["Id"]))
+        return self.client.networks.prepare_model(snapshot.inspect_network(self.api, made["Id"]))
 
     def _existing_network(self, spec, line: str) -> DockerNetwork:
         name = spec.name
-        attrs = self.api.inspect_network(name)
+        attrs = snapshot.inspect_network(self.api, name)
         own = model.owner(attrs.get("Labels"))
         if own != self.name:
             raise NotTheLabs("network", name, self.name, own, f"docker network rm {name}")

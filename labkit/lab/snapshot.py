@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import time
 
 from .. import model
 from .known import Known
@@ -20,6 +21,21 @@ def host(info: dict) -> model.Host:
     sim = "labkit.sim=true" in (info.get("Labels") or [])
     return model.Host(info.get("Name") or "", info.get("ID") or "", "sim" if sim else "docker",
                       info.get("ServerVersion") or "")
+
+
+ALLOCATION_WAIT = 5.0     # seconds a swarm network may take to be allocated on its manager
+
+
+def inspect_network(api, name: str) -> dict:
+    """`docker network inspect NAME`, allocated: a swarm network's Driver and Options are its
+    allocation, which the manager writes a moment after `docker network create` answers (measured
+    here: read 0-3 times as "" within 3 ms). Reads again until they are there, up to 5 s."""
+    attrs = api.inspect_network(name)
+    deadline = time.monotonic() + ALLOCATION_WAIT
+    while attrs.get("Scope") == "swarm" and not attrs.get("Driver") and time.monotonic() < deadline:
+        time.sleep(0.01)
+        attrs = api.inspect_network(name)
+    return attrs
 
 
 def network(n: dict, host_name: str) -> model.Network:
