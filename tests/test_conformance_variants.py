@@ -17,7 +17,7 @@ from tests.conformance import golden, harness, known_gaps, variants
 from tests.conformance.catalogue import SCENARIOS
 
 # The scenarios whose golden files hold the engine's answers at their varying steps.
-RECORDED = ["dockerpy_stdin"]
+RECORDED = ["dockerpy_auto_remove", "dockerpy_multiplex", "dockerpy_stdin", "logs", "pid1_stop"]
 
 
 def recordings():

@@ -38,34 +38,12 @@ class Gap:
 
 
 KNOWN_GAPS: dict[str, Gap] = {
-    'logs': Gap(
-        "`docker logs --tail/-n` of a command writing to stdout and stderr at once: the simulator keeps the "
-        "program's order (stderr's line last, as the docker-cli-20 recording has it); the engine's two copiers "
-        "race (15 runs here: stderr's line last 6 times), and the docker-cli-28 recording has it first",
-        (
-            '$ docker logs --tail 1 talker',
-            '$ docker logs -n 2 talker',)),
     'bind_tmpfs': Gap(
         "a bind-mounted host folder is empty in the container, and what the container writes there never "
         "reaches the host's folder (the scenario stops there: the host's file is missing)",
         (
             '$ docker run --rm -v <workdir>/site:/www busybox cat /www/index.html',
             'stopped before: written through the bind mount',)),
-    'dockerpy_multiplex': Gap(
-        "exec_run(user='postgres'): the simulator always returns the refusal's text (as `docker exec -u` always "
-        "shows it); docker-py read it from the engine 7 times in 20, nothing otherwise (recorded: nothing). "
-        "exec_run(detach=True): the simulator's exec has ended when inspected (0); the engine's had not 12 times "
-        "in 20 (None, recorded)",
-        (
-            'user missing',
-            'detach',)),
-    'dockerpy_auto_remove': Gap(
-        "right after run() returns (or raises), the recorded engine had not yet removed the auto_remove "
-        "container (one left, under a random name); the simulator has removed it (ENGINE_VARIES: the engine "
-        "removes it in the background)",
-        (
-            'left',
-            'left after the error',)),
     'dockerpy_healthcheck': Gap(
         "right after run(), good's check is still 'starting' on the simulator; the recorded engine took longer "
         "to run the two containers (0.6-1.7 s in 6 runs here) than good's 200 ms interval, so its first check "
@@ -77,11 +55,10 @@ KNOWN_GAPS: dict[str, Gap] = {
         (
             'soon after start',)),
     'pid1_stop': Gap(
-        "stop(timeout=1) does not wait for the timeout (the simulator skips it, by design); after a restart the recorded run made back's veth before front's (lower index), the simulator makes front's first (as 6 live runs in 6 did here: the engine joins in a Go map's order)",
+        "stop(timeout=1) does not wait for the timeout: the simulator skips it, by design (issue 12: it may run "
+        "faster than the clock); the step measures the client's wall clock",
         (
-            'stop(timeout=1) of plain waited about a second',
-            'exec plain: ip -o -4 addr (2)',
-            'exec plain: ip -o -4 addr (3)',)),
+            'stop(timeout=1) of plain waited about a second',)),
     'tutorial_overlay_service': Gap(
         "after `docker network rm` of an overlay a service used, the engine lists it for about a second more "
         "(its local copy is removed in the background: seen at 0.0 and 0.6 s, gone at 1.1 s); the simulator "
