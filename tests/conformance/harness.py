@@ -46,6 +46,8 @@ HEX12 = re.compile(r"(?<![0-9a-zA-Z])[0-9a-f]{12}(?![0-9a-zA-Z])")  # also after
 SWARM_ID = re.compile(r"\b(?=[a-z0-9]*[0-9])(?=[a-z0-9]*[a-z])[a-z0-9]{25}\b")  # swarm objects: 25 base-36
 # Their first 12 characters, as `docker network ls` shows them (one letter beyond f: not a hex ID).
 SWARM_SHORT = re.compile(r"\b(?=[a-z0-9]*[0-9])(?=[a-z0-9]*[g-z])[a-z0-9]{12}\b")
+# An escape in JSON text (\n, \", \\, \u00e9), taken whole: read left to right, "\\n" is "\\" then "n".
+JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
 JOIN_TOKEN = re.compile(r"SWMTKN-1-[a-z0-9]+-[a-z0-9]+")
 EMBEDDED_DNS_PORT = re.compile(r"127\.0\.0\.11:\d+(?= )")  # the embedded DNS server's random ports (netstat)
 # netstat's lines of connections (not listening sockets): the kernel picks the connecting side's
@@ -290,6 +292,9 @@ class Normaliser:
         self.ids: dict[str, str] = {}
         # Tokens follow the order in which IDs appear in what is compared (masked fields excluded).
         blob = json.dumps([(k, self._mask(v)) for k, v in observations])
+        # JSON's escapes read as blanks: an ID at the start of a line follows "\n", whose "n"
+        # would join it into one longer word, and it would not be found (then printed as "<id?>").
+        blob = JSON_ESCAPE.sub(" ", blob)
         for m in SWARM_ID.finditer(blob):
             self.ids.setdefault(m.group(0), f"<sid{len(self.ids) + 1}>")
         for m in HEX64.finditer(blob):
