@@ -38,3 +38,17 @@ def test_parse_time_is_utc_in_any_zone(summer_zone):
 ])
 def test_human_duration_as_docker_ps_says_it(seconds, words):
     assert human_duration(seconds) == words
+
+
+def test_times_are_the_worlds_clock(sim_client):
+    """The time `docker stop -t 2` skips is the world's: the engine's own clock (SystemTime before,
+    FinishedAt after) says the kill came 2 s after, as the real engine's does (conformance
+    scenario pid1_stop), though the simulator did not wait for it."""
+    box = sim_client.containers.run("busybox", "sleep 600", name="clocked", detach=True)
+    before = parse_time(sim_client.info()["SystemTime"])
+    assert before > parse_time(box.attrs["Created"]) > 0
+    box.stop(timeout=2)
+    box.reload()
+    assert box.attrs["State"]["ExitCode"] == 137
+    assert 1.9 < parse_time(box.attrs["State"]["FinishedAt"]) - before < 4
+    assert 1.9 < parse_time(sim_client.info()["SystemTime"]) - before < 4

@@ -37,8 +37,9 @@ PREDEFINED = rules.PREDEFINED_NETWORKS
 CONTAINER_NAME = re.compile(rf"/?{rules.CONTAINER_NAME.pattern}\Z")
 
 
-def now() -> str:
-    t = time.time()
+def now(t: float | None = None) -> str:
+    """`t` (the world's clock.wall(), with the time skipped), else now, as the engine writes times."""
+    t = time.time() if t is None else t
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z"
 
 

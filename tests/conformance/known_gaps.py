@@ -54,11 +54,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         "`sleep 1` is still running when the nine containers have started: the recorded engine took over a second to start them (it had exited), the simulator starts them at once",
         (
             'soon after start',)),
-    'pid1_stop': Gap(
-        "stop(timeout=1) does not wait for the timeout: the simulator skips it, by design (issue 12: it may run "
-        "faster than the clock); the step measures the client's wall clock",
-        (
-            'stop(timeout=1) of plain waited about a second',)),
     'tutorial_overlay_service': Gap(
         "after `docker network rm` of an overlay a service used, the engine lists it for about a second more "
         "(its local copy is removed in the background: seen at 0.0 and 0.6 s, gone at 1.1 s); the simulator "

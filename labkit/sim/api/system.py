@@ -2,11 +2,10 @@
 `docker system df`)."""
 from __future__ import annotations
 
-import time
-
 from ..engine import filesystem, volumes
 from ..engine.containers import LOG_DRIVERS
 from ..engine.drivers import DRIVERS
+from ..state import now
 from . import swarm_views
 from .containers import sizes
 from .views import container_summary
@@ -69,7 +68,7 @@ def info(engine, m, q, body):
         "MemoryLimit": True, "SwapLimit": True, "KernelMemory": True, "KernelMemoryTCP": True,
         "CpuCfsPeriod": True, "CpuCfsQuota": True, "CPUShares": True, "CPUSet": True, "PidsLimit": True,
         "IPv4Forwarding": True, "BridgeNfIptables": True, "BridgeNfIp6tables": True, "Debug": False,
-        "NFd": 30, "OomKillDisable": True, "NGoroutines": 40, "SystemTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "NFd": 30, "OomKillDisable": True, "NGoroutines": 40, "SystemTime": now(engine.world.clock.wall()),
         "LoggingDriver": "json-file", "CgroupDriver": "cgroupfs", "CgroupVersion": "1", "NEventsListener": 0,
         "KernelVersion": engine.world.kernel, "OperatingSystem": "labkit simulated engine",
         "OSVersion": "", "OSType": "linux", "Architecture": host.arch,

@@ -152,7 +152,7 @@ def create(host: Host, name: str | None, body: dict) -> Container:
     config = _container_config(body, cid)
     images.merge_config(config, image)
     hc.setdefault("NetworkMode", mode)
-    c = Container(cid, name, host, image, ref, now(), config, hc, mode, mounts=mounts)
+    c = Container(cid, name, host, image, ref, now(host.world.clock.wall()), config, hc, mode, mounts=mounts)
     if mode.startswith("container:"):
         # The engine finds the other container at start ('No such container' then, not here).
         target = next((o for o in host.containers.values()
@@ -284,7 +284,7 @@ def start(c: Container) -> None:
     c.status = "running"
     c.stopped_by_user = False
     c.pid = proc.pid
-    c.started_at = now()
+    c.started_at = now(host.world.clock.wall())
     c.started_clock = host.world.clock.now()
     c.finished_at = ZERO_TIME if c.finished_at == ZERO_TIME else c.finished_at
     c.exit_code, c.error = 0, ""
@@ -329,7 +329,7 @@ def exited(c: Container, code: int, proc: Process | None = None) -> None:
     c.status = "exited"
     c.exit_code = code
     c.pid = 0
-    c.finished_at = now()
+    c.finished_at = now(world.clock.wall())
     c.process = None
     c.list_view = None
     c.exits += 1
