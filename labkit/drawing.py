@@ -22,7 +22,8 @@ mode instead.
 
 Layout: computed here, in rows (hosts; networks, published ports and host-mode containers;
 containers, each under the mean position of its networks, wrapping into more rows when there are
-many), and given to vis-network as positions with physics off: the same state draws the same
+many; with several hosts, a column per host under it and the swarm's networks in a row above the
+hosts), and given to vis-network as positions with physics off: the same state draws the same
 picture, and 1,000 containers draw without a physics simulation in the browser.
 
 HTML: `Drawing.to_html()` and `_repr_html_` give one offline document in a sandboxed iframe
@@ -58,6 +59,7 @@ DIM = "#d9d9d9"
 SEED = 7
 ROW_Y = (0, 170, 370)       # hosts; networks, published ports and host-mode containers; containers
 NET_SPACING, CONTAINER_SPACING, ROW_SPACING = 200, 200, 80
+SWARM_ROW_Y, HOST_GAP = -150, 60     # several hosts: the swarm's networks above them; between columns
 # Edge labels sit at the middle of their edges, so two containers under one network have their
 # labels CONTAINER_SPACING / 2 apart: 100 px holds "172.17.0.2/16" (13 characters of 11 px
 # monospace, about 86 px) without overlap. A row holds at most ROW_WIDTH of containers (more wrap).
@@ -353,6 +355,9 @@ def _layout(net: Drawing) -> None:
     for e in net.edges:
         near.setdefault(e["from"], []).append(e["to"])
         near.setdefault(e["to"], []).append(e["from"])
+    if len(rows[0]) > 1:
+        _layout_by_host(net, rows, near)
+        return
     x: dict[str, float] = {}
     for i, n in enumerate(rows[1]):
         x[n["id"]] = i * NET_SPACING
@@ -376,6 +381,58 @@ def _layout(net: Drawing) -> None:
     for level in (0, 1):
         for n in rows[level]:
             n["y"] = ROW_Y[level]
+    for n in net.nodes:
+        n["x"] = round(x[n["id"]], 1)
+
+
+def _host_of(node_id: str) -> str | None:
+    """The host a node belongs to (by its id), None for a swarm-scope network."""
+    kind, _, rest = node_id.partition(":")
+    if kind == "host":
+        return rest
+    if kind == "net" and rest.startswith("swarm/"):
+        return None
+    return rest.partition("/")[0]
+
+
+def _layout_by_host(net: Drawing, rows: dict[int, list[dict]], near: dict[str, list[str]]) -> None:
+    """Several hosts: a column per host (the host; under it its own networks, published ports and
+    host-mode containers; under them its containers), side by side, and the swarm's networks in a row
+    above the hosts, so that a projector's width holds three hosts at a readable size."""
+    x: dict[str, float] = {}
+    columns = []
+    left = 0.0
+    for host in sorted(rows[0], key=lambda n: n["id"]):
+        name = _host_of(host["id"])
+        own = [n for n in rows[1] if _host_of(n["id"]) == name]
+        boxes = [n for n in rows[2] if _host_of(n["id"]) == name]
+        per_row = max(len(own), 2)
+        width = (max(len(own), min(len(boxes), per_row), 1) - 1) * NET_SPACING
+        for i, n in enumerate(own):
+            x[n["id"]] = left + (width - (len(own) - 1) * NET_SPACING) / 2 + i * NET_SPACING
+            n["y"] = ROW_Y[1]
+        x[host["id"]], host["y"] = left + width / 2, ROW_Y[0]
+        columns.append((left, width, per_row, own, boxes))
+        left += width + NET_SPACING + HOST_GAP
+    total = left - NET_SPACING - HOST_GAP
+    swarm = [n for n in rows[1] if _host_of(n["id"]) is None]
+    for i, n in enumerate(swarm):
+        x[n["id"]] = (total - (len(swarm) - 1) * NET_SPACING) / 2 + i * NET_SPACING
+        n["y"] = SWARM_ROW_Y
+
+    def mean(node_id: str) -> float:
+        xs = [x[m] for m in near.get(node_id, ()) if m in x]
+        return sum(xs) / len(xs) if xs else float("inf")
+    for left, width, per_row, own, boxes in columns:
+        boxes = sorted(boxes, key=lambda n: (mean(n["id"]), n["id"]))
+        in_row = min(per_row, len(boxes))
+        used = (in_row - 1) * CONTAINER_SPACING
+        # Not right under a network: a line from the swarm's row down to a container would seem to
+        # end at the network it passes through.
+        shift = CONTAINER_SPACING / 2 if own and (len(own) - in_row) % 2 == 0 else 0
+        for i, n in enumerate(boxes):
+            x[n["id"]] = left + (width - used) / 2 + shift + (i % per_row) * CONTAINER_SPACING
+            n["y"] = ROW_Y[2] + (i // per_row) * ROW_SPACING
     for n in net.nodes:
         n["x"] = round(x[n["id"]], 1)
 

@@ -25,6 +25,7 @@ from labkit import model, paths, picture
 from labkit.drawing import (
     COLORS,
     PAGE,
+    SWARM_ROW_Y,
     DrawError,
     Drawing,
     build,
@@ -336,9 +337,32 @@ def test_what_can_be_drawn():
 def test_positions_are_fixed_and_rows_are_levels():
     d = build(hand_built())
     for n in d.nodes:
-        assert isinstance(n["x"], (int, float)) and n["y"] == (0, 170, 370)[n["level"]]
+        row = SWARM_ROW_Y if n["id"].startswith("net:swarm/") else (0, 170, 370)[n["level"]]
+        assert isinstance(n["x"], (int, float)) and n["y"] == row
     assert json.loads(json.dumps(d.options))["physics"] == {"enabled": False}
     assert d.options["layout"]["randomSeed"] == 7
+
+
+def test_several_hosts_stand_side_by_side():
+    """Each host above a column of its own networks and containers, the columns in the hosts'
+    order; the swarm's networks in a row above the hosts, over the middle of the drawing."""
+    topo = hand_built()
+    topo.hosts.append(model.Host("h3", "id-h3"))
+    topo.networks += [model.Network("ov-id", "ov", "overlay", "swarm", ("10.0.1.0/24",), host="h3"),
+                      model.Network("br-h3", "bridge", "bridge", subnets=("172.17.0.0/16",), host="h3")]
+    for i in range(5):
+        topo.containers.append(model.Container(f"c-w{i}", f"w{i}", "busybox", "running", "default", host="h3"))
+        topo.endpoints.append(model.Endpoint(f"w{i}", "bridge", f"c-w{i}", "br-h3", "eth0", f"172.17.0.{i + 2}/16",
+                                             host="h3"))
+    x = {n["id"]: n["x"] for n in build(topo).nodes}
+    hosts = ("h1", "h2", "h3")
+    spans = [[v for k, v in x.items() if k.split(":")[1].partition("/")[0] == h] for h in hosts]
+    for (left, right) in zip(spans, spans[1:]):
+        assert max(left) < min(right)        # h1's column, then h2's, then h3's: no overlap
+    for h, span in zip(hosts, spans):
+        assert min(span) <= x[f"host:{h}"] <= max(span)
+    assert min(x.values()) < x["net:swarm/ov"] < max(x.values())
+    assert len({n["y"] for n in build(topo).nodes if n["id"].startswith("ctr:h3/")}) == 3   # 5 in rows of 2
 
 
 def test_big_drawings_wrap_containers_into_rows():
