@@ -18,6 +18,7 @@ Speed (requests per second, p95 latency): bench/sim_load.py.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 
@@ -119,3 +120,30 @@ def test_any_bytes_get_an_answer_or_a_close(live_sim, data):
     assert got.raw == b"" or got.raw.startswith(b"HTTP/1.1 "), got.raw[:80]
     assert got.status != 500 or "internal error" not in got.message, got.message
     assert exchange(live_sim.path, request("GET", "/_ping")).status == 200
+
+
+def test_a_client_slow_to_read_the_headers_still_gets_them_alone(live_sim):
+    """docker-py reads the 101 headers with a buffered reader, then the frames from the raw socket:
+    frames that came in the same read as the headers are lost. A client that reads its headers 3 s
+    late (a loaded machine) still finds them alone, then its output."""
+    client = docker.DockerClient(base_url=live_sim.url, version="1.41")
+    try:
+        box = client.containers.run("busybox", "sleep 600", name="slowreader", detach=True)
+        exec_id = client.api.exec_create(box.id, "echo hi")["Id"]
+        body = b'{"Detach": false, "Tty": false}'
+        head = (f"POST /v1.41/exec/{exec_id}/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\n"
+                f"Upgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(30)
+            s.connect(live_sim.path)
+            s.sendall(head + body)
+            time.sleep(3)
+            first = s.recv(65536)
+            assert first.startswith(b"HTTP/1.1 101 UPGRADED") and first.endswith(b"\r\n\r\n"), first
+            rest = b""
+            while chunk := s.recv(65536):
+                rest += chunk
+        assert rest == b"\x01\x00\x00\x00\x00\x00\x00\x03hi\n"
+        box.remove(force=True)
+    finally:
+        client.close()
