@@ -358,6 +358,7 @@ class Node:
     state: str = "ready"
     availability: str = "active"
     message: str = ""
+    copies: dict[str, Network] = field(default_factory=dict)   # overlays with a copy on a manager (ID ->)
 
     @property
     def is_manager(self) -> bool:
@@ -553,8 +554,7 @@ class World:
     """Everything the simulated engines share: hosts, the underlay between them, IDs, one lock.
 
     A single engine is a world with one host. IDs are digests of a counter, so the same actions
-    give the same IDs every time (notebook outputs stay stable).
-    """
+    give the same IDs every time (notebook outputs stay stable)."""
 
     def __init__(self, seed: str, resolv_conf: str, etc_hosts: str, kernel: str, runtime: Runtime):
         self.seed = seed

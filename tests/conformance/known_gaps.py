@@ -44,22 +44,6 @@ KNOWN_GAPS: dict[str, Gap] = {
         (
             '$ docker run --rm -v <workdir>/site:/www busybox cat /www/index.html',
             'stopped before: written through the bind mount',)),
-    'dockerpy_healthcheck': Gap(
-        "right after run(), good's check is still 'starting' on the simulator; the recorded engine took longer "
-        "to run the two containers (0.6-1.7 s in 6 runs here) than good's 200 ms interval, so its first check "
-        "had passed ('healthy')",
-        (
-            'starting',)),
-    'process_lifetimes': Gap(
-        "`sleep 1` is still running when the nine containers have started: the recorded engine took over a second to start them (it had exited), the simulator starts them at once",
-        (
-            'soon after start',)),
-    'tutorial_overlay_service': Gap(
-        "after `docker network rm` of an overlay a service used, the engine lists it for about a second more "
-        "(its local copy is removed in the background: seen at 0.0 and 0.6 s, gone at 1.1 s); the simulator "
-        "removes it at once",
-        (
-            "$ docker network ls --filter driver=overlay --format '{{.Name}}'",)),
 }
 
 ENGINE_VARIES: dict[str, dict[str, str]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..engine import containers, filesystem, images, links, logs, processes, signals
+from ..engine import containers, costs, filesystem, images, links, logs, processes, signals
 from ..errors import EngineError, InvalidParameter
 from ..process import Feed
 from ..terminal import detach_keys
@@ -21,6 +21,7 @@ WAIT_SKIP = 60.0   # seconds of the world's time a `docker wait` may skip
 @routes.post(r"/containers/create")
 def container_create(engine, m, q, body):
     c = containers.create(engine.host, q.get("name"), body)
+    costs.spend(engine.world, costs.CREATE)
     warnings = []
     if c.mode_kind == "host" and (body.get("HostConfig") or {}).get("PortBindings"):
         warnings.append("Published ports are discarded when using host network mode")
@@ -66,8 +67,10 @@ def _container_action(action):
     return handler
 
 
-# docker start / pause / unpause: 204, or 304 when already in that state (NotModified).
-for verb, action in (("start", containers.start), ("pause", containers.pause), ("unpause", containers.unpause)):
+# docker start / pause / unpause: 204, or 304 when already in that state (NotModified). A start
+# costs the world the engine's time for it (engine/costs.py).
+for verb, action in (("start", lambda c: containers.start(c, costs.START)), ("pause", containers.pause),
+                     ("unpause", containers.unpause)):
     routes.post(rf"/containers/(?P<id>/?[^/]+)/{verb}")(_container_action(action))
 
 
@@ -85,7 +88,7 @@ def container_stop(engine, m, q, body):
 
 @routes.post(r"/containers/(?P<id>/?[^/]+)/restart")
 def container_restart(engine, m, q, body):
-    containers.restart(engine.host.find_container(m["id"]), seconds(q))
+    containers.restart(engine.host.find_container(m["id"]), seconds(q), costs.START)
     return Reply(204, b"")
 
 
@@ -191,7 +194,10 @@ def container_remove(engine, m, q, body):
     if truthy(q, "link"):
         links.unlink(engine.host, m["id"])
         return Reply(204, b"")
-    containers.remove(engine.host.find_container(m["id"]), force=truthy(q, "force"), remove_volumes=truthy(q, "v"))
+    c = engine.host.find_container(m["id"])
+    cost = costs.removing(c)
+    containers.remove(c, force=truthy(q, "force"), remove_volumes=truthy(q, "v"))
+    costs.spend(engine.world, cost)
     return Reply(204, b"")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ... import rules
-from ..engine import endpoints, networks
+from ..engine import costs, endpoints, networks
 from ..engine.drivers import NetworkSpec
 from ..errors import EngineError, InvalidParameter, NotFound
 from .filters import check_keys, until_cutoff
@@ -24,7 +24,7 @@ def network_list(engine, m, q, body):
         if value.lower() not in ("true", "1", "false", "0"):
             raise InvalidParameter("invalid value for filter 'dangling', must be \"true\" (or \"1\"), or \"false\" (or \"0\")")
     nets = []
-    for net in engine.host.visible_networks().values():
+    for net in networks.listed(engine.host).values():
         if "name" in filters and not any(regex_match(p, net.name) for p in filters["name"]):
             continue
         if "id" in filters and not any(regex_match(p, net.id) for p in filters["id"]):
@@ -50,7 +50,7 @@ def network_list(engine, m, q, body):
 @routes.get(r"/networks/(?P<id>[^/]+)")
 def network_inspect(engine, m, q, body):
     """docker network inspect [--scope]: a network of another scope is not found."""
-    net = engine.host.find_network(m["id"])
+    net = networks.inspected(engine.host, m["id"])
     if q.get("scope") and q["scope"] != net.scope:
         raise NotFound(f"network {m['id']} not found")
     return j(network_json(net, host=engine.host))
@@ -64,12 +64,15 @@ def network_create(engine, m, q, body):
                        labels=dict(body.get("Labels") or {}))
     net = networks.create(engine.host, spec, body.get("Driver") or rules.Driver.BRIDGE,
                           check_duplicate=bool(body.get("CheckDuplicate")))
+    costs.spend(engine.world, costs.NETWORK_CREATE if net.scope == "local" else 0.0)
     return j({"Id": net.id, "Warning": ""}, 201)
 
 
 @routes.delete(r"/networks/(?P<id>[^/]+)")
 def network_remove(engine, m, q, body):
+    cost = costs.network_removal(engine.host.find_network(m["id"]))
     networks.remove(engine.host, m["id"])
+    costs.spend(engine.world, cost)
     return Reply(204, b"")
 
 
@@ -92,6 +95,7 @@ def network_connect(engine, m, q, body):
     c = host.find_container(body.get("Container") or "")  # the engine looks for the container first
     net = host.find_network(m["id"], attach=True)
     endpoints.connect(c, net, body.get("EndpointConfig") or {})
+    costs.spend(engine.world, costs.CONNECT)
     return Reply(200, b"")
 
 
@@ -101,4 +105,5 @@ def network_disconnect(engine, m, q, body):
     net = host.find_network(m["id"])
     c = host.find_container(body.get("Container") or "")
     endpoints.disconnect(c, net, force=bool(body.get("Force")))
+    costs.spend(engine.world, costs.DISCONNECT)
     return Reply(200, b"")

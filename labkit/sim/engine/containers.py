@@ -15,7 +15,7 @@ from ..errors import Conflict, EngineError, ExecNotFound, InvalidParameter, NotM
 from ..process import Process
 from ..state import CONTAINER_NAME, ZERO_TIME, Container, Host, Image, NetChanges, Network, now
 from ..terminal import Tty
-from . import dns, endpoints, filesystem, health, images, links, logs, ports, processes, signals, volumes
+from . import costs, dns, endpoints, filesystem, health, images, links, logs, ports, processes, signals, volumes
 
 # Names for containers created without one (the engine picks adjective_surname at random; ours
 # come in a fixed order so notebook outputs stay stable).
@@ -207,8 +207,11 @@ def _container_config(body: dict, cid: str) -> dict:
 
 
 # -- lifecycle -------------------------------------------------------------------------------------
-def start(c: Container) -> None:
+def start(c: Container, cost: float = 0.0) -> None:
+    """docker start; `cost`: the world's time the engine takes first (costs.START for a client's)."""
     host = c.host
+    if not (c.paused or c.running):
+        costs.spend(host.world, cost)
     if c.paused:
         raise Conflict("cannot start a paused container, try unpause instead")
     if c.running:
@@ -422,10 +425,10 @@ def kill(c: Container, number: int = signals.SIGKILL) -> None:
         processes.kill(c.process)
 
 
-def restart(c: Container, timeout: float | None = None) -> None:
+def restart(c: Container, timeout: float | None = None, cost: float = 0.0) -> None:
     if c.running or c.status == "restarting":
         stop(c, timeout)
-    start(c)  # (docker restart does not count in RestartCount: that is the restart policy's)
+    start(c, cost)  # (docker restart does not count in RestartCount: that is the restart policy's)
 
 
 def remove(c: Container, force: bool = False, remove_volumes: bool = False) -> None:

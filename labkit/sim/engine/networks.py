@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..errors import Conflict, EngineError, Forbidden
+from ..errors import Conflict, EngineError, Forbidden, NotFound
 from ... import rules
 from ..state import PREDEFINED, Host, Network
 from . import drivers
@@ -21,6 +21,23 @@ def create(host: Host, spec: drivers.NetworkSpec, driver: str = rules.Driver.BRI
     if check_duplicate and any(n.name == name for n in host.visible_networks().values()):
         raise Conflict(f"network with name {name} already exists")
     return drivers.named(driver or rules.Driver.BRIDGE).create(host, spec)
+
+
+def listed(host: Host) -> dict[str, Network]:
+    """docker network ls: the networks this host knows of, and the overlays removed whose local copy
+    is not yet gone (a manager removes it in the background: drivers/overlay.py)."""
+    return {**host.visible_networks(), **drivers.overlay.lingering(host)}
+
+
+def inspected(host: Host, term: str) -> Network:
+    """docker network inspect: as the host finds networks, then a lingering copy by ID or name."""
+    try:
+        return host.find_network(term)
+    except NotFound:
+        for net in drivers.overlay.lingering(host).values():
+            if term in (net.id, net.name):
+                return net
+        raise
 
 
 def remove(host: Host, term: str) -> None:
