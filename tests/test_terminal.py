@@ -1,8 +1,8 @@
 """A learner at a terminal (JupyterLab's, on Binder): the docker CLI in a pseudo-terminal, typing
-`docker exec -it web sh`, `docker attach alpine1` (then ctrl-p ctrl-q) and `docker run -it --rm
-busybox sh`, against `labkit sim serve` (the simulator as a daemon, as the launcher starts it) and
-against a fresh real engine. What the terminal receives is compared byte for byte (container IDs
-in the hostname aside).
+`docker exec -it web sh` (and `cat FILE` there: it reads no keys), `docker attach alpine1` (then
+ctrl-p ctrl-q) and `docker run -it --rm busybox sh`, against `labkit sim serve` (the simulator as a
+daemon, as the launcher starts it) and against a fresh real engine. What the terminal receives is
+compared byte for byte (container IDs in the hostname aside).
 
 The real engine's bytes are recorded in tests/data/terminal-sessions.json, so the simulator is
 judged where no engine runs; with one (root, dockerd, the machine-wide lock), the live engine is
@@ -96,7 +96,7 @@ def session(url: str) -> list:
     t = Terminal([DOCKER, "exec", "-it", "web", "sh"], env)
     show("exec -it: prompt", t.read(b"\x1b[6n") + t.read(REDRAW, timeout=2))
     for step, keys in (("echo", b"echo hi\r"), ("backspace", b"ls /nop\x7f\x7fo\r"), ("ctrl-c", b"\x03"),
-                       ("hostname", b"hostname\r")):
+                       ("hostname", b"hostname\r"), ("cat a file", b"cat /etc/hostname\r")):
         t.type(keys)
         show(step, t.read(b"\x1b[6n"))
     t.type(b"exit 4\r")

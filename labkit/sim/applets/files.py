@@ -83,10 +83,10 @@ def cat(call: Call) -> Result:
                     return Result()
                 call.shell.sink(1, chunk.decode(errors="replace"))
         return Result.of(0, call.stdin)
-    out, err, code, stdin = "", "", 0, call.stdin
+    out, err, code, read = "", "", 0, False
     for path in call.opts.words:
-        if path == "-":
-            out, stdin = out + stdin, ""   # read to its end the first time
+        if path == "-":   # the standard input, read to its end the first time (a terminal's: until ^D)
+            out, read = out + ("" if read else call.stdin), True
             continue
         if path.startswith("/sys/") or path.startswith("/proc/"):
             text = call.sandbox.read_file(path)
