@@ -78,8 +78,9 @@ def nbval(path) -> subprocess.CompletedProcess:
 class SimDaemon:
     """`labkit sim serve --socket PATH` in a subprocess; a context manager that stops it."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, wrap: list[str] | None = None):
         self.path = path
+        self.wrap = list(wrap or [])   # a command it runs under (setpriv ...: with fewer rights)
         self.url = f"unix://{path}"
         self.process: subprocess.Popen | None = None
         self.banner = ""   # the line it prints once it listens
@@ -87,7 +88,7 @@ class SimDaemon:
 
     def start(self, timeout: float = 20) -> SimDaemon:
         self.process = subprocess.Popen(
-            LABKIT + ["sim", "serve", "--socket", self.path], cwd=ROOT, env=labkit_env(),
+            self.wrap + LABKIT + ["sim", "serve", "--socket", self.path], cwd=ROOT, env=labkit_env(),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # The banner is printed once the socket listens.
         self.banner = self.process.stdout.readline()

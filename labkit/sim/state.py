@@ -472,9 +472,6 @@ class Host:
     swarm_node: Node | None = None
     down: bool = False  # taken down (engine.hosts.take_down): off the underlay, its engine gone
     volumes: dict[str, Volume] = field(default_factory=dict)
-    # The host's own folders, which bind mounts share (never the files of the machine the
-    # simulator runs on).
-    files: Tree = field(default_factory=dict)
     neighbours: dict[tuple[str, IPAddr], str] = field(default_factory=dict)  # the host namespace's
     closed: list = field(default_factory=list)
     cpus: int = 2                 # what `docker info` says of the machine (NCPU, Architecture)

@@ -61,12 +61,13 @@ class Mount:
 
     kind: str                  # "volume" | "bind" | "tmpfs"
     destination: str
-    source: str = ""           # the host's folder (bind)
+    source: str = ""           # the host's folder (bind): a folder of the machine (engine/binds.py)
     volume: Volume | None = None
     rw: bool = True
     mode: str = ""             # as the request spelled it ("ro", "z", ...)
     propagation: str = ""
     files: Tree | None = None  # a tmpfs's own entries
+    make_source: bool = False  # a bind of -v: its missing source is made when the container starts
 
 
 @dataclass

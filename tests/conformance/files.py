@@ -2,16 +2,16 @@
 commands write, the archive endpoints (`docker cp`, put_archive/get_archive), volumes (`docker
 volume ...`, `-v NAME:/path`, `--mount`) and bind mounts shared between containers.
 
-Bind sources are folders the engine makes itself (`-v /srv/...:/path` creates a missing one): on the
-real engine that is a folder of this machine under /tmp/labkit-conformance-binds, removed at the
-end; on the simulator, a folder of the simulated host.
+Bind sources are folders of this machine, on either engine (the simulator's bind mounts share the
+machine's folders as the engine's do): each run's own, in its temporary folder (removed at the end),
+which the engine makes itself (`-v /folder:/path` creates a missing one); the observations name it
+as BINDS + "/site", the same on every run.
 """
 from __future__ import annotations
 
 import io
 import os
 import re
-import shutil
 import tarfile
 
 from docker.types import Mount
@@ -228,7 +228,10 @@ def s_volumes_shared(env):
 @scenario("volumes", "reachability: servers and ports")
 def s_bind_web(env):
     """A host folder bound into a writer and into a web server (httpd -h), served to a client."""
-    site = BINDS + "/site"
+    site = os.path.join(env.workdir, "binds", "site")   # this run's: runs side by side share no folder
+
+    def named(text: str) -> str:
+        return text.replace(site, BINDS + "/site")
     try:
         env.client.networks.create("web")
         run(env, "writer", volumes={site: {"bind": "/site", "mode": "rw"}})
@@ -237,16 +240,15 @@ def s_bind_web(env):
         run(env, "client", network="web")
         env.exec("client", "wget -q -O- http://server/")
         env.exec("server", "sh -c 'echo nope > /www/x'")
-        env.note("server mounts", mounts_view(env.api.inspect_container("server")["Mounts"]))
-        env.note("binds", env.api.inspect_container("server")["HostConfig"]["Binds"])
+        env.note("server mounts", [dict(m, Source=named(m["Source"]))
+                                   for m in mounts_view(env.api.inspect_container("server")["Mounts"])])
+        env.note("binds", [named(b) for b in env.api.inspect_container("server")["HostConfig"]["Binds"]])
         env.exec("writer", "sh -c 'echo second > /site/two.html'")
         env.exec("client", "wget -q -O- http://server/two.html")
         archive(env, "get through the bind", "server", "/www/two.html")
     finally:
         for c in env.api.containers(all=True):
             env.api.remove_container(c["Id"], force=True)
-        if env.engine == "docker" and os.path.isdir(BINDS):
-            shutil.rmtree(BINDS)
 
 
 @scenario("volumes")

@@ -38,12 +38,6 @@ class Gap:
 
 
 KNOWN_GAPS: dict[str, Gap] = {
-    'bind_tmpfs': Gap(
-        "a bind-mounted host folder is empty in the container, and what the container writes there never "
-        "reaches the host's folder (the scenario stops there: the host's file is missing)",
-        (
-            '$ docker run --rm -v <workdir>/site:/www busybox cat /www/index.html',
-            'stopped before: written through the bind mount',)),
 }
 
 ENGINE_VARIES: dict[str, dict[str, str]] = {

@@ -12,7 +12,8 @@ layer; a directory made again over a deleted one is opaque. `docker diff` is the
 against what lies below it; `docker commit` flattens the layer onto the image's entries.
 
 Mounts hide what lies below them: a path under a mount's destination is looked up in the volume's
-entries, the host's folder (a bind: the simulated host's files, Host.files) or the tmpfs. The
+entries, the host's folder (a bind: a folder of the machine the simulator runs on, binds.py) or the
+tmpfs. The
 engine's /etc files are bind mounts of files it keeps per container: their content comes from the
 engine (dns.py) unless a command wrote into them.
 
@@ -27,17 +28,10 @@ import posixpath
 import time
 
 from ..state import Container, Host, Inode, Mount, Tree, Volume
-from . import dns
+from . import binds, dns
+from .fileerrors import (  # noqa: F401  (re-exported: the applets read them here)
+    EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EROFS, FileError)
 
-ENOENT = "No such file or directory"
-ENOTDIR = "Not a directory"
-EISDIR = "Is a directory"
-EEXIST = "File exists"
-ENOTEMPTY = "Directory not empty"
-EROFS = "Read-only file system"
-EBUSY = "Resource busy"
-EINVAL = "Invalid argument"
-EACCES = "Permission denied"
 
 ENGINE_FILES = ("/etc/hostname", "/etc/hosts", "/etc/resolv.conf")
 # The engine's init layer, between the image and the container's own layer: not in `docker diff`.
@@ -60,18 +54,7 @@ DEV: Tree = {
     "/dev/stdout": Inode("link", 0o777, target="/proc/self/fd/1"), "/dev/tty": Inode("file", 0o666),
     "/dev/urandom": Inode("file", 0o666), "/dev/zero": Inode("file", 0o666),
 }
-# What the simulated host has before anything is bound (bind sources are made under these).
-HOST_FOLDERS = ("/", "/home", "/mnt", "/opt", "/root", "/srv", "/tmp", "/var", "/var/lib")
 MAX_LINKS = 40
-
-
-class FileError(Exception):
-    """A file operation refused, in the kernel's words: `FileError(ENOENT, "/x")`."""
-
-    def __init__(self, reason: str, path: str):
-        super().__init__(f"{path}: {reason}")
-        self.reason = reason
-        self.path = path
 
 
 def absolute(path: str, cwd: str = "/") -> str:
@@ -90,15 +73,11 @@ def created_at(c: Container) -> float:
     return calendar.timegm(time.strptime(base, "%Y-%m-%dT%H:%M:%S")) + float("0." + (frac or "0"))
 
 
-def host_tree() -> Tree:
-    return {p: Inode("dir") for p in HOST_FOLDERS}
-
-
 def now() -> float:
     return time.time()
 
 
-# -- a plain tree (a volume, the host's folders, a tmpfs) --------------------------------------------
+# -- a plain tree (a volume, a tmpfs) -----------------------------------------------------------------
 class Plain:
     """Entries of one tree with no layer below: a deleted entry is simply gone."""
 
@@ -201,7 +180,7 @@ class Files:
                 best = m
         return best
 
-    def place(self, path: str) -> tuple[Plain | Layered, str]:
+    def place(self, path: str) -> tuple[Plain | Layered | binds.Folder, str]:
         """The tree that holds path, and path inside it."""
         m = self.mount_of(path)
         if m is None:
@@ -210,7 +189,7 @@ class Files:
         if m.kind == "volume":
             return Plain(m.volume.files, "/", m.rw), rel
         if m.kind == "bind":
-            return Plain(self.c.host.files, m.source, m.rw), rel
+            return binds.Folder(m.source, m.destination, m.rw), rel
         return Plain(m.files, "/", m.rw), rel
 
     def lookup(self, path: str, follow: bool = True, depth: int = 0) -> tuple[str, Inode | None]:
@@ -277,6 +256,9 @@ class Files:
     def content(self, real: str, node: Inode) -> bytes:
         if real in ENGINE_FILES and self.mount_of(real) is None and real not in self.c.layer:
             return self.engine_file(real)
+        if node.kind == "file" and self.mount_of(real) is not None and self.mount_of(real).kind == "bind":
+            tree, rel = self.place(real)
+            return tree.read(rel)   # the machine's file as it is now
         if node.fill:
             return b"\x7fELF" + b"\0" * (node.fill - 4)
         return node.data
@@ -396,6 +378,9 @@ class Files:
             return
         self._may_write(node, path)
         tree, rel = self._writable(real)
+        if isinstance(tree, binds.Folder):
+            tree.touch(rel)
+            return
         tree.put(rel, Inode(node.kind, node.mode, node.data, node.target, now(), node.opaque, node.fill, node.uid))
 
     def mkdir(self, path: str, parents: bool = False, mode: int = 0o755) -> None:
@@ -558,20 +543,14 @@ def fill_volume(c: Container, m: Mount) -> None:
             vol.files[absolute(path[len(prefix) - 1:])] = node
 
 
-def make_host_folder(host: Host, path: str) -> None:
-    """A bind's source made on the host when missing (`-v /src:/dst` does; --mount does not)."""
-    cur = "/"
-    for name in [p for p in absolute(path).split("/") if p]:
-        cur = absolute(name, cur)
-        if cur not in host.files:
-            host.files[cur] = Inode("dir", 0o755, mtime=now())
-
-
 def mount_points(c: Container) -> None:
     """Each mount's destination as a directory in the container's root (the engine makes the
-    ones missing when it starts the container); a tmpfs starts empty."""
+    ones missing when it starts the container); a tmpfs starts empty; a missing bind source of
+    `-v` is made on the machine (--mount's was refused at create)."""
     fs = Files(c)
     for m in c.mounts:
+        if m.kind == "bind" and m.make_source:
+            binds.make_source(m.source)
         if m.kind == "tmpfs":
             m.files = {"/": Inode("dir", 0o1777)}
     for m in sorted(c.mounts, key=lambda m: m.destination):

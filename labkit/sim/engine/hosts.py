@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ... import rules
 from ..state import AddressSpace, Host, Iface, Network, World, now
-from . import containers, filesystem, images, ipam
+from . import containers, images, ipam
 from .drivers.bridge import add_bridge
 
 DEFAULT_BRIDGE_OPTIONS = {
@@ -29,7 +29,7 @@ def add_host(world: World, name: str | None = None, underlay: bool = True) -> Ho
         n = len(world.hosts) + 1
         name = name or f"host{n}"
         daemon_id = ":".join(world.new_id("daemon", name)[i:i + 4].upper() for i in range(0, 48, 4))
-        host = Host(world, name, n, AddressSpace(ipam.LOCAL_POOLS), daemon_id, files=filesystem.host_tree())
+        host = Host(world, name, n, AddressSpace(ipam.LOCAL_POOLS), daemon_id)
         host.new_ifindex()  # lo
         if underlay:
             host.ifaces.append(Iface(host.new_ifindex(), "eth0", rules.underlay_mac(n),

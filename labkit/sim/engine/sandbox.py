@@ -31,7 +31,7 @@ import ipaddress
 
 from ... import rules
 from ..state import Addr6, Container, Endpoint, Host, Iface, IPAddr, IPv4Addr, IPv4Net, IPv6Addr, Network, link_local
-from . import dns, drivers, filesystem, ipconf, neighbours, procfs, stats, tcp, underlay
+from . import dns, drivers, filesystem, ipconf, mounttable, neighbours, procfs, stats, tcp, underlay
 from .routing import (CONNECTED_METRIC6, DEFAULT6, DEFAULT_METRIC6, LINK_LOCAL6, MULTICAST6, Route, best,
                       connected, order4, order6)
 from .sockets import Outcome, container_listens, host_listens, underlay_answer
@@ -165,6 +165,8 @@ class Sandbox:
         if c is not None and c.process is not None and path in ("/proc/1/cmdline", "/proc/1/comm"):
             argv = stats.cmdline(1, c.process)     # PID 1's command line (NUL after each word)
             return "".join(a + "\0" for a in argv) if path.endswith("cmdline") else argv[0].rpartition("/")[2][:15] + "\n"
+        if c is not None and mounttable.is_mounts_file(path):
+            return mounttable.proc_mounts(c)
         if c is not None and c.process is not None and path in c.process.files:
             return c.process.files[path]
         if c is not None:

@@ -3,8 +3,8 @@
 
 A volume of the local driver is a folder of the engine's (/var/lib/docker/volumes/NAME/_data);
 here its files are the Volume's own entries, shared by every container that mounts it. A bind
-mount shares a folder of the simulated host (Host.files), never one of the machine the simulator
-runs on.
+mount shares a folder of the machine the simulator runs on (binds.py): `-v` makes a missing one
+when the container starts, --mount refuses it at create.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import time
 
 from ..errors import Conflict, EngineError, InvalidParameter, NotFound
 from ..state import Container, Host, Inode, Mount, Volume
-from . import filesystem
+from . import binds, filesystem
 
 VOLUME_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]+\Z")
 
@@ -112,10 +112,9 @@ def parse_bind(host: Host, spec: str) -> Mount:
     _check_destination(dest, spec)
     rw = "ro" not in flags
     if src.startswith("/"):
-        filesystem.make_host_folder(host, src)
         prop = next((f for f in flags if f.endswith(("shared", "slave", "private"))), "rprivate")
         return Mount("bind", filesystem.absolute(dest), source=filesystem.absolute(src), rw=rw, mode=mode,
-                     propagation=prop)
+                     propagation=prop, make_source=True)
     vol = create(host, src)
     return Mount("volume", filesystem.absolute(dest), volume=vol, rw=rw, mode=mode or "z")
 
@@ -133,7 +132,7 @@ def parse_mount(host: Host, spec: dict) -> Mount:
     if kind == "bind":
         if not src:
             raise InvalidParameter("invalid mount config for type \"bind\": field Source must not be empty")
-        if filesystem.absolute(src) not in host.files:
+        if not binds.source_exists(filesystem.absolute(src)):
             raise InvalidParameter(f"invalid mount config for type \"bind\": bind source path does not exist: {src}")
         prop = ((spec.get("BindOptions") or {}).get("Propagation")) or "rprivate"
         return Mount("bind", filesystem.absolute(dest), source=filesystem.absolute(src), rw=rw, propagation=prop)
@@ -185,7 +184,8 @@ def volumes_from(host: Host, specs: list[str]) -> list[Mount]:
             if m.kind == "tmpfs":
                 continue
             out.append(Mount(m.kind, m.destination, m.source, m.volume, rw=m.rw if not mode else mode == "rw",
-                             mode="" if m.kind == "volume" else m.mode, propagation=m.propagation))
+                             mode="" if m.kind == "volume" else m.mode, propagation=m.propagation,
+                             make_source=m.make_source))
     return out
 
 
