@@ -92,11 +92,13 @@ class Folder:
     def read(self, rel: str) -> bytes:
         """A file's content as the machine has it now."""
         with self._at(rel) as (fd, name):
-            try:
-                f = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            try:   # never waiting: a pipe or a device of the machine reads as empty
+                f = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=fd)
             except OSError as e:
                 raise self._error(e, rel) from None
             try:
+                if not stat.S_ISREG(os.fstat(f).st_mode):
+                    return b""
                 chunks = []
                 while chunk := os.read(f, 1 << 20):
                     chunks.append(chunk)
@@ -136,7 +138,8 @@ class Folder:
 
     @staticmethod
     def _write(fd: int | None, name: str, node: Inode) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+        # O_NONBLOCK: a pipe of the machine with no reader refuses (ENXIO) instead of waiting
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
         f = os.open(name, flags, node.mode, dir_fd=fd)
         try:
             data = memoryview(node.data if not node.fill else b"\x7fELF" + b"\0" * (node.fill - 4))
