@@ -97,6 +97,15 @@ class Stdin:
     eofs: int = 0
 
 
+def rearm_first(world) -> None:
+    """A sleeper's timer counts real seconds, so a jump of the world's clock makes it late; only the
+    sleeper due first needs it right (the next one is woken here when that one stops sleeping): it
+    is woken to set its timer again when it set it before the last jump."""
+    first = min((p for p in world.sleepers if p.deadline is not None), key=lambda p: p.deadline, default=None)
+    if first is not None and first.armed != world.clock.skipped:
+        first.wake()
+
+
 class Process:
     """One process: a container's main process (PID 1) or an exec."""
 
@@ -119,6 +128,7 @@ class Process:
         self.blocked = False                  # at a wait
         self.wakes = 0                        # how many times it came back from a wait
         self.deadline: float | None = None    # waiting for the clock to reach this
+        self.armed = 0.0                      # the clock's skipped when it set its timer (a jump since: late)
         self.traps: dict[int, str] = {}       # signal -> what the shell runs (its `trap`)
         self.pending: list[int] = []          # handled signals not yet handled
         self.interruptible = False            # a shell runs a command in the terminal's foreground
@@ -162,6 +172,7 @@ class Process:
                     raise Interrupted
                 if getattr(self.container, "paused", False):
                     self.world.sleepers.discard(self)     # frozen (docker pause): until thawed
+                    rearm_first(self.world)
                     self.cond.wait()
                     continue
                 if deadline is not None:
@@ -172,11 +183,13 @@ class Process:
                     left = deadline - clock.now()
                     if left <= 0:
                         return False
+                    self.armed = clock.skipped
                     self.cond.wait(left)
                 else:
                     self.cond.wait()
         finally:
             self.world.sleepers.discard(self)
+            rearm_first(self.world)
             self.deadline = None
             self.blocked = False
             self.wakes += 1

@@ -22,7 +22,7 @@ import time
 import traceback
 from typing import Callable
 
-from ..process import NOT_FATAL, SIGINT, SIGKILL, SIGWINCH, Interrupted, Killed, Process
+from ..process import NOT_FATAL, SIGINT, SIGKILL, SIGWINCH, Interrupted, Killed, Process, rearm_first
 
 # PIDs in a container's namespace: runc's init is a Go program, and its threads take PIDs after the
 # process it starts. PID 1's took 2 to 5 (the recorded engine's first exec got PID 6; 7 is seen too),
@@ -171,8 +171,9 @@ def skip(world, end: float, done: Callable[[], bool], idle: bool) -> bool:
         now = clock.now()
         due = [p for p in world.sleepers if p.deadline is not None and p.deadline <= now]
         marks = {p: p.wakes for p in due}
-        for p in list(world.sleepers):
-            p.wake()                 # the due ones go on; the others count their wait again
+        for p in due:
+            p.wake()                 # the due ones go on; the first of the others sets its timer again
+        rearm_first(world)
         if due:
             settle(*due, since=marks)
     return done()
