@@ -25,7 +25,7 @@ import os
 import shutil
 import stat
 
-from ..errors import EngineError
+from ..errors import EngineError, ExecNotFound
 from ..storage import Inode
 from .fileerrors import ENOENT, FileError
 
@@ -174,13 +174,19 @@ class Folder:
                 raise self._error(e, rel) from None
 
 
-def make_source(source: str) -> None:
+def make_source(source: str, destination: str) -> None:
     """`-v /src:/dst` with /src missing: the engine makes it (and its parents, 0755) when the
-    container starts; a refusal fails the start with the engine's words."""
+    container starts; a refusal fails the start with the engine's words. Under a file (ENOTDIR)
+    the engine goes on, and the runtime cannot mount it (exit code 127)."""
     if os.path.lexists(source):
         return
     try:
         os.makedirs(source, 0o755, exist_ok=True)
+    except NotADirectoryError:
+        raise ExecNotFound(f'error during container init: error mounting "{source}" to rootfs at "{destination}": '
+                           f"stat {source}: not a directory: unknown: Are you trying to mount a directory onto a "
+                           f"file (or vice-versa)? Check if the specified host path exists and is the expected type",
+                           127) from None
     except OSError as e:
         failed = e.filename or source
         raise EngineError(f"error while creating mount source path '{source}': mkdir {failed}: "

@@ -248,7 +248,10 @@ def start(c: Container, cost: float = 0.0) -> None:
             c.sandbox_id = host.world.new_id("sandbox", c.id)
             c.sandbox_pending = False
         ports.bind(c)
-        filesystem.mount_points(c)
+        try:
+            filesystem.mount_points(c)
+        except ExecNotFound as e:   # the runtime's refusal to mount: as it words it
+            raise ExecNotFound(OCI_CREATE + e.message, e.code) from None
         workdir = filesystem.absolute(c.config.get("WorkingDir") or "/")
         if not filesystem.Files(c).exists(workdir):
             with contextlib.suppress(filesystem.FileError):   # the engine makes it (root's): `docker run -w`

@@ -256,8 +256,8 @@ class Files:
     def content(self, real: str, node: Inode) -> bytes:
         if real in ENGINE_FILES and self.mount_of(real) is None and real not in self.c.layer:
             return self.engine_file(real)
-        if node.kind == "file" and self.mount_of(real) is not None and self.mount_of(real).kind == "bind":
-            tree, rel = self.place(real)
+        tree, rel = self.place(real)
+        if node.kind == "file" and isinstance(tree, binds.Folder):
             return tree.read(rel)   # the machine's file as it is now
         if node.fill:
             return b"\x7fELF" + b"\0" * (node.fill - 4)
@@ -550,7 +550,7 @@ def mount_points(c: Container) -> None:
     fs = Files(c)
     for m in c.mounts:
         if m.kind == "bind" and m.make_source:
-            binds.make_source(m.source)
+            binds.make_source(m.source, m.destination)
         if m.kind == "tmpfs":
             m.files = {"/": Inode("dir", 0o1777)}
     for m in sorted(c.mounts, key=lambda m: m.destination):
