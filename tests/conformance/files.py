@@ -225,6 +225,22 @@ def s_volumes_shared(env):
                 host_config=env.api.create_host_config(mounts=[Mount("/x", BINDS + "/missing", type="bind")]))
 
 
+@scenario("volumes")
+def s_volume_copy_up(env):
+    """A new named volume mounted over a folder of the container's root gets what is there, the
+    engine's init entries included (Docker's docs, "Populate a volume using a container"; a learner
+    typed `docker run --mount source=nginx-vol,destination=/etc busybox ls /etc`)."""
+    run(env, "etc", volumes=["etcvol:/etc"])
+    exec_ls(env, "etc", "ls -la /etc")
+    env.exec("etc", "sh -c 'cat /etc/hostname | wc -c; grep -c localhost /etc/hosts'")
+    run(env, "reader", volumes=["etcvol:/data"])
+    exec_ls(env, "reader", "ls -la /data")
+    run(env, "bin", volumes=["binvol:/bin"])
+    env.exec("bin", "sh -c 'ls /bin | wc -l; ls /bin | head -3'")
+    run(env, "nocopy", mounts=[Mount("/etc", "empty", type="volume", no_copy=True)])
+    exec_ls(env, "nocopy", "ls -la /etc")
+
+
 @scenario("volumes", "reachability: servers and ports")
 def s_bind_web(env):
     """A host folder bound into a writer and into a web server (httpd -h), served to a client."""

@@ -258,6 +258,7 @@ def start(c: Container, cost: float = 0.0) -> None:
                 filesystem.Files(c).mkdir(workdir, parents=True)
         for m in c.mounts:
             filesystem.fill_volume(c, m)
+        filesystem.engine_mount_points(c)
         c.task_tried = True
         c.host_config.setdefault("Runtime", "runc")
         proc = main_process(c)

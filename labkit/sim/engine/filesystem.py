@@ -219,10 +219,12 @@ class Files:
     def entry(self, path: str) -> Inode | None:
         tree, rel = self.place(path)
         node = tree.get(rel)
-        if node is not None and isinstance(tree, Layered) and (path in INIT or path in DEV) and path not in self.c.layer:
+        if node is not None and ((isinstance(tree, Layered) and (path in INIT or path in DEV) and path not in self.c.layer)
+                                 or self.engine_bound(path)):
             # The engine's entries: made when the container was; its /etc files as long as they are.
             size = len(self.engine_file(path)) if path in ENGINE_FILES else 0
-            node = Inode(node.kind, node.mode, target=node.target, mtime=created_at(self.c), fill=size)
+            mode = 0o644 if self.engine_bound(path) else node.mode   # the engine's file, bound over the mount point
+            node = Inode(node.kind, mode, target=node.target, mtime=created_at(self.c), fill=size)
         return node
 
     def stat(self, path: str, follow: bool = True) -> Inode:
@@ -253,8 +255,14 @@ class Files:
             raise FileError(EISDIR, path)
         return self.content(real, node)
 
+    def engine_bound(self, path: str) -> bool:
+        """Whether path is one of the engine's /etc files bound over a mount of the container's
+        (a volume over /etc): the engine binds them on top of whatever is mounted above them."""
+        m = self.mount_of(path) if path in ENGINE_FILES else None
+        return m is not None and m.destination != path
+
     def content(self, real: str, node: Inode) -> bytes:
-        if real in ENGINE_FILES and self.mount_of(real) is None and real not in self.c.layer:
+        if real in ENGINE_FILES and ((self.mount_of(real) is None and real not in self.c.layer) or self.engine_bound(real)):
             return self.engine_file(real)
         tree, rel = self.place(real)
         if node.kind == "file" and isinstance(tree, binds.Folder):
@@ -529,8 +537,9 @@ def tree_size(files: Tree) -> int:
 
 # -- mounts ------------------------------------------------------------------------------------------
 def fill_volume(c: Container, m: Mount) -> None:
-    """A new named volume mounted over a folder of the image gets the image's files there
-    (the engine copies them in at its first mount)."""
+    """A new named volume mounted over a folder of the container's root gets what is there: the
+    image's files and the engine's init entries (the engine copies them in at its first mount;
+    a volume over /etc gets empty hostname, hosts, resolv.conf and the mtab link)."""
     vol = m.volume
     if vol is None or vol.filled:
         return
@@ -538,7 +547,9 @@ def fill_volume(c: Container, m: Mount) -> None:
     if len(vol.files) > 1:
         return
     prefix = m.destination.rstrip("/") + "/"
-    for path, node in c.image.files.items():
+    # The init layer's placeholders for the engine's /etc files are empty files of mode 0755.
+    init = {p: Inode("file", 0o755) if p in ENGINE_FILES else node for p, node in INIT.items()}
+    for path, node in {**c.image.files, **init}.items():
         if path.startswith(prefix):
             vol.files[absolute(path[len(prefix) - 1:])] = node
 
@@ -562,6 +573,17 @@ def mount_points(c: Container) -> None:
                 break
             if root.get(cur) is None:
                 root.put(cur, Inode("dir", 0o755, mtime=now()))
+
+
+def engine_mount_points(c: Container) -> None:
+    """The engine's /etc files bound over a volume or tmpfs at /etc: the runtime makes their mount
+    points in it, once the volume got the image's files (a nocopy volume keeps them, empty)."""
+    fs = Files(c)
+    for path in ENGINE_FILES:
+        if fs.engine_bound(path) and fs.mount_of(path).kind != "bind":
+            tree, rel = fs.place(path)
+            if tree.get(rel) is None and tree.get(parent_of(rel)) is not None:
+                tree.put(rel, Inode("file", 0o755, mtime=now()))
 
 
 def volume_in_use(host: Host, vol: Volume) -> list[str]:
