@@ -57,3 +57,29 @@ def test_the_sleeper_due_first_wakes_on_the_worlds_time(client):
     # On the world's time it ends 2 s after its start: about 0.9 s after the four starts. A stale
     # timer (set before the jumps) would end it 2 s of real time after its start.
     assert waited < 1.6, f"sleep 2 ended {waited:.2f} s of real time after 1.1 s of the world's"
+
+
+def test_an_exec_nobody_types_into_skips_a_short_wait(client, world):
+    """`docker exec box sh -c 'sleep 2; echo done'` (no terminal, no input): the sleep is the
+    world's, skipped while the client waits for the output, which is the engine's."""
+    box = client.containers.run("busybox", "sleep 600", name="box", detach=True)
+    before = world.clock.skipped
+    code, out = box.exec_run(["sh", "-c", "echo start; sleep 2; echo done"])
+    assert (code, out) == (0, b"start\ndone\n")
+    assert world.clock.skipped - before > 1.5   # (less the real time it took)
+
+
+def test_a_long_exec_goes_at_the_clocks_pace(client, world):
+    """A command longer than the skip (execs.EXEC_SKIP) streams as it goes: `ping` without -c
+    prints once a second, as on the engine, after what the skip let through."""
+    from labkit.sim.api.execs import EXEC_SKIP
+    box = client.containers.run("busybox", "sleep 600", name="box", detach=True)
+    run = client.api.exec_create(box.id, ["sh", "-c", "i=0; while true; do echo $i; i=$((i+1)); sleep 1; done"])
+    stream = client.api.exec_start(run["Id"], stream=True)
+    t0, lines = time.monotonic(), b""
+    for chunk in stream:
+        lines += chunk
+        if lines.count(b"\n") >= EXEC_SKIP + 3:
+            break
+    assert lines.startswith(b"0\n1\n2\n")
+    assert time.monotonic() - t0 > 1.5, "the lines after the skip come once a second of the clock"

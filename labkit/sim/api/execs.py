@@ -2,13 +2,14 @@
 inspect, resize)."""
 from __future__ import annotations
 
-from ..engine import execs
+from ..engine import execs, processes
 from ..terminal import detach_keys
 from . import streams
 from .router import Reply, Routes, j
 from .views import exec_json
 
 routes = Routes()
+EXEC_SKIP = 3.0   # seconds of the world's time an exec nobody types into may skip (docker wait: 60)
 
 
 @routes.post(r"/containers/(?P<id>/?[^/]+)/exec")
@@ -50,6 +51,12 @@ def exec_start(engine, m, q, body):
     keys = detach_keys(e.detach_keys) if e.attach_stdin else b""
 
     def session(channel) -> None:
+        if not e.attach_stdin and not body.get("Tty"):
+            # Nobody types into it: what ends within a few seconds of the world's time (a sleep
+            # before a command) ends at once, its output as it would have come; a longer command
+            # streams as it goes, at the clock's pace (a `ping` without -c prints once a second).
+            with world.lock:
+                processes.pass_time(world, EXEC_SKIP, lambda: e.process is None or e.process.ended, idle=False)
         streams.serve(channel, world, feed, framed=not body.get("Tty"),
                       target=(lambda: e.process) if e.attach_stdin else None, keys=keys, exec_=True)
     return Reply(101, session=session)
