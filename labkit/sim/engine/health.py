@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from ..errors import EngineError, ExecNotFound
 from ..process import Feed, Process
-from ..state import Container
+from ..state import Container, now
 from . import processes
 from .execs import OCI_EXEC
-from .stats import rfc3339
 
 SECOND = 1_000_000_000
 INTERVAL = TIMEOUT = 30.0   # seconds, when the config leaves them out (or 0)
@@ -128,7 +127,7 @@ def _record(c: Container, monitor, started: float, code: int, output: str) -> No
         return
     world = c.host.world
     h = c.health
-    h["Log"] = (h["Log"] + [{"Start": rfc3339(started), "End": rfc3339(world.clock.wall()), "ExitCode": code,
+    h["Log"] = (h["Log"] + [{"Start": now(started), "End": now(world.clock.wall()), "ExitCode": code,
                              "Output": output[:OUTPUT_LIMIT]}])[-LOG_ENTRIES:]
     if code == 0:
         h.update(Status="healthy", FailingStreak=0)

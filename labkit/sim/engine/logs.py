@@ -8,9 +8,7 @@ a shell's prompt is not in the log while the shell waits at it (`docker logs`, `
 """
 from __future__ import annotations
 
-import time
-
-from ..state import Container
+from ..state import Container, now
 
 
 BUFFER = 16 * 1024   # the copier's buffer: a longer line is logged in pieces of this size
@@ -48,7 +46,7 @@ def entries(c: Container) -> list[tuple[int, bytes, float]]:
 
 def stamp(t: float) -> bytes:
     """The engine's RFC 3339 time with nanoseconds, always nine digits."""
-    return (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z ").encode()
+    return (now(t) + " ").encode()
 
 
 def parse_time(value: str | None) -> float | None:

@@ -52,8 +52,7 @@ def settle(*procs: Process, since: dict | None = None) -> None:
         return
 
     def quiet() -> bool:
-        return all(p.ended or (p.started and p.blocked and (since is None or p.wakes > since.get(p, -1)))
-                   for p in procs)
+        return all(p.ended or (at_rest(p) and (since is None or p.wakes > since.get(p, -1))) for p in procs)
     with world.quiet:
         world.quiet.wait_for(quiet, SETTLE_LIMIT)
 
@@ -138,9 +137,14 @@ def pass_time(world, seconds: float, done: Callable[[], bool], idle: bool = True
         return skip(world, end, done, idle)
 
 
+def at_rest(p: Process) -> bool:
+    """At a wait, or ended."""
+    return p.ended or (p.started and p.blocked)
+
+
 def running(world) -> list[Process]:
     """The processes (and timers) that are running now: not at a wait, not ended."""
-    return [p for p in world.alive if not p.ended and not (p.started and p.blocked)]
+    return [p for p in world.alive if not at_rest(p)]
 
 
 def skip(world, end: float, done: Callable[[], bool], idle: bool) -> bool:

@@ -342,7 +342,7 @@ class Sandbox:
             return Outcome(False, f"sent out of {route.dev}, where no one else is")
         if route.via is None:  # on a network this container is attached to (a default route too: `dev eth0` alone)
             return self._on_network(ep.network, dst, port, proto, from_container=True)
-        if route.via is not None and route.via not in (ep.gateway, ep.gateway6):
+        if route.via not in (ep.gateway, ep.gateway6):
             return self._via_neighbour(ep, route.via, dst, port, proto)
         if dst.version == 6:
             return self._via_gateway6(ep, dst, port, proto)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from ..errors import Conflict, EngineError
-from ..state import Container, ZERO_TIME
+from ..state import Container, ZERO_TIME, now
 
 PS_EF = ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]
 PS_AUX = ["USER", "PID", "%CPU", "%MEM", "VSZ", "RSS", "TTY", "STAT", "START", "TIME", "COMMAND"]
@@ -111,10 +111,6 @@ def carried(c: Container, ifname: str, received: int = 0, sent: int = 0, rx_pack
     counters[3] += tx_packets
 
 
-def rfc3339(t: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z"
-
-
 def _cpu(ticks: int, running: bool) -> dict:
     if not running:
         return {"cpu_usage": {"total_usage": 0, "usage_in_kernelmode": 0, "usage_in_usermode": 0},
@@ -138,12 +134,11 @@ def document(c: Container, ticks: int = 1, previous: dict | None = None) -> dict
     """One stats document; previous: the one before it in a stream (its cpu figures become
     precpu_stats)."""
     running = c.running
-    now = time.time()
     empty_blkio = {k: [] if running else None for k in ("io_service_bytes_recursive", "io_serviced_recursive", "io_queue_recursive",
                                      "io_service_time_recursive", "io_wait_time_recursive", "io_merged_recursive",
                                      "io_time_recursive", "sectors_recursive")}
     doc = {
-        "read": rfc3339(now) if running else ZERO_TIME,
+        "read": now() if running else ZERO_TIME,
         "preread": previous["read"] if previous else ZERO_TIME,
         "pids_stats": {"current": len(living(c))} if running else {},
         "blkio_stats": empty_blkio,
