@@ -362,19 +362,10 @@ def _layout(net: Drawing) -> None:
     for i, n in enumerate(rows[1]):
         x[n["id"]] = i * NET_SPACING
     width = max(len(rows[1]) - 1, 0) * NET_SPACING
-
-    def mean(node_id: str, default: float) -> float:
-        xs = [x[m] for m in near.get(node_id, ()) if m in x]
-        return sum(xs) / len(xs) if xs else default
-    containers = sorted(rows[2], key=lambda n: (mean(n["id"], float("inf")), n["id"]))
-    per_row = max(1, int(max(width, ROW_WIDTH) // CONTAINER_SPACING) + 1)
-    used = (min(per_row, len(containers)) - 1) * CONTAINER_SPACING
-    for i, n in enumerate(containers):
-        x[n["id"]] = (width - used) / 2 + (i % per_row) * CONTAINER_SPACING
-        n["y"] = ROW_Y[2] + (i // per_row) * ROW_SPACING
+    _place_containers(rows[2], x, near, 0.0, width, max(1, int(max(width, ROW_WIDTH) // CONTAINER_SPACING) + 1))
     last = None
-    for n in sorted(rows[0], key=lambda n: (mean(n["id"], width / 2), n["id"])):
-        at = mean(n["id"], width / 2)
+    for n in sorted(rows[0], key=lambda n: (_mean_x(n["id"], x, near, width / 2), n["id"])):
+        at = _mean_x(n["id"], x, near, width / 2)
         if last is not None and at < last + NET_SPACING:
             at = last + NET_SPACING
         x[n["id"]] = last = at
@@ -383,6 +374,23 @@ def _layout(net: Drawing) -> None:
             n["y"] = ROW_Y[level]
     for n in net.nodes:
         n["x"] = round(x[n["id"]], 1)
+
+
+def _mean_x(node_id: str, x: dict[str, float], near: dict[str, list[str]], default: float) -> float:
+    """The mean position of the node's neighbours placed so far (default: none is)."""
+    xs = [x[m] for m in near.get(node_id, ()) if m in x]
+    return sum(xs) / len(xs) if xs else default
+
+
+def _place_containers(boxes: list[dict], x: dict[str, float], near: dict[str, list[str]], left: float,
+                      width: float, per_row: int, shift: float = 0.0) -> None:
+    """Containers in rows of per_row, centred on [left, left + width] (moved by shift), in the order
+    of their networks' mean positions."""
+    boxes = sorted(boxes, key=lambda n: (_mean_x(n["id"], x, near, float("inf")), n["id"]))
+    used = (min(per_row, len(boxes)) - 1) * CONTAINER_SPACING
+    for i, n in enumerate(boxes):
+        x[n["id"]] = left + (width - used) / 2 + shift + (i % per_row) * CONTAINER_SPACING
+        n["y"] = ROW_Y[2] + (i // per_row) * ROW_SPACING
 
 
 def _host_of(node_id: str) -> str | None:
@@ -419,20 +427,11 @@ def _layout_by_host(net: Drawing, rows: dict[int, list[dict]], near: dict[str, l
     for i, n in enumerate(swarm):
         x[n["id"]] = (total - (len(swarm) - 1) * NET_SPACING) / 2 + i * NET_SPACING
         n["y"] = SWARM_ROW_Y
-
-    def mean(node_id: str) -> float:
-        xs = [x[m] for m in near.get(node_id, ()) if m in x]
-        return sum(xs) / len(xs) if xs else float("inf")
     for left, width, per_row, own, boxes in columns:
-        boxes = sorted(boxes, key=lambda n: (mean(n["id"]), n["id"]))
-        in_row = min(per_row, len(boxes))
-        used = (in_row - 1) * CONTAINER_SPACING
         # Not right under a network: a line from the swarm's row down to a container would seem to
         # end at the network it passes through.
-        shift = CONTAINER_SPACING / 2 if own and (len(own) - in_row) % 2 == 0 else 0
-        for i, n in enumerate(boxes):
-            x[n["id"]] = left + (width - used) / 2 + shift + (i % per_row) * CONTAINER_SPACING
-            n["y"] = ROW_Y[2] + (i // per_row) * ROW_SPACING
+        shift = CONTAINER_SPACING / 2 if own and (len(own) - min(per_row, len(boxes))) % 2 == 0 else 0
+        _place_containers(boxes, x, near, left, width, per_row, shift)
     for n in net.nodes:
         n["x"] = round(x[n["id"]], 1)
 
