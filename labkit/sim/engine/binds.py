@@ -49,15 +49,16 @@ class Folder:
     def _at(self, rel: str):
         """(the directory's descriptor, the last name) of rel, walked down from the source without
         following a link on the way; (None, source) for the source itself (the engine followed
-        links in the source's own path when it mounted it)."""
+        links in the source's own path when it mounted it). The machine's refusals, on the way or
+        in the block that uses them, come out as FileError in the kernel's words."""
         parts = [p for p in rel.split("/") if p]
         if any(p in (".", "..") for p in parts):
             raise FileError(ENOENT, self._path(rel))   # never arrives normalised: refused, not walked
-        if not parts:
-            yield None, os.path.realpath(self.source)
-            return
         fd = None
         try:
+            if not parts:
+                yield None, os.path.realpath(self.source)
+                return
             fd = os.open(os.path.realpath(self.source), DIR_FLAGS)
             for name in parts[:-1]:
                 nxt = os.open(name, DIR_FLAGS, dir_fd=fd)
@@ -81,10 +82,6 @@ class Folder:
             if e.reason in (os.strerror(errno.ENOENT), os.strerror(errno.ENOTDIR), os.strerror(errno.ELOOP)):
                 return None
             raise
-        except (FileNotFoundError, NotADirectoryError):
-            return None
-        except OSError as e:
-            raise self._error(e, rel) from None
         kind = "dir" if stat.S_ISDIR(st.st_mode) else "link" if stat.S_ISLNK(st.st_mode) else "file"
         return Inode(kind, stat.S_IMODE(st.st_mode), target=target, mtime=st.st_mtime,
                      fill=st.st_size if kind == "file" else 0, uid=st.st_uid)
@@ -92,10 +89,8 @@ class Folder:
     def read(self, rel: str) -> bytes:
         """A file's content as the machine has it now."""
         with self._at(rel) as (fd, name):
-            try:   # never waiting: a pipe or a device of the machine reads as empty
-                f = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=fd)
-            except OSError as e:
-                raise self._error(e, rel) from None
+            # never waiting: a pipe or a device of the machine reads as empty
+            f = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, dir_fd=fd)
             try:
                 if not stat.S_ISREG(os.fstat(f).st_mode):
                     return b""
@@ -103,21 +98,14 @@ class Folder:
                 while chunk := os.read(f, 1 << 20):
                     chunks.append(chunk)
                 return b"".join(chunks)
-            except OSError as e:
-                raise self._error(e, rel) from None
             finally:
                 os.close(f)
 
     def names(self, rel: str) -> set[str]:
         with self._at(rel) as (fd, name):
-            try:
-                d = os.open(name, DIR_FLAGS, dir_fd=fd)
-            except OSError as e:
-                raise self._error(e, rel) from None
+            d = os.open(name, DIR_FLAGS, dir_fd=fd)
             try:
                 return set(os.listdir(d))
-            except OSError as e:
-                raise self._error(e, rel) from None
             finally:
                 os.close(d)
 
@@ -125,16 +113,13 @@ class Folder:
         """An entry made or replaced: a directory (kept when there is one), a file's content, a
         link."""
         with self._at(rel) as (fd, name):
-            try:
-                if node.kind == "dir":
-                    with contextlib.suppress(FileExistsError):
-                        os.mkdir(name, node.mode, dir_fd=fd)
-                elif node.kind == "link":
-                    os.symlink(node.target, name, dir_fd=fd)
-                else:
-                    self._write(fd, name, node)
-            except OSError as e:
-                raise self._error(e, rel) from None
+            if node.kind == "dir":
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(name, node.mode, dir_fd=fd)
+            elif node.kind == "link":
+                os.symlink(node.target, name, dir_fd=fd)
+            else:
+                self._write(fd, name, node)
 
     @staticmethod
     def _write(fd: int | None, name: str, node: Inode) -> None:
@@ -154,24 +139,18 @@ class Folder:
     def touch(self, rel: str) -> None:
         """touch of an existing entry: its times now, its content as it is."""
         with self._at(rel) as (fd, name):
-            try:
-                os.utime(name, dir_fd=fd, follow_symlinks=False)
-            except OSError as e:
-                raise self._error(e, rel) from None
+            os.utime(name, dir_fd=fd, follow_symlinks=False)
 
     def delete(self, rel: str) -> None:
         """An entry removed, a directory with all it holds (never following a link)."""
         with self._at(rel) as (fd, name):
-            try:
-                st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-                if not stat.S_ISDIR(st.st_mode):
-                    os.unlink(name, dir_fd=fd)
-                elif fd is None:
-                    raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))   # the mount point itself
-                else:
-                    shutil.rmtree(name, dir_fd=fd)   # walks by descriptors, links not followed
-            except OSError as e:
-                raise self._error(e, rel) from None
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if not stat.S_ISDIR(st.st_mode):
+                os.unlink(name, dir_fd=fd)
+            elif fd is None:
+                raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))   # the mount point itself
+            else:
+                shutil.rmtree(name, dir_fd=fd)   # walks by descriptors, links not followed
 
 
 def make_source(source: str, destination: str) -> None:
